@@ -1,0 +1,85 @@
+//! API objects as they enter the cluster: what a manifest or a timeline `apply` creates.
+
+use std::sync::Arc;
+
+use super::meta::{ObjectMeta, OwnerRef};
+use super::node::Node;
+use super::pod::PodSpec;
+use super::service::Service;
+use super::workloads::{DeploymentSpec, ReplicaSetSpec};
+
+/// A Deployment manifest, typed, with its source object kept for patches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Defaulted spec.
+    pub spec: DeploymentSpec,
+    /// The full object as JSON (after defaulting), the base for `patch` and `setImage`.
+    pub source: serde_json::Value,
+}
+
+/// A ReplicaSet manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaSetObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Defaulted spec.
+    pub spec: ReplicaSetSpec,
+    /// The full object as JSON.
+    pub source: serde_json::Value,
+}
+
+/// A bare Pod manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Spec.
+    pub spec: Arc<PodSpec>,
+    /// Controller owner, if the manifest names one.
+    pub owner: Option<OwnerRef>,
+}
+
+/// One object the simulation acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiObject {
+    /// `apps/v1 Deployment`.
+    Deployment(DeploymentObject),
+    /// `apps/v1 ReplicaSet`.
+    ReplicaSet(ReplicaSetObject),
+    /// `v1 Pod`.
+    Pod(PodObject),
+    /// `v1 Service`.
+    Service(Service),
+    /// `v1 Node`.
+    Node(Node),
+    /// `v1 Namespace`.
+    Namespace(String),
+}
+
+impl ApiObject {
+    /// Lowercase kind, as used in `kind/name` references.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApiObject::Deployment(_) => "deployment",
+            ApiObject::ReplicaSet(_) => "replicaset",
+            ApiObject::Pod(_) => "pod",
+            ApiObject::Service(_) => "service",
+            ApiObject::Node(_) => "node",
+            ApiObject::Namespace(_) => "namespace",
+        }
+    }
+
+    /// Object name.
+    pub fn name(&self) -> &str {
+        match self {
+            ApiObject::Deployment(d) => &d.meta.name,
+            ApiObject::ReplicaSet(r) => &r.meta.name,
+            ApiObject::Pod(p) => &p.meta.name,
+            ApiObject::Service(s) => &s.name,
+            ApiObject::Node(n) => &n.name,
+            ApiObject::Namespace(n) => n,
+        }
+    }
+}

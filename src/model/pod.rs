@@ -1,0 +1,198 @@
+//! Pod specs and templates (the desired state a workload stamps out).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::node::{Taint, TaintEffect};
+use super::resources::ResourceList;
+use super::selector::NodeSelectorTerm;
+
+/// `imagePullPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PullPolicy {
+    /// Pull on every container start.
+    Always,
+    /// Pull only when the node does not have the image.
+    IfNotPresent,
+    /// Never pull; fail when the image is absent.
+    Never,
+}
+
+/// A probe's timing (`readinessProbe`, `livenessProbe`, `startupProbe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Probe {
+    /// `initialDelaySeconds` (default 0).
+    pub initial_delay_s: i64,
+    /// `periodSeconds` (default 10).
+    pub period_s: i64,
+    /// `timeoutSeconds` (default 1).
+    pub timeout_s: i64,
+    /// `successThreshold` (default 1).
+    pub success_threshold: i64,
+    /// `failureThreshold` (default 3).
+    pub failure_threshold: i64,
+}
+
+/// One container of a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Container {
+    /// Container name.
+    pub name: String,
+    /// Image reference.
+    pub image: String,
+    /// Effective `imagePullPolicy` (API default: Always for `:latest` or untagged, else IfNotPresent).
+    pub pull_policy: PullPolicy,
+    /// `resources.requests` (defaulted from limits when only limits are set, as the API does).
+    pub requests: ResourceList,
+    /// `resources.limits`.
+    pub limits: ResourceList,
+    /// `readinessProbe` timing, if any.
+    pub readiness_probe: Option<Probe>,
+    /// Host ports the container binds (`ports[].hostPort`).
+    pub host_ports: Vec<(String, i32)>,
+}
+
+/// `spec.tolerations[]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Toleration {
+    /// Key; empty with operator Exists tolerates every taint.
+    pub key: String,
+    /// True for operator `Exists`, false for `Equal` (the default).
+    pub exists: bool,
+    /// Value (for `Equal`).
+    pub value: String,
+    /// Effect; `None` matches every effect.
+    pub effect: Option<TaintEffect>,
+    /// `tolerationSeconds` for NoExecute taints.
+    pub toleration_seconds: Option<i64>,
+}
+
+impl Toleration {
+    /// `ToleratesTaint`: keys equal (or empty key with Exists), operator matches, effect empty or equal.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if let Some(effect) = self.effect
+            && effect != taint.effect
+        {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        if self.exists {
+            return true;
+        }
+        // Equal with an empty key is invalid in the API; treat it as matching nothing.
+        !self.key.is_empty() && self.value == taint.value
+    }
+}
+
+/// The pod specification shared (behind an `Arc`) by every pod of a template.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct PodSpec {
+    /// Init containers, run in order before the app containers.
+    pub init_containers: Vec<Container>,
+    /// App containers.
+    pub containers: Vec<Container>,
+    /// `spec.nodeName` set by the user (bypasses scheduling filters except NodeName).
+    pub node_name: Option<String>,
+    /// `spec.nodeSelector`.
+    pub node_selector: BTreeMap<String, String>,
+    /// Required node affinity terms (ORed); empty means no requirement.
+    pub required_node_terms: Vec<NodeSelectorTerm>,
+    /// Preferred node affinity terms with their weights.
+    pub preferred_node_terms: Vec<(i64, NodeSelectorTerm)>,
+    /// `spec.tolerations`.
+    pub tolerations: Vec<Toleration>,
+    /// `terminationGracePeriodSeconds` (default 30).
+    pub termination_grace_period_s: i64,
+    /// Resolved priority (from `priority` or `priorityClassName`; default 0).
+    pub priority: i64,
+    /// `restartPolicy` (Always, OnFailure, Never).
+    pub restart_policy: String,
+    /// `schedulerName` (default `default-scheduler`).
+    pub scheduler_name: String,
+}
+
+impl PodSpec {
+    /// The effective request used by the Fit filter: max(Σ containers, max init container).
+    pub fn effective_requests(&self) -> ResourceList {
+        let mut sum = ResourceList::default();
+        for container in &self.containers {
+            sum.add(&container.requests);
+            sum.has_cpu |= container.requests.has_cpu;
+            sum.has_memory |= container.requests.has_memory;
+        }
+        for init in &self.init_containers {
+            sum.max_with(&init.requests);
+        }
+        sum
+    }
+
+    /// The request used for scoring: like [`Self::effective_requests`] but with the scheduler's
+    /// non-zero defaults (100m CPU, 200 MiB memory) for each container that sets none.
+    pub fn non_zero_requests(&self) -> (i64, i64) {
+        const DEFAULT_CPU_MILLIS: i64 = 100;
+        const DEFAULT_MEMORY_BYTES: i64 = 200 * 1024 * 1024;
+        let per = |c: &Container| {
+            let cpu = if c.requests.has_cpu { c.requests.cpu_millis } else { DEFAULT_CPU_MILLIS };
+            let mem = if c.requests.has_memory { c.requests.memory_bytes } else { DEFAULT_MEMORY_BYTES };
+            (cpu, mem)
+        };
+        let (mut cpu, mut mem) = (0, 0);
+        for c in &self.containers {
+            let (c_cpu, c_mem) = per(c);
+            cpu += c_cpu;
+            mem += c_mem;
+        }
+        for c in &self.init_containers {
+            let (c_cpu, c_mem) = per(c);
+            cpu = cpu.max(c_cpu);
+            mem = mem.max(c_mem);
+        }
+        (cpu, mem)
+    }
+}
+
+/// A pod template: labels and annotations stamped on each pod, and the shared spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodTemplate {
+    /// `template.metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `template.metadata.annotations`.
+    pub annotations: BTreeMap<String, String>,
+    /// The spec, shared by all pods created from this template.
+    pub spec: Arc<PodSpec>,
+    /// Canonical JSON of the template without the `pod-template-hash` label: template equality
+    /// and the pod-template-hash are computed from it.
+    pub canonical: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
+        Taint { key: key.into(), value: value.into(), effect }
+    }
+
+    fn tol(key: &str, exists: bool, value: &str, effect: Option<TaintEffect>) -> Toleration {
+        Toleration { key: key.into(), exists, value: value.into(), effect, toleration_seconds: None }
+    }
+
+    /// `TestTaintTolerationFilter` rows of SPEC §7.8 at the toleration level.
+    #[test]
+    fn toleration_matching() {
+        use TaintEffect::*;
+        let cases = [
+            (tol("dedicated", false, "user1", Some(NoSchedule)), taint("dedicated", "user1", NoSchedule), true),
+            (tol("dedicated", false, "user2", Some(NoSchedule)), taint("dedicated", "user1", NoSchedule), false),
+            (tol("foo", true, "", Some(NoSchedule)), taint("foo", "bar", NoSchedule), true),
+            (tol("foo", false, "bar", None), taint("foo", "bar", NoSchedule), true),
+            (tol("", true, "", None), taint("any", "x", NoExecute), true),
+            (tol("foo", false, "bar", Some(NoExecute)), taint("foo", "bar", NoSchedule), false),
+        ];
+        for (t, ta, want) in cases {
+            assert_eq!(t.tolerates(&ta), want, "{t:?} vs {ta:?}");
+        }
+    }
+}

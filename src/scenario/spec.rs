@@ -1,0 +1,273 @@
+//! The validated scenario: everything a run needs, valid by construction.
+
+use std::collections::BTreeMap;
+
+use crate::model::behavior::ImageBehavior;
+use crate::model::node::{Node, Taint};
+use crate::model::objects::ApiObject;
+use crate::model::resources::ResourceList;
+use crate::model::ObjectRef;
+use crate::sim::time::SimTime;
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.description`.
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated duration.
+    pub duration: SimTime,
+    /// `spec.kubernetesVersion` as (major, minor).
+    pub kubernetes_version: (u32, u32),
+    /// Input files that make up this scenario, with their SHA-256.
+    pub inputs: Vec<InputFile>,
+    /// SHA-256 over the inputs (each file's path and bytes, in order).
+    pub sha256: String,
+    /// Node pools (kept for `addNodes`).
+    pub pools: Vec<NodePool>,
+    /// Initial nodes: pools expanded, then Node manifests.
+    pub nodes: Vec<Node>,
+    /// Image behaviour.
+    pub images: ImageCatalog,
+    /// Initial objects in input order (Node objects excluded: see `nodes`).
+    pub objects: Vec<ApiObject>,
+    /// Timeline actions, sorted by time (stable).
+    pub timeline: Vec<TimedAction>,
+    /// Traffic per Service.
+    pub traffic: Vec<Traffic>,
+    /// Expectations.
+    pub expectations: Vec<Expectation>,
+    /// `Warning:` and `Info:` lines for the user, deduplicated, in input order.
+    pub notes: Vec<String>,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// Path as given (or `-` for stdin).
+    pub path: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+}
+
+/// A node pool of the Scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodePool {
+    /// Pool name.
+    pub name: String,
+    /// Initial count.
+    pub count: usize,
+    /// Zones, round-robin.
+    pub zones: Vec<String>,
+    /// Capacity.
+    pub capacity: ResourceList,
+    /// Allocatable.
+    pub allocatable: ResourceList,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Taints.
+    pub taints: Vec<Taint>,
+}
+
+impl NodePool {
+    /// The node at `index` of this pool (`<pool>-<index>`, zone round-robin).
+    pub fn node(&self, index: usize) -> Node {
+        let name = format!("{}-{index}", self.name);
+        let mut labels = self.labels.clone();
+        labels.insert("kubernetes.io/hostname".into(), name.clone());
+        labels.insert("kubernetes.io/os".into(), "linux".into());
+        labels.insert("node.kubernetes.io/pool".into(), self.name.clone());
+        if !self.zones.is_empty() {
+            labels.insert("topology.kubernetes.io/zone".into(), self.zones[index % self.zones.len()].clone());
+        }
+        Node {
+            name,
+            labels,
+            capacity: self.capacity.clone(),
+            allocatable: self.allocatable.clone(),
+            taints: self.taints.clone(),
+            unschedulable: false,
+            ready: true,
+            pool: Some(self.name.clone()),
+        }
+    }
+}
+
+/// Image behaviour by reference, with a default.
+#[derive(Debug, Clone, Default)]
+pub struct ImageCatalog {
+    /// Behaviour for images not listed.
+    pub default: ImageBehavior,
+    /// Behaviour per image reference.
+    pub by_image: BTreeMap<String, ImageBehavior>,
+}
+
+impl ImageCatalog {
+    /// The behaviour of `image`.
+    pub fn get(&self, image: &str) -> &ImageBehavior {
+        self.by_image.get(image).unwrap_or(&self.default)
+    }
+}
+
+/// Demand on one Service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traffic {
+    /// Namespace of the Service.
+    pub namespace: String,
+    /// Service name.
+    pub service: String,
+    /// Constant demand, requests/s.
+    pub rps: f64,
+    /// Capacity of one ready pod, requests/s (`None`: unlimited).
+    pub per_pod_rps: Option<f64>,
+}
+
+/// A timeline action at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedAction {
+    /// When.
+    pub at: SimTime,
+    /// Namespace it applies to.
+    pub namespace: String,
+    /// What.
+    pub action: Action,
+    /// Index in the scenario's `timeline` list (for messages).
+    pub index: usize,
+}
+
+/// A scripted action (CONTRACT §1).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Create or replace an object.
+    Apply(Box<ApiObject>),
+    /// Delete an object.
+    Delete(ObjectRef),
+    /// `kubectl set image`.
+    SetImage {
+        /// Workload.
+        target: ObjectRef,
+        /// Container name (`None`: the only container).
+        container: Option<String>,
+        /// New image.
+        image: String,
+    },
+    /// `kubectl scale`.
+    Scale {
+        /// Workload.
+        target: ObjectRef,
+        /// New replica count.
+        replicas: i64,
+    },
+    /// Strategic-merge-style patch.
+    Patch {
+        /// Object.
+        target: ObjectRef,
+        /// Patch body.
+        patch: serde_json::Value,
+    },
+    /// `kubectl rollout pause`.
+    RolloutPause(ObjectRef),
+    /// `kubectl rollout resume`.
+    RolloutResume(ObjectRef),
+    /// `kubectl rollout undo`.
+    RolloutUndo {
+        /// Workload.
+        target: ObjectRef,
+        /// Revision (`None`: the previous one).
+        to_revision: Option<i64>,
+    },
+    /// `kubectl cordon`.
+    Cordon(String),
+    /// `kubectl uncordon`.
+    Uncordon(String),
+    /// An action that is accepted but not simulated by this version (announced with `Info:`).
+    NotSimulated(String),
+}
+
+/// Metrics an expectation can check (CONTRACT §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Share of time a Service had at least one ready endpoint (or served fraction with traffic).
+    Availability,
+    /// Share of demanded requests served.
+    ServedFraction,
+    /// Seconds without a ready endpoint.
+    Downtime,
+    /// Workload ready replicas.
+    ReadyReplicas,
+    /// Workload available replicas.
+    AvailableReplicas,
+    /// Workload updated replicas.
+    UpdatedReplicas,
+    /// Workload replicas.
+    Replicas,
+    /// Seconds from an update to its completion.
+    RolloutDuration,
+    /// Pending pods (cluster or workload).
+    PendingPods,
+    /// Pods on a node.
+    PodsOnNode,
+    /// Number of events (optionally with a reason and object).
+    EventCount,
+    /// Share of requests served by pods of images with an error rate.
+    BadRequestFraction,
+}
+
+impl Metric {
+    /// Parses the contract's metric name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "availability" => Metric::Availability,
+            "servedFraction" => Metric::ServedFraction,
+            "downtime" => Metric::Downtime,
+            "readyReplicas" => Metric::ReadyReplicas,
+            "availableReplicas" => Metric::AvailableReplicas,
+            "updatedReplicas" => Metric::UpdatedReplicas,
+            "replicas" => Metric::Replicas,
+            "rolloutDuration" => Metric::RolloutDuration,
+            "pendingPods" => Metric::PendingPods,
+            "podsOnNode" => Metric::PodsOnNode,
+            "eventCount" => Metric::EventCount,
+            "badRequestFraction" => Metric::BadRequestFraction,
+            _ => return None,
+        })
+    }
+
+    /// All names, for messages.
+    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction";
+}
+
+/// The time window an expectation looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// The whole run for rates and counts; the final value for gauges.
+    Default,
+    /// `during: [from, to]`.
+    During(SimTime, SimTime),
+    /// `at: t`.
+    At(SimTime),
+}
+
+/// One expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// Display name.
+    pub name: String,
+    /// Metric.
+    pub metric: Metric,
+    /// Target object (`None`: cluster-wide).
+    pub target: Option<ObjectRef>,
+    /// Namespace of the target.
+    pub namespace: String,
+    /// Event reason filter for `eventCount`.
+    pub reason: Option<String>,
+    /// Lower bound.
+    pub min: Option<f64>,
+    /// Upper bound.
+    pub max: Option<f64>,
+    /// Window.
+    pub window: Window,
+}

@@ -1,0 +1,230 @@
+//! Builders for scheduler unit tests (compiled only for tests).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::model::node::{Node, Taint, TaintEffect};
+use crate::model::pod::{Container, PodSpec, PullPolicy, Toleration};
+use crate::model::resources::ResourceList;
+use crate::model::selector::{NodeSelectorTerm, Requirement, SelectorOp};
+use crate::scheduler::framework::{NodeInfo, PodInfo};
+
+/// Labels shared by test pods.
+pub static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
+/// A pod named `p` in `default` with `spec`.
+pub fn pod(spec: &PodSpec) -> PodInfo<'_> {
+    PodInfo { namespace: "default", name: "p", labels: &NO_LABELS, spec }
+}
+
+/// A resource list with explicit CPU (millicores) and memory (bytes).
+pub fn res(cpu_millis: i64, memory_bytes: i64) -> ResourceList {
+    ResourceList { cpu_millis, memory_bytes, has_cpu: true, has_memory: true, ..Default::default() }
+}
+
+/// A container with the given requests.
+pub fn container(requests: ResourceList) -> Container {
+    Container {
+        name: "c".into(),
+        image: "img".into(),
+        pull_policy: PullPolicy::IfNotPresent,
+        requests,
+        limits: ResourceList::default(),
+        readiness_probe: None,
+        host_ports: Vec::new(),
+    }
+}
+
+/// Builds a [`PodSpec`].
+#[derive(Default)]
+pub struct PodBuilder {
+    spec: PodSpec,
+}
+
+impl PodBuilder {
+    /// An empty pod (no containers).
+    pub fn new() -> Self {
+        PodBuilder::default()
+    }
+
+    /// Adds a container requesting `cpu_millis` and `memory_bytes` (both explicit).
+    pub fn req(mut self, cpu_millis: i64, memory_bytes: i64) -> Self {
+        self.spec.containers.push(container(res(cpu_millis, memory_bytes)));
+        self
+    }
+
+    /// Adds a container with no request at all.
+    pub fn best_effort(mut self) -> Self {
+        self.spec.containers.push(container(ResourceList::default()));
+        self
+    }
+
+    /// Adds a container requesting only a scalar resource.
+    pub fn scalar(mut self, name: &str, amount: i64) -> Self {
+        let mut r = ResourceList::default();
+        r.scalars.insert(name.into(), amount);
+        self.spec.containers.push(container(r));
+        self
+    }
+
+    /// Adds a scalar request to the last container.
+    pub fn with_scalar(mut self, name: &str, amount: i64) -> Self {
+        if let Some(c) = self.spec.containers.last_mut() {
+            c.requests.scalars.insert(name.into(), amount);
+        }
+        self
+    }
+
+    /// Adds an init container with the given requests.
+    pub fn init(mut self, cpu_millis: i64, memory_bytes: i64) -> Self {
+        self.spec.init_containers.push(container(res(cpu_millis, memory_bytes)));
+        self
+    }
+
+    /// Adds a host port to the last container (adding a container if there is none).
+    pub fn host_port(mut self, protocol: &str, port: i32) -> Self {
+        if self.spec.containers.is_empty() {
+            self.spec.containers.push(container(ResourceList::default()));
+        }
+        if let Some(c) = self.spec.containers.last_mut() {
+            c.host_ports.push((protocol.into(), port));
+        }
+        self
+    }
+
+    /// Adds a toleration.
+    pub fn tolerate(mut self, key: &str, exists: bool, value: &str, effect: Option<TaintEffect>) -> Self {
+        self.spec.tolerations.push(Toleration {
+            key: key.into(),
+            exists,
+            value: value.into(),
+            effect,
+            toleration_seconds: None,
+        });
+        self
+    }
+
+    /// Adds a `nodeSelector` entry.
+    pub fn node_selector(mut self, key: &str, value: &str) -> Self {
+        self.spec.node_selector.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets `spec.nodeName`.
+    pub fn node_name(mut self, name: &str) -> Self {
+        self.spec.node_name = Some(name.into());
+        self
+    }
+
+    /// Adds a required node affinity term.
+    pub fn required(mut self, term: NodeSelectorTerm) -> Self {
+        self.spec.required_node_terms.push(term);
+        self
+    }
+
+    /// Adds a preferred node affinity term.
+    pub fn preferred(mut self, weight: i64, term: NodeSelectorTerm) -> Self {
+        self.spec.preferred_node_terms.push((weight, term));
+        self
+    }
+
+    /// The spec.
+    pub fn build(self) -> PodSpec {
+        self.spec
+    }
+}
+
+/// A requirement `key op values`.
+pub fn req(key: &str, op: SelectorOp, values: &[&str]) -> Requirement {
+    Requirement { key: key.into(), op, values: values.iter().map(|v| v.to_string()).collect() }
+}
+
+/// A node selector term with label expressions only.
+pub fn term(expressions: Vec<Requirement>) -> NodeSelectorTerm {
+    NodeSelectorTerm { match_expressions: expressions, match_fields: Vec::new() }
+}
+
+/// A node selector term `metadata.name In names`.
+pub fn name_term(names: &[&str]) -> NodeSelectorTerm {
+    NodeSelectorTerm {
+        match_expressions: Vec::new(),
+        match_fields: vec![req("metadata.name", SelectorOp::In, names)],
+    }
+}
+
+/// Builds a [`Node`] and its [`NodeInfo`].
+pub struct NodeBuilder {
+    node: Node,
+}
+
+impl NodeBuilder {
+    /// A node named `name` with 110 pods allocatable and nothing else.
+    pub fn new(name: &str) -> Self {
+        let mut labels = BTreeMap::new();
+        labels.insert("kubernetes.io/hostname".to_string(), name.to_string());
+        let allocatable = ResourceList { pods: 110, ..Default::default() };
+        NodeBuilder {
+            node: Node {
+                name: name.into(),
+                labels,
+                capacity: allocatable.clone(),
+                allocatable,
+                taints: Vec::new(),
+                unschedulable: false,
+                ready: true,
+                pool: None,
+            },
+        }
+    }
+
+    /// Sets allocatable CPU and memory.
+    pub fn alloc(mut self, cpu_millis: i64, memory_bytes: i64) -> Self {
+        self.node.allocatable.cpu_millis = cpu_millis;
+        self.node.allocatable.memory_bytes = memory_bytes;
+        self
+    }
+
+    /// Sets an allocatable scalar resource.
+    pub fn scalar(mut self, name: &str, amount: i64) -> Self {
+        self.node.allocatable.scalars.insert(name.into(), amount);
+        self
+    }
+
+    /// Sets allocatable pods.
+    pub fn pods(mut self, pods: i64) -> Self {
+        self.node.allocatable.pods = pods;
+        self
+    }
+
+    /// Adds a label.
+    pub fn label(mut self, key: &str, value: &str) -> Self {
+        self.node.labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds a taint.
+    pub fn taint(mut self, key: &str, value: &str, effect: TaintEffect) -> Self {
+        self.node.taints.push(Taint { key: key.into(), value: value.into(), effect });
+        self
+    }
+
+    /// Cordons the node.
+    pub fn unschedulable(mut self) -> Self {
+        self.node.unschedulable = true;
+        self
+    }
+
+    /// The node info with no pod.
+    pub fn info(self) -> NodeInfo {
+        NodeInfo::new(Arc::new(self.node))
+    }
+
+    /// The node info with these pods bound.
+    pub fn with_pods(self, pods: &[&PodSpec]) -> NodeInfo {
+        let mut info = self.info();
+        for p in pods {
+            info.add_pod(p);
+        }
+        info
+    }
+}
