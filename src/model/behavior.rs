@@ -33,7 +33,9 @@ impl DurationDist {
         match *self {
             DurationDist::Fixed(ns) => ns as f64,
             DurationDist::Exponential { mean_ns } => mean_ns as f64,
-            DurationDist::LogNormal { median_ns, sigma } => median_ns as f64 * libm::exp(sigma * sigma / 2.0),
+            DurationDist::LogNormal { median_ns, sigma } => {
+                median_ns as f64 * libm::exp(sigma * sigma / 2.0)
+            }
             DurationDist::Uniform { min_ns, max_ns } => (min_ns as f64 + max_ns as f64) / 2.0,
         }
     }

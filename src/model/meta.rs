@@ -37,7 +37,10 @@ pub struct ObjectRef {
 impl ObjectRef {
     /// A reference to `kind/name`.
     pub fn new(kind: &str, name: &str) -> Self {
-        ObjectRef { kind: kind.to_ascii_lowercase(), name: name.to_string() }
+        ObjectRef {
+            kind: kind.to_ascii_lowercase(),
+            name: name.to_string(),
+        }
     }
 
     /// Parses `kind/name` (the kind is lowercased); `None` without a slash or with an empty part.

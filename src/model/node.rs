@@ -71,6 +71,8 @@ pub struct Node {
 impl Node {
     /// The zone label, if set.
     pub fn zone(&self) -> Option<&str> {
-        self.labels.get("topology.kubernetes.io/zone").map(String::as_str)
+        self.labels
+            .get("topology.kubernetes.io/zone")
+            .map(String::as_str)
     }
 }

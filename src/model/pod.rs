@@ -134,8 +134,16 @@ impl PodSpec {
         const DEFAULT_CPU_MILLIS: i64 = 100;
         const DEFAULT_MEMORY_BYTES: i64 = 200 * 1024 * 1024;
         let per = |c: &Container| {
-            let cpu = if c.requests.has_cpu { c.requests.cpu_millis } else { DEFAULT_CPU_MILLIS };
-            let mem = if c.requests.has_memory { c.requests.memory_bytes } else { DEFAULT_MEMORY_BYTES };
+            let cpu = if c.requests.has_cpu {
+                c.requests.cpu_millis
+            } else {
+                DEFAULT_CPU_MILLIS
+            };
+            let mem = if c.requests.has_memory {
+                c.requests.memory_bytes
+            } else {
+                DEFAULT_MEMORY_BYTES
+            };
             (cpu, mem)
         };
         let (mut cpu, mut mem) = (0, 0);
@@ -172,11 +180,21 @@ mod tests {
     use super::*;
 
     fn taint(key: &str, value: &str, effect: TaintEffect) -> Taint {
-        Taint { key: key.into(), value: value.into(), effect }
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect,
+        }
     }
 
     fn tol(key: &str, exists: bool, value: &str, effect: Option<TaintEffect>) -> Toleration {
-        Toleration { key: key.into(), exists, value: value.into(), effect, toleration_seconds: None }
+        Toleration {
+            key: key.into(),
+            exists,
+            value: value.into(),
+            effect,
+            toleration_seconds: None,
+        }
     }
 
     /// `TestTaintTolerationFilter` rows of SPEC §7.8 at the toleration level.
@@ -184,12 +202,32 @@ mod tests {
     fn toleration_matching() {
         use TaintEffect::*;
         let cases = [
-            (tol("dedicated", false, "user1", Some(NoSchedule)), taint("dedicated", "user1", NoSchedule), true),
-            (tol("dedicated", false, "user2", Some(NoSchedule)), taint("dedicated", "user1", NoSchedule), false),
-            (tol("foo", true, "", Some(NoSchedule)), taint("foo", "bar", NoSchedule), true),
-            (tol("foo", false, "bar", None), taint("foo", "bar", NoSchedule), true),
+            (
+                tol("dedicated", false, "user1", Some(NoSchedule)),
+                taint("dedicated", "user1", NoSchedule),
+                true,
+            ),
+            (
+                tol("dedicated", false, "user2", Some(NoSchedule)),
+                taint("dedicated", "user1", NoSchedule),
+                false,
+            ),
+            (
+                tol("foo", true, "", Some(NoSchedule)),
+                taint("foo", "bar", NoSchedule),
+                true,
+            ),
+            (
+                tol("foo", false, "bar", None),
+                taint("foo", "bar", NoSchedule),
+                true,
+            ),
             (tol("", true, "", None), taint("any", "x", NoExecute), true),
-            (tol("foo", false, "bar", Some(NoExecute)), taint("foo", "bar", NoSchedule), false),
+            (
+                tol("foo", false, "bar", Some(NoExecute)),
+                taint("foo", "bar", NoSchedule),
+                false,
+            ),
         ];
         for (t, ta, want) in cases {
             assert_eq!(t.tolerates(&ta), want, "{t:?} vs {ta:?}");

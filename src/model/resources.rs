@@ -50,7 +50,9 @@ impl ResourceList {
     pub fn max_with(&mut self, other: &ResourceList) {
         self.cpu_millis = self.cpu_millis.max(other.cpu_millis);
         self.memory_bytes = self.memory_bytes.max(other.memory_bytes);
-        self.ephemeral_storage_bytes = self.ephemeral_storage_bytes.max(other.ephemeral_storage_bytes);
+        self.ephemeral_storage_bytes = self
+            .ephemeral_storage_bytes
+            .max(other.ephemeral_storage_bytes);
         for (name, amount) in &other.scalars {
             let entry = self.scalars.entry(name.clone()).or_insert(0);
             *entry = (*entry).max(*amount);

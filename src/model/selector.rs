@@ -40,9 +40,17 @@ impl Requirement {
             SelectorOp::Exists => value.is_some(),
             SelectorOp::DoesNotExist => value.is_none(),
             SelectorOp::Gt | SelectorOp::Lt => {
-                let (Some(value), Some(bound)) = (value, self.values.first()) else { return false };
-                let (Ok(value), Ok(bound)) = (value.parse::<i64>(), bound.parse::<i64>()) else { return false };
-                if self.op == SelectorOp::Gt { value > bound } else { value < bound }
+                let (Some(value), Some(bound)) = (value, self.values.first()) else {
+                    return false;
+                };
+                let (Ok(value), Ok(bound)) = (value.parse::<i64>(), bound.parse::<i64>()) else {
+                    return false;
+                };
+                if self.op == SelectorOp::Gt {
+                    value > bound
+                } else {
+                    value < bound
+                }
             }
         }
     }
@@ -61,7 +69,11 @@ impl LabelSelector {
         LabelSelector {
             requirements: labels
                 .iter()
-                .map(|(k, v)| Requirement { key: k.clone(), op: SelectorOp::In, values: vec![v.clone()] })
+                .map(|(k, v)| Requirement {
+                    key: k.clone(),
+                    op: SelectorOp::In,
+                    values: vec![v.clone()],
+                })
                 .collect(),
         }
     }
@@ -110,13 +122,20 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn requirement_table() {
         let l = labels(&[("app", "web"), ("gen", "3")]);
-        let req = |key: &str, op, values: &[&str]| Requirement { key: key.into(), op, values: values.iter().map(|s| s.to_string()).collect() };
+        let req = |key: &str, op, values: &[&str]| Requirement {
+            key: key.into(),
+            op,
+            values: values.iter().map(|s| s.to_string()).collect(),
+        };
         let cases = [
             (req("app", SelectorOp::In, &["web", "db"]), true),
             (req("app", SelectorOp::In, &["db"]), false),

@@ -30,7 +30,10 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { pos: None, message: msg.to_string() }
+        DeError {
+            pos: None,
+            message: msg.to_string(),
+        }
     }
 }
 
@@ -67,7 +70,10 @@ fn resolve_plain(text: &str) -> Plain<'_> {
         _ => {}
     }
     let bytes = text.as_bytes();
-    let digits = bytes.strip_prefix(b"-").or_else(|| bytes.strip_prefix(b"+")).unwrap_or(bytes);
+    let digits = bytes
+        .strip_prefix(b"-")
+        .or_else(|| bytes.strip_prefix(b"+"))
+        .unwrap_or(bytes);
     if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
         if let Ok(v) = text.parse::<i64>() {
             return Plain::Int(v);
@@ -88,7 +94,9 @@ fn resolve_plain(text: &str) -> Plain<'_> {
         return Plain::Int(v);
     }
     let looks_float = !digits.is_empty()
-        && digits.iter().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.iter().any(u8::is_ascii_digit)
         && (digits[0].is_ascii_digit() || digits[0] == b'.');
     if looks_float && let Ok(v) = text.parse::<f64>() {
@@ -138,8 +146,13 @@ impl<'de> de::Deserializer<'de> for &'de Node {
                 Plain::Float(v) => visitor.visit_f64(v),
                 Plain::Str(s) => visitor.visit_str(s),
             },
-            Value::Seq(items) => visitor.visit_seq(Seq { items: items.iter() }),
-            Value::Map(entries) => visitor.visit_map(Map { entries: entries.iter(), value: None }),
+            Value::Seq(items) => visitor.visit_seq(Seq {
+                items: items.iter(),
+            }),
+            Value::Map(entries) => visitor.visit_map(Map {
+                entries: entries.iter(),
+                value: None,
+            }),
         };
         at(self.pos, result)
     }
@@ -189,53 +202,114 @@ impl<'de> de::Deserializer<'de> for &'de Node {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.is_null() { at(self.pos, visitor.visit_none()) } else { at(self.pos, visitor.visit_some(self)) }
+        if self.is_null() {
+            at(self.pos, visitor.visit_none())
+        } else {
+            at(self.pos, visitor.visit_some(self))
+        }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        if self.is_null() { at(self.pos, visitor.visit_unit()) } else { Err(invalid_type(self, &visitor)) }
+        if self.is_null() {
+            at(self.pos, visitor.visit_unit())
+        } else {
+            Err(invalid_type(self, &visitor))
+        }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         at(self.pos, visitor.visit_newtype_struct(self))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.value {
-            Value::Seq(items) => at(self.pos, visitor.visit_seq(Seq { items: items.iter() })),
+            Value::Seq(items) => at(
+                self.pos,
+                visitor.visit_seq(Seq {
+                    items: items.iter(),
+                }),
+            ),
             _ if self.is_null() => at(self.pos, visitor.visit_seq(Seq { items: [].iter() })),
             _ => Err(invalid_type(self, &visitor)),
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.value {
-            Value::Map(entries) => at(self.pos, visitor.visit_map(Map { entries: entries.iter(), value: None })),
-            _ if self.is_null() => at(self.pos, visitor.visit_map(Map { entries: [].iter(), value: None })),
+            Value::Map(entries) => at(
+                self.pos,
+                visitor.visit_map(Map {
+                    entries: entries.iter(),
+                    value: None,
+                }),
+            ),
+            _ if self.is_null() => at(
+                self.pos,
+                visitor.visit_map(Map {
+                    entries: [].iter(),
+                    value: None,
+                }),
+            ),
             _ => Err(invalid_type(self, &visitor)),
         }
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, _name: &'static str, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_map(visitor)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, _name: &'static str, _variants: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         match &self.value {
-            Value::Scalar { text, .. } => at(self.pos, visitor.visit_enum(text.as_str().into_deserializer())),
-            Value::Map(entries) if entries.len() == 1 => at(self.pos, visitor.visit_enum(Enum { key: &entries[0].0, value: &entries[0].2 })),
+            Value::Scalar { text, .. } => at(
+                self.pos,
+                visitor.visit_enum(text.as_str().into_deserializer()),
+            ),
+            Value::Map(entries) if entries.len() == 1 => at(
+                self.pos,
+                visitor.visit_enum(Enum {
+                    key: &entries[0].0,
+                    value: &entries[0].2,
+                }),
+            ),
             _ => Err(invalid_type(self, &visitor)),
         }
     }
@@ -255,7 +329,10 @@ struct Seq<'de> {
 
 impl<'de> SeqAccess<'de> for Seq<'de> {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
             Some(node) => seed.deserialize(node).map(Some),
             None => Ok(None),
@@ -273,11 +350,15 @@ struct Map<'de> {
 
 impl<'de> MapAccess<'de> for Map<'de> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((key, key_pos, value)) => {
                 self.value = Some(value);
-                let key_de: de::value::BorrowedStrDeserializer<'de, DeError> = de::value::BorrowedStrDeserializer::new(key);
+                let key_de: de::value::BorrowedStrDeserializer<'de, DeError> =
+                    de::value::BorrowedStrDeserializer::new(key);
                 at(*key_pos, seed.deserialize(key_de)).map(Some)
             }
             None => Ok(None),
@@ -299,8 +380,12 @@ struct Enum<'de> {
 impl<'de> de::EnumAccess<'de> for Enum<'de> {
     type Error = DeError;
     type Variant = &'de Node;
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, &'de Node), DeError> {
-        let key_de: de::value::BorrowedStrDeserializer<'de, DeError> = de::value::BorrowedStrDeserializer::new(self.key);
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, &'de Node), DeError> {
+        let key_de: de::value::BorrowedStrDeserializer<'de, DeError> =
+            de::value::BorrowedStrDeserializer::new(self.key);
         Ok((seed.deserialize(key_de)?, self.value))
     }
 }
@@ -316,7 +401,11 @@ impl<'de> de::VariantAccess<'de> for &'de Node {
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_seq(self, visitor)
     }
-    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         de::Deserializer::deserialize_map(self, visitor)
     }
 }
@@ -371,6 +460,9 @@ mod tests {
     fn any_reads_yaml_types() {
         let node = root("a: 1\nb: x\nc: true\nd: 1.5\ne: ~\nf: '2'\n");
         let value: serde_json::Value = from_node(&node).unwrap();
-        assert_eq!(value, serde_json::json!({"a": 1, "b": "x", "c": true, "d": 1.5, "e": null, "f": "2"}));
+        assert_eq!(
+            value,
+            serde_json::json!({"a": 1, "b": "x", "c": true, "d": 1.5, "e": null, "f": "2"})
+        );
     }
 }

@@ -13,12 +13,15 @@ use super::duration::{format_duration, parse_duration};
 use super::manifests::{self, Converted, ManifestError, Notes};
 use super::quantity::Quantity;
 use super::raw::{RawDuration, RawImage, RawScenario};
-use super::spec::{Action, Expectation, ImageCatalog, InputFile, Metric, NodePool, Scenario, TimedAction, Traffic, Window};
+use super::spec::{
+    Action, Expectation, ImageCatalog, InputFile, Metric, NodePool, Scenario, TimedAction, Traffic,
+    Window,
+};
 use super::yaml::{self, Node, Pos};
+use crate::model::ObjectRef;
 use crate::model::behavior::{DurationDist, ImageBehavior};
 use crate::model::node::{Taint, TaintEffect};
 use crate::model::objects::ApiObject;
-use crate::model::ObjectRef;
 use crate::sim::time::SimTime;
 
 /// Largest input file accepted, in bytes.
@@ -44,7 +47,9 @@ pub struct ScenarioError {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.file, self.pos) {
-            (file, Some(pos)) if !file.is_empty() => write!(f, "{file}:{}:{}: {}", pos.line, pos.col, self.message),
+            (file, Some(pos)) if !file.is_empty() => {
+                write!(f, "{file}:{}:{}: {}", pos.line, pos.col, self.message)
+            }
             (file, None) if !file.is_empty() => write!(f, "{file}: {}", self.message),
             _ => f.write_str(&self.message),
         }
@@ -70,7 +75,11 @@ pub struct LoadOptions {
 }
 
 fn io_error(path: &str, err: impl fmt::Display) -> ScenarioError {
-    ScenarioError { file: path.to_string(), pos: None, message: format!("cannot read: {err}") }
+    ScenarioError {
+        file: path.to_string(),
+        pos: None,
+        message: format!("cannot read: {err}"),
+    }
 }
 
 /// Reads every path: a file, a directory (its `*.yaml`/`*.yml`, sorted by name), or `-` (stdin).
@@ -79,9 +88,15 @@ pub fn read_inputs(paths: &[String]) -> Result<Vec<Input>, ScenarioError> {
     for path in paths {
         if path == "-" {
             let mut text = String::new();
-            std::io::stdin().take(MAX_FILE_BYTES as u64 + 1).read_to_string(&mut text).map_err(|e| io_error("-", e))?;
+            std::io::stdin()
+                .take(MAX_FILE_BYTES as u64 + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| io_error("-", e))?;
             check_size("-", text.len())?;
-            inputs.push(Input { path: "-".into(), text });
+            inputs.push(Input {
+                path: "-".into(),
+                text,
+            });
             continue;
         }
         let p = Path::new(path);
@@ -104,7 +119,11 @@ pub fn read_inputs(paths: &[String]) -> Result<Vec<Input>, ScenarioError> {
 
 fn check_size(path: &str, len: usize) -> Result<(), ScenarioError> {
     if len > MAX_FILE_BYTES {
-        return Err(ScenarioError { file: path.into(), pos: None, message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes") });
+        return Err(ScenarioError {
+            file: path.into(),
+            pos: None,
+            message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes"),
+        });
     }
     Ok(())
 }
@@ -113,13 +132,23 @@ fn read_file(path: &str) -> Result<Input, ScenarioError> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     check_size(path, meta.len() as usize)?;
     let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|_| ScenarioError { file: path.into(), pos: None, message: "file is not valid UTF-8".into() })?;
-    Ok(Input { path: path.into(), text })
+    let text = String::from_utf8(bytes).map_err(|_| ScenarioError {
+        file: path.into(),
+        pos: None,
+        message: "file is not valid UTF-8".into(),
+    })?;
+    Ok(Input {
+        path: path.into(),
+        text,
+    })
 }
 
 /// Hex of a SHA-256 digest.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// One parsed document with where it came from.
@@ -135,18 +164,39 @@ pub fn load(inputs: &[Input], options: LoadOptions) -> Result<Vec<Scenario>, Sce
     let mut scenario_docs: Vec<(usize, Doc)> = Vec::new();
     let mut per_file: Vec<Vec<Doc>> = Vec::new();
     for (file_index, input) in inputs.iter().enumerate() {
-        let documents = yaml::parse_stream(&input.text).map_err(|e| ScenarioError { file: input.path.clone(), pos: Some(e.pos), message: format!("error converting YAML to JSON: yaml: {}", e.message) })?;
+        let documents = yaml::parse_stream(&input.text).map_err(|e| ScenarioError {
+            file: input.path.clone(),
+            pos: Some(e.pos),
+            message: format!("error converting YAML to JSON: yaml: {}", e.message),
+        })?;
         let mut docs = Vec::new();
         for document in documents {
             let Some(root) = document.root else { continue };
             let (api_version, kind) = type_meta(&input.path, &root)?;
-            let doc = Doc { file: &input.path, root, api_version, kind };
+            let doc = Doc {
+                file: &input.path,
+                root,
+                api_version,
+                kind,
+            };
             if doc.kind == "Scenario" {
                 if doc.api_version != "timonel/v1alpha1" {
-                    return Err(ScenarioError { file: input.path.clone(), pos: Some(doc.root.locate("apiVersion")), message: format!("no matches for kind \"Scenario\" in version \"{}\" (expected timonel/v1alpha1)", doc.api_version) });
+                    return Err(ScenarioError {
+                        file: input.path.clone(),
+                        pos: Some(doc.root.locate("apiVersion")),
+                        message: format!(
+                            "no matches for kind \"Scenario\" in version \"{}\" (expected timonel/v1alpha1)",
+                            doc.api_version
+                        ),
+                    });
                 }
                 if scenario_docs.iter().any(|(f, _)| *f == file_index) {
-                    return Err(ScenarioError { file: input.path.clone(), pos: Some(doc.root.pos), message: "a file may hold only one Scenario document; this is the second".into() });
+                    return Err(ScenarioError {
+                        file: input.path.clone(),
+                        pos: Some(doc.root.pos),
+                        message: "a file may hold only one Scenario document; this is the second"
+                            .into(),
+                    });
                 }
                 scenario_docs.push((file_index, doc));
             } else {
@@ -157,9 +207,17 @@ pub fn load(inputs: &[Input], options: LoadOptions) -> Result<Vec<Scenario>, Sce
     }
     if scenario_docs.is_empty() {
         let files: Vec<&str> = inputs.iter().map(|i| i.path.as_str()).collect();
-        return Err(ScenarioError { file: files.first().copied().unwrap_or("").to_string(), pos: None, message: "no Scenario document (apiVersion: timonel/v1alpha1, kind: Scenario) in the input".into() });
+        return Err(ScenarioError {
+            file: files.first().copied().unwrap_or("").to_string(),
+            pos: None,
+            message:
+                "no Scenario document (apiVersion: timonel/v1alpha1, kind: Scenario) in the input"
+                    .into(),
+        });
     }
-    let shared: Vec<usize> = (0..inputs.len()).filter(|i| !scenario_docs.iter().any(|(f, _)| f == i)).collect();
+    let shared: Vec<usize> = (0..inputs.len())
+        .filter(|i| !scenario_docs.iter().any(|(f, _)| f == i))
+        .collect();
     let mut scenarios = Vec::new();
     for scenario_doc in &scenario_docs {
         let file_index = &scenario_doc.0;
@@ -171,10 +229,20 @@ pub fn load(inputs: &[Input], options: LoadOptions) -> Result<Vec<Scenario>, Sce
 }
 
 fn type_meta(file: &str, root: &Node) -> Result<(String, String), ScenarioError> {
-    let get = |key: &str| root.get(key).and_then(Node::as_str).unwrap_or("").to_string();
+    let get = |key: &str| {
+        root.get(key)
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let (api_version, kind) = (get("apiVersion"), get("kind"));
     if !matches!(root.value, yaml::Value::Map(_)) {
-        return Err(ScenarioError { file: file.into(), pos: Some(root.pos), message: "error validating data: a document must be a mapping with apiVersion and kind".into() });
+        return Err(ScenarioError {
+            file: file.into(),
+            pos: Some(root.pos),
+            message: "error validating data: a document must be a mapping with apiVersion and kind"
+                .into(),
+        });
     }
     let mut missing = Vec::new();
     if api_version.is_empty() {
@@ -184,7 +252,11 @@ fn type_meta(file: &str, root: &Node) -> Result<(String, String), ScenarioError>
         missing.push("kind not set");
     }
     if !missing.is_empty() {
-        return Err(ScenarioError { file: file.into(), pos: Some(root.pos), message: format!("error validating data: [{}]", missing.join(", ")) });
+        return Err(ScenarioError {
+            file: file.into(),
+            pos: Some(root.pos),
+            message: format!("error validating data: [{}]", missing.join(", ")),
+        });
     }
     Ok((api_version, kind))
 }
@@ -194,10 +266,19 @@ fn manifest_error(doc: &Doc, err: ManifestError) -> ScenarioError {
     let message = if err.message.starts_with("The ") || err.message.starts_with("no matches") {
         err.message
     } else {
-        let name = doc.root.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("");
+        let name = doc
+            .root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or("");
         format!("The {} \"{name}\" is invalid: {}", doc.kind, err.message)
     };
-    ScenarioError { file: doc.file.to_string(), pos: Some(pos), message }
+    ScenarioError {
+        file: doc.file.to_string(),
+        pos: Some(pos),
+        message,
+    }
 }
 
 /// Accumulates user notes, deduplicated, in order.
@@ -215,11 +296,25 @@ impl NoteSink {
     }
 }
 
-fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc: &(usize, Doc), options: LoadOptions) -> Result<Scenario, ScenarioError> {
+fn build(
+    inputs: &[Input],
+    per_file: &[Vec<Doc>],
+    files: &[usize],
+    scenario_doc: &(usize, Doc),
+    options: LoadOptions,
+) -> Result<Scenario, ScenarioError> {
     let (scenario_file_index, doc) = scenario_doc;
     let file = doc.file;
-    let err_at = |path: &str, message: String| ScenarioError { file: file.to_string(), pos: Some(doc.root.locate(path)), message };
-    let raw: RawScenario = from_node(&doc.root).map_err(|e| ScenarioError { file: file.to_string(), pos: e.pos.or(Some(doc.root.pos)), message: format!("The Scenario is invalid: {}", e.message) })?;
+    let err_at = |path: &str, message: String| ScenarioError {
+        file: file.to_string(),
+        pos: Some(doc.root.locate(path)),
+        message,
+    };
+    let raw: RawScenario = from_node(&doc.root).map_err(|e| ScenarioError {
+        file: file.to_string(),
+        pos: e.pos.or(Some(doc.root.pos)),
+        message: format!("The Scenario is invalid: {}", e.message),
+    })?;
     let mut notes = NoteSink::default();
     let mut scenario_notes = Notes::default();
     manifests::unknown_fields(&doc.root, &raw, &mut scenario_notes);
@@ -228,29 +323,60 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
             return Err(err_at(path, format!("strict decoding error: {message}")));
         }
         let pos = doc.root.locate(path);
-        notes.push(format!("Warning: {file}:{}:{}: {message}", pos.line, pos.col));
+        notes.push(format!(
+            "Warning: {file}:{}:{}: {message}",
+            pos.line, pos.col
+        ));
     }
 
     // Metadata.
     let name = raw.metadata.name.clone();
     if name.is_empty() {
-        return Err(err_at("metadata", "The Scenario \"\" is invalid: metadata.name: Required value".into()));
+        return Err(err_at(
+            "metadata",
+            "The Scenario \"\" is invalid: metadata.name: Required value".into(),
+        ));
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') || name.starts_with('.') {
-        return Err(err_at("metadata.name", format!("The Scenario \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": must consist of letters, digits, '-', '_' or '.' (it names the output folder)")));
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        || name.starts_with('.')
+    {
+        return Err(err_at(
+            "metadata.name",
+            format!(
+                "The Scenario \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": must consist of letters, digits, '-', '_' or '.' (it names the output folder)"
+            ),
+        ));
     }
-    let invalid = |path: &str, detail: String| err_at(path, format!("The Scenario \"{name}\" is invalid: {path}: {detail}"));
+    let invalid = |path: &str, detail: String| {
+        err_at(
+            path,
+            format!("The Scenario \"{name}\" is invalid: {path}: {detail}"),
+        )
+    };
     let spec = &raw.spec;
     let duration = match &spec.duration {
         Some(text) => parse_duration_field(text, "spec.duration", &invalid)?,
         None => 3_600_000_000_000,
     };
     if duration == 0 || duration > MAX_DURATION_NS {
-        return Err(invalid("spec.duration", format!("Invalid value: \"{}\": must be greater than 0 and at most 720h", spec.duration.clone().unwrap_or_default())));
+        return Err(invalid(
+            "spec.duration",
+            format!(
+                "Invalid value: \"{}\": must be greater than 0 and at most 720h",
+                spec.duration.clone().unwrap_or_default()
+            ),
+        ));
     }
     let kubernetes_version = match &spec.kubernetes_version {
         None => (1, 33),
-        Some(v) => parse_version(v).ok_or_else(|| invalid("spec.kubernetesVersion", format!("Invalid value: \"{v}\": must look like \"1.33\"")))?,
+        Some(v) => parse_version(v).ok_or_else(|| {
+            invalid(
+                "spec.kubernetesVersion",
+                format!("Invalid value: \"{v}\": must look like \"1.33\""),
+            )
+        })?,
     };
 
     // Cluster.
@@ -259,24 +385,51 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
     let mut pool_names = BTreeSet::new();
     for (index, pool) in spec.cluster.node_pools.iter().enumerate() {
         let path = format!("spec.cluster.nodePools[{index}]");
-        if pool.name.is_empty() || !pool.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(invalid(&format!("{path}.name"), format!("Invalid value: \"{}\": must be a lowercase RFC 1123 label", pool.name)));
+        if pool.name.is_empty()
+            || !pool
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(
+                &format!("{path}.name"),
+                format!(
+                    "Invalid value: \"{}\": must be a lowercase RFC 1123 label",
+                    pool.name
+                ),
+            ));
         }
         if !pool_names.insert(pool.name.clone()) {
-            return Err(invalid(&format!("{path}.name"), format!("Duplicate value: \"{}\"", pool.name)));
+            return Err(invalid(
+                &format!("{path}.name"),
+                format!("Duplicate value: \"{}\"", pool.name),
+            ));
         }
         if pool.count < 0 || pool.count as usize > MAX_NODES {
-            return Err(invalid(&format!("{path}.count"), format!("Invalid value: {}: must be between 0 and {MAX_NODES}", pool.count)));
+            return Err(invalid(
+                &format!("{path}.count"),
+                format!(
+                    "Invalid value: {}: must be between 0 and {MAX_NODES}",
+                    pool.count
+                ),
+            ));
         }
-        let text: BTreeMap<String, String> = pool.capacity.iter().map(|(k, v)| (k.clone(), v.text())).collect();
-        let mut capacity = manifests::resource_list_from_text(&text).map_err(|(field, msg)| invalid(&format!("{path}.capacity.{field}"), msg))?;
+        let text: BTreeMap<String, String> = pool
+            .capacity
+            .iter()
+            .map(|(k, v)| (k.clone(), v.text()))
+            .collect();
+        let mut capacity = manifests::resource_list_from_text(&text)
+            .map_err(|(field, msg)| invalid(&format!("{path}.capacity.{field}"), msg))?;
         if capacity.pods == 0 {
             capacity.pods = 110;
         }
         let mut allocatable = match &pool.allocatable {
             Some(a) => {
-                let text: BTreeMap<String, String> = a.iter().map(|(k, v)| (k.clone(), v.text())).collect();
-                manifests::resource_list_from_text(&text).map_err(|(field, msg)| invalid(&format!("{path}.allocatable.{field}"), msg))?
+                let text: BTreeMap<String, String> =
+                    a.iter().map(|(k, v)| (k.clone(), v.text())).collect();
+                manifests::resource_list_from_text(&text)
+                    .map_err(|(field, msg)| invalid(&format!("{path}.allocatable.{field}"), msg))?
             }
             None => capacity.clone(),
         };
@@ -287,11 +440,26 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
         for (t_index, t) in pool.taints.iter().enumerate() {
             let effect = TaintEffect::parse(&t.effect).ok_or_else(|| invalid(&format!("{path}.taints[{t_index}].effect"), format!("Unsupported value: \"{}\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\"", t.effect)))?;
             if t.key.is_empty() {
-                return Err(invalid(&format!("{path}.taints[{t_index}].key"), "Required value".into()));
+                return Err(invalid(
+                    &format!("{path}.taints[{t_index}].key"),
+                    "Required value".into(),
+                ));
             }
-            taints.push(Taint { key: t.key.clone(), value: t.value.clone(), effect });
+            taints.push(Taint {
+                key: t.key.clone(),
+                value: t.value.clone(),
+                effect,
+            });
         }
-        let node_pool = NodePool { name: pool.name.clone(), count: pool.count as usize, zones: pool.zones.clone(), capacity, allocatable, labels: pool.labels.clone(), taints };
+        let node_pool = NodePool {
+            name: pool.name.clone(),
+            count: pool.count as usize,
+            zones: pool.zones.clone(),
+            capacity,
+            allocatable,
+            labels: pool.labels.clone(),
+            taints,
+        };
         for i in 0..node_pool.count {
             nodes.push(node_pool.node(i));
         }
@@ -301,11 +469,21 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
     // Images.
     let mut images = ImageCatalog::default();
     if let Some(default) = spec.images.get("default") {
-        images.default = image_behavior(default, &ImageBehavior::default(), "spec.images.default", &invalid)?;
+        images.default = image_behavior(
+            default,
+            &ImageBehavior::default(),
+            "spec.images.default",
+            &invalid,
+        )?;
     }
     for (image, raw_image) in &spec.images {
         if image != "default" {
-            let behavior = image_behavior(raw_image, &images.default, &format!("spec.images.{image}"), &invalid)?;
+            let behavior = image_behavior(
+                raw_image,
+                &images.default,
+                &format!("spec.images.{image}"),
+                &invalid,
+            )?;
             images.by_image.insert(image.clone(), behavior);
         }
     }
@@ -316,19 +494,30 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
     let mut hasher = Sha256::new();
     for &file_index in files {
         let input = &inputs[file_index];
-        input_files.push(InputFile { path: input.path.clone(), sha256: sha256_hex(input.text.as_bytes()) });
+        input_files.push(InputFile {
+            path: input.path.clone(),
+            sha256: sha256_hex(input.text.as_bytes()),
+        });
         hasher.update(input.path.as_bytes());
         hasher.update([0]);
         hasher.update(input.text.as_bytes());
         for d in &per_file[file_index] {
             let mut doc_notes = Notes::default();
-            let converted = manifests::convert(&d.api_version, &d.kind, &d.root, &mut doc_notes).map_err(|e| manifest_error(d, e))?;
+            let converted = manifests::convert(&d.api_version, &d.kind, &d.root, &mut doc_notes)
+                .map_err(|e| manifest_error(d, e))?;
             for (path, message) in doc_notes.warnings {
                 let pos = d.root.locate(&path);
                 if options.strict {
-                    return Err(ScenarioError { file: d.file.to_string(), pos: Some(pos), message: format!("strict decoding error: {message}") });
+                    return Err(ScenarioError {
+                        file: d.file.to_string(),
+                        pos: Some(pos),
+                        message: format!("strict decoding error: {message}"),
+                    });
                 }
-                notes.push(format!("Warning: {}:{}:{}: {message}", d.file, pos.line, pos.col));
+                notes.push(format!(
+                    "Warning: {}:{}:{}: {message}",
+                    d.file, pos.line, pos.col
+                ));
             }
             for info in doc_notes.infos {
                 notes.push(format!("Info: {info}"));
@@ -337,13 +526,33 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
                 for object in list {
                     if let ApiObject::Node(node) = object {
                         if nodes.iter().any(|n| n.name == node.name) {
-                            return Err(ScenarioError { file: d.file.to_string(), pos: Some(d.root.locate("metadata.name")), message: format!("nodes \"{}\" already exists", node.name) });
+                            return Err(ScenarioError {
+                                file: d.file.to_string(),
+                                pos: Some(d.root.locate("metadata.name")),
+                                message: format!("nodes \"{}\" already exists", node.name),
+                            });
                         }
                         nodes.push(node);
                     } else {
-                        check_object_limits(&object).map_err(|message| ScenarioError { file: d.file.to_string(), pos: Some(d.root.locate("spec.replicas")), message })?;
-                        if objects.iter().any(|o: &ApiObject| o.kind() == object.kind() && o.name() == object.name() && namespace_of(o) == namespace_of(&object)) {
-                            return Err(ScenarioError { file: d.file.to_string(), pos: Some(d.root.locate("metadata.name")), message: format!("{}s \"{}\" already exists", object.kind(), object.name()) });
+                        check_object_limits(&object).map_err(|message| ScenarioError {
+                            file: d.file.to_string(),
+                            pos: Some(d.root.locate("spec.replicas")),
+                            message,
+                        })?;
+                        if objects.iter().any(|o: &ApiObject| {
+                            o.kind() == object.kind()
+                                && o.name() == object.name()
+                                && namespace_of(o) == namespace_of(&object)
+                        }) {
+                            return Err(ScenarioError {
+                                file: d.file.to_string(),
+                                pos: Some(d.root.locate("metadata.name")),
+                                message: format!(
+                                    "{}s \"{}\" already exists",
+                                    object.kind(),
+                                    object.name()
+                                ),
+                            });
                         }
                         objects.push(object);
                     }
@@ -352,7 +561,10 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
         }
     }
     if nodes.len() > MAX_NODES {
-        return Err(invalid("spec.cluster.nodePools", format!("Invalid value: {}: at most {MAX_NODES} nodes", nodes.len())));
+        return Err(invalid(
+            "spec.cluster.nodePools",
+            format!("Invalid value: {}: at most {MAX_NODES} nodes", nodes.len()),
+        ));
     }
     let _ = scenario_file_index;
 
@@ -372,47 +584,97 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
             None => 0.0,
         };
         if !(rps.is_finite() && rps >= 0.0) {
-            return Err(invalid(&format!("{path}.rps"), format!("Invalid value: {rps}: must be a non-negative number")));
+            return Err(invalid(
+                &format!("{path}.rps"),
+                format!("Invalid value: {rps}: must be a non-negative number"),
+            ));
         }
         if let Some(per_pod) = t.per_pod_rps
             && !(per_pod.is_finite() && per_pod > 0.0)
         {
-            return Err(invalid(&format!("{path}.perPodRps"), format!("Invalid value: {per_pod}: must be greater than 0")));
+            return Err(invalid(
+                &format!("{path}.perPodRps"),
+                format!("Invalid value: {per_pod}: must be greater than 0"),
+            ));
         }
         if t.cpu_per_request.is_some() || t.idle_cpu.is_some() {
             notes.push(format!("Info: field \"{path}.cpuPerRequest\" is accepted but not simulated (CPU use feeds the HPA, not modelled yet)"));
         }
-        traffic.push(Traffic { namespace: t.namespace.clone().unwrap_or_else(|| "default".into()), service: t.service.clone(), rps, per_pod_rps: t.per_pod_rps });
+        traffic.push(Traffic {
+            namespace: t.namespace.clone().unwrap_or_else(|| "default".into()),
+            service: t.service.clone(),
+            rps,
+            per_pod_rps: t.per_pod_rps,
+        });
     }
 
     // Timeline.
-    let base_dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+    let base_dir = Path::new(file)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut timeline = Vec::new();
     for (index, a) in spec.timeline.iter().enumerate() {
         let path = format!("spec.timeline[{index}]");
         let at = parse_duration_field(&a.at, &format!("{path}.at"), &invalid)?;
         let namespace = a.namespace.clone().unwrap_or_else(|| "default".into());
         let action = action(a, &path, &base_dir, doc, &invalid, &mut notes, options)?;
-        timeline.push(TimedAction { at: SimTime(at), namespace, action, index });
+        timeline.push(TimedAction {
+            at: SimTime(at),
+            namespace,
+            action,
+            index,
+        });
     }
     timeline.sort_by_key(|t| t.at);
 
     if !spec.faults.is_empty() {
-        notes.push("Info: field \"spec.faults\" is accepted but not simulated in this version".into());
+        notes.push(
+            "Info: field \"spec.faults\" is accepted but not simulated in this version".into(),
+        );
     }
 
     // Expectations.
     let mut expectations = Vec::new();
     for (index, e) in spec.expect.iter().enumerate() {
         let path = format!("spec.expect[{index}]");
-        let metric = Metric::parse(&e.metric).ok_or_else(|| invalid(&format!("{path}.metric"), format!("Unsupported value: \"{}\": supported values: {}", e.metric, Metric::NAMES)))?;
+        let metric = Metric::parse(&e.metric).ok_or_else(|| {
+            invalid(
+                &format!("{path}.metric"),
+                format!(
+                    "Unsupported value: \"{}\": supported values: {}",
+                    e.metric,
+                    Metric::NAMES
+                ),
+            )
+        })?;
         let target = match &e.target {
-            Some(t) => Some(ObjectRef::parse(t).ok_or_else(|| invalid(&format!("{path}.target"), format!("Invalid value: \"{t}\": must be kind/name, e.g. deployment/web")))?),
+            Some(t) => Some(ObjectRef::parse(t).ok_or_else(|| {
+                invalid(
+                    &format!("{path}.target"),
+                    format!("Invalid value: \"{t}\": must be kind/name, e.g. deployment/web"),
+                )
+            })?),
             None => None,
         };
-        let needs_target = matches!(metric, Metric::Availability | Metric::ServedFraction | Metric::Downtime | Metric::ReadyReplicas | Metric::AvailableReplicas | Metric::UpdatedReplicas | Metric::Replicas | Metric::RolloutDuration | Metric::PodsOnNode | Metric::BadRequestFraction);
+        let needs_target = matches!(
+            metric,
+            Metric::Availability
+                | Metric::ServedFraction
+                | Metric::Downtime
+                | Metric::ReadyReplicas
+                | Metric::AvailableReplicas
+                | Metric::UpdatedReplicas
+                | Metric::Replicas
+                | Metric::RolloutDuration
+                | Metric::PodsOnNode
+                | Metric::BadRequestFraction
+        );
         if needs_target && target.is_none() {
-            return Err(invalid(&format!("{path}.target"), format!("Required value: metric {} needs a target", e.metric)));
+            return Err(invalid(
+                &format!("{path}.target"),
+                format!("Required value: metric {} needs a target", e.metric),
+            ));
         }
         if e.min.is_none() && e.max.is_none() {
             return Err(invalid(&path, "Required value: min or max".into()));
@@ -420,25 +682,48 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
         if let (Some(lo), Some(hi)) = (e.min, e.max)
             && lo > hi
         {
-            return Err(invalid(&format!("{path}.min"), format!("Invalid value: {lo}: must not be greater than max ({hi})")));
+            return Err(invalid(
+                &format!("{path}.min"),
+                format!("Invalid value: {lo}: must not be greater than max ({hi})"),
+            ));
         }
         let window = match (&e.during, &e.at) {
-            (Some(_), Some(_)) => return Err(invalid(&format!("{path}.at"), "Forbidden: may not be combined with during".into())),
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    &format!("{path}.at"),
+                    "Forbidden: may not be combined with during".into(),
+                ));
+            }
             (Some(during), None) => {
                 if during.len() != 2 {
-                    return Err(invalid(&format!("{path}.during"), "Invalid value: must be [from, to]".into()));
+                    return Err(invalid(
+                        &format!("{path}.during"),
+                        "Invalid value: must be [from, to]".into(),
+                    ));
                 }
-                let from = parse_duration_field(&during[0], &format!("{path}.during[0]"), &invalid)?;
+                let from =
+                    parse_duration_field(&during[0], &format!("{path}.during[0]"), &invalid)?;
                 let to = parse_duration_field(&during[1], &format!("{path}.during[1]"), &invalid)?;
                 if from > to {
-                    return Err(invalid(&format!("{path}.during"), "Invalid value: from must not be after to".into()));
+                    return Err(invalid(
+                        &format!("{path}.during"),
+                        "Invalid value: from must not be after to".into(),
+                    ));
                 }
                 Window::During(SimTime(from), SimTime(to))
             }
-            (None, Some(at)) => Window::At(SimTime(parse_duration_field(at, &format!("{path}.at"), &invalid)?)),
+            (None, Some(at)) => Window::At(SimTime(parse_duration_field(
+                at,
+                &format!("{path}.at"),
+                &invalid,
+            )?)),
             (None, None) => Window::Default,
         };
-        let default_name = format!("{} {}", e.metric, e.target.clone().unwrap_or_else(|| "cluster".into()));
+        let default_name = format!(
+            "{} {}",
+            e.metric,
+            e.target.clone().unwrap_or_else(|| "cluster".into())
+        );
         expectations.push(Expectation {
             name: e.name.clone().unwrap_or(default_name),
             metric,
@@ -458,7 +743,11 @@ fn build(inputs: &[Input], per_file: &[Vec<Doc>], files: &[usize], scenario_doc:
         duration: SimTime(duration),
         kubernetes_version,
         inputs: input_files,
-        sha256: hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         pools,
         nodes,
         images,
@@ -487,7 +776,11 @@ fn check_object_limits(object: &ApiObject) -> Result<(), String> {
         _ => 0,
     };
     if replicas > MAX_REPLICAS {
-        return Err(format!("The {} \"{}\" is invalid: spec.replicas: Invalid value: {replicas}: timonel simulates at most {MAX_REPLICAS} replicas per workload", object.kind(), object.name()));
+        return Err(format!(
+            "The {} \"{}\" is invalid: spec.replicas: Invalid value: {replicas}: timonel simulates at most {MAX_REPLICAS} replicas per workload",
+            object.kind(),
+            object.name()
+        ));
     }
     Ok(())
 }
@@ -500,25 +793,46 @@ fn parse_version(text: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-fn parse_duration_field(text: &str, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<u64, ScenarioError> {
-    let ns = parse_duration(text).map_err(|e| invalid(path, format!("Invalid value: \"{text}\": {e}")))?;
+fn parse_duration_field(
+    text: &str,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<u64, ScenarioError> {
+    let ns = parse_duration(text)
+        .map_err(|e| invalid(path, format!("Invalid value: \"{text}\": {e}")))?;
     if ns < 0 {
-        return Err(invalid(path, format!("Invalid value: \"{text}\": must not be negative")));
+        return Err(invalid(
+            path,
+            format!("Invalid value: \"{text}\": must not be negative"),
+        ));
     }
     Ok(ns as u64)
 }
 
-fn dist_field(text: &Option<String>, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<Option<u64>, ScenarioError> {
+fn dist_field(
+    text: &Option<String>,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<Option<u64>, ScenarioError> {
     match text {
         Some(t) => parse_duration_field(t, path, invalid).map(Some),
         None => Ok(None),
     }
 }
 
-fn duration_dist(raw: &RawDuration, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<DurationDist, ScenarioError> {
+fn duration_dist(
+    raw: &RawDuration,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<DurationDist, ScenarioError> {
     match raw {
-        RawDuration::Fixed(text) => Ok(DurationDist::Fixed(parse_duration_field(text, path, invalid)?)),
-        RawDuration::Number(n) => Err(invalid(path, format!("Invalid value: {n}: a duration needs a unit, e.g. \"{n}s\""))),
+        RawDuration::Fixed(text) => Ok(DurationDist::Fixed(parse_duration_field(
+            text, path, invalid,
+        )?)),
+        RawDuration::Number(n) => Err(invalid(
+            path,
+            format!("Invalid value: {n}: a duration needs a unit, e.g. \"{n}s\""),
+        )),
         RawDuration::Dist(d) => {
             let mean = dist_field(&d.mean, &format!("{path}.mean"), invalid)?;
             let median = dist_field(&d.median, &format!("{path}.median"), invalid)?;
@@ -526,36 +840,89 @@ fn duration_dist(raw: &RawDuration, path: &str, invalid: &dyn Fn(&str, String) -
             let max = dist_field(&d.max, &format!("{path}.max"), invalid)?;
             let p99 = dist_field(&d.p99, &format!("{path}.p99"), invalid)?;
             match d.dist.as_str() {
-                "constant" | "fixed" => Ok(DurationDist::Fixed(mean.or(median).ok_or_else(|| invalid(&format!("{path}.mean"), "Required value".into()))?)),
-                "exponential" => Ok(DurationDist::Exponential { mean_ns: mean.ok_or_else(|| invalid(&format!("{path}.mean"), "Required value: exponential needs mean".into()))? }),
+                "constant" | "fixed" => {
+                    Ok(DurationDist::Fixed(mean.or(median).ok_or_else(|| {
+                        invalid(&format!("{path}.mean"), "Required value".into())
+                    })?))
+                }
+                "exponential" => Ok(DurationDist::Exponential {
+                    mean_ns: mean.ok_or_else(|| {
+                        invalid(
+                            &format!("{path}.mean"),
+                            "Required value: exponential needs mean".into(),
+                        )
+                    })?,
+                }),
                 "uniform" => {
-                    let (lo, hi) = (min.ok_or_else(|| invalid(&format!("{path}.min"), "Required value".into()))?, max.ok_or_else(|| invalid(&format!("{path}.max"), "Required value".into()))?);
+                    let (lo, hi) = (
+                        min.ok_or_else(|| {
+                            invalid(&format!("{path}.min"), "Required value".into())
+                        })?,
+                        max.ok_or_else(|| {
+                            invalid(&format!("{path}.max"), "Required value".into())
+                        })?,
+                    );
                     if lo > hi {
-                        return Err(invalid(&format!("{path}.min"), "Invalid value: min must not exceed max".into()));
+                        return Err(invalid(
+                            &format!("{path}.min"),
+                            "Invalid value: min must not exceed max".into(),
+                        ));
                     }
-                    Ok(DurationDist::Uniform { min_ns: lo, max_ns: hi })
+                    Ok(DurationDist::Uniform {
+                        min_ns: lo,
+                        max_ns: hi,
+                    })
                 }
                 "lognormal" => {
                     // median and p99 → sigma = ln(p99/median)/z99; or median and mean → sigma = sqrt(2 ln(mean/median)).
                     const Z99: f64 = 2.326_347_874_040_841;
-                    let median = median.ok_or_else(|| invalid(&format!("{path}.median"), "Required value: lognormal needs median (and p99 or mean)".into()))?;
+                    let median = median.ok_or_else(|| {
+                        invalid(
+                            &format!("{path}.median"),
+                            "Required value: lognormal needs median (and p99 or mean)".into(),
+                        )
+                    })?;
                     if median == 0 {
-                        return Err(invalid(&format!("{path}.median"), "Invalid value: must be greater than 0".into()));
+                        return Err(invalid(
+                            &format!("{path}.median"),
+                            "Invalid value: must be greater than 0".into(),
+                        ));
                     }
                     let sigma = match (p99, mean) {
                         (Some(p), _) if p >= median => libm::log(p as f64 / median as f64) / Z99,
-                        (None, Some(m)) if m >= median => libm::sqrt(2.0 * libm::log(m as f64 / median as f64)),
-                        _ => return Err(invalid(&format!("{path}.p99"), "Required value: lognormal needs p99 ≥ median (or mean ≥ median)".into())),
+                        (None, Some(m)) if m >= median => {
+                            libm::sqrt(2.0 * libm::log(m as f64 / median as f64))
+                        }
+                        _ => {
+                            return Err(invalid(
+                                &format!("{path}.p99"),
+                                "Required value: lognormal needs p99 ≥ median (or mean ≥ median)"
+                                    .into(),
+                            ));
+                        }
                     };
-                    Ok(DurationDist::LogNormal { median_ns: median, sigma })
+                    Ok(DurationDist::LogNormal {
+                        median_ns: median,
+                        sigma,
+                    })
                 }
-                other => Err(invalid(&format!("{path}.dist"), format!("Unsupported value: \"{other}\": supported values: \"exponential\", \"lognormal\", \"uniform\", \"constant\""))),
+                other => Err(invalid(
+                    &format!("{path}.dist"),
+                    format!(
+                        "Unsupported value: \"{other}\": supported values: \"exponential\", \"lognormal\", \"uniform\", \"constant\""
+                    ),
+                )),
             }
         }
     }
 }
 
-fn image_behavior(raw: &RawImage, base: &ImageBehavior, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<ImageBehavior, ScenarioError> {
+fn image_behavior(
+    raw: &RawImage,
+    base: &ImageBehavior,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<ImageBehavior, ScenarioError> {
     let mut b = base.clone();
     let field = |name: &str| format!("{path}.{name}");
     if let Some(d) = &raw.pull {
@@ -578,7 +945,10 @@ fn image_behavior(raw: &RawImage, base: &ImageBehavior, path: &str, invalid: &dy
     }
     if let Some(code) = raw.exit_code {
         if !(0..=255).contains(&code) {
-            return Err(invalid(&field("exitCode"), format!("Invalid value: {code}: must be between 0 and 255")));
+            return Err(invalid(
+                &field("exitCode"),
+                format!("Invalid value: {code}: must be between 0 and 255"),
+            ));
         }
         b.exit_code = code;
     }
@@ -587,19 +957,44 @@ fn image_behavior(raw: &RawImage, base: &ImageBehavior, path: &str, invalid: &dy
     }
     if let Some(rate) = raw.error_rate {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(invalid(&field("errorRate"), format!("Invalid value: {rate}: must be between 0 and 1")));
+            return Err(invalid(
+                &field("errorRate"),
+                format!("Invalid value: {rate}: must be between 0 and 1"),
+            ));
         }
         b.error_rate = rate;
     }
     Ok(b)
 }
 
-fn target_ref(a: &super::raw::RawAction, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<ObjectRef, ScenarioError> {
-    let text = a.target.as_deref().ok_or_else(|| invalid(&format!("{path}.target"), format!("Required value: {} needs a target (kind/name)", a.action)))?;
-    ObjectRef::parse(text).ok_or_else(|| invalid(&format!("{path}.target"), format!("Invalid value: \"{text}\": must be kind/name, e.g. deployment/web")))
+fn target_ref(
+    a: &super::raw::RawAction,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<ObjectRef, ScenarioError> {
+    let text = a.target.as_deref().ok_or_else(|| {
+        invalid(
+            &format!("{path}.target"),
+            format!("Required value: {} needs a target (kind/name)", a.action),
+        )
+    })?;
+    ObjectRef::parse(text).ok_or_else(|| {
+        invalid(
+            &format!("{path}.target"),
+            format!("Invalid value: \"{text}\": must be kind/name, e.g. deployment/web"),
+        )
+    })
 }
 
-fn action(a: &super::raw::RawAction, path: &str, base_dir: &Path, doc: &Doc, invalid: &dyn Fn(&str, String) -> ScenarioError, notes: &mut NoteSink, options: LoadOptions) -> Result<Action, ScenarioError> {
+fn action(
+    a: &super::raw::RawAction,
+    path: &str,
+    base_dir: &Path,
+    doc: &Doc,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+    notes: &mut NoteSink,
+    options: LoadOptions,
+) -> Result<Action, ScenarioError> {
     let workload = |t: &ObjectRef| -> Result<(), ScenarioError> {
         if t.kind != "deployment" && t.kind != "replicaset" {
             notes_kind_error(t, path, invalid)?;
@@ -609,28 +1004,57 @@ fn action(a: &super::raw::RawAction, path: &str, base_dir: &Path, doc: &Doc, inv
     Ok(match a.action.as_str() {
         "apply" => {
             let (node, file_label) = match (&a.manifest, &a.file) {
-                (Some(_), None) => (doc.root.get("spec").and_then(|s| s.get("timeline")).and_then(|t| match &t.value {
-                    yaml::Value::Seq(items) => items.get(path_index(path)),
-                    _ => None,
-                }).and_then(|item| item.get("manifest")).cloned(), doc.file.to_string()),
+                (Some(_), None) => (
+                    doc.root
+                        .get("spec")
+                        .and_then(|s| s.get("timeline"))
+                        .and_then(|t| match &t.value {
+                            yaml::Value::Seq(items) => items.get(path_index(path)),
+                            _ => None,
+                        })
+                        .and_then(|item| item.get("manifest"))
+                        .cloned(),
+                    doc.file.to_string(),
+                ),
                 (None, Some(file)) => {
                     let full = base_dir.join(file);
-                    let input = read_file(&full.to_string_lossy()).map_err(|e| invalid(&format!("{path}.file"), e.message))?;
-                    let docs = yaml::parse_stream(&input.text).map_err(|e| invalid(&format!("{path}.file"), format!("{}:{}:{}: {}", input.path, e.pos.line, e.pos.col, e.message)))?;
+                    let input = read_file(&full.to_string_lossy())
+                        .map_err(|e| invalid(&format!("{path}.file"), e.message))?;
+                    let docs = yaml::parse_stream(&input.text).map_err(|e| {
+                        invalid(
+                            &format!("{path}.file"),
+                            format!("{}:{}:{}: {}", input.path, e.pos.line, e.pos.col, e.message),
+                        )
+                    })?;
                     (docs.into_iter().find_map(|d| d.root), input.path)
                 }
-                _ => return Err(invalid(path, "Invalid value: apply needs exactly one of manifest or file".into())),
+                _ => {
+                    return Err(invalid(
+                        path,
+                        "Invalid value: apply needs exactly one of manifest or file".into(),
+                    ));
+                }
             };
-            let node = node.ok_or_else(|| invalid(&format!("{path}.manifest"), "Required value".into()))?;
+            let node =
+                node.ok_or_else(|| invalid(&format!("{path}.manifest"), "Required value".into()))?;
             let (api_version, kind) = type_meta(&file_label, &node)?;
             let mut doc_notes = Notes::default();
-            let converted = manifests::convert(&api_version, &kind, &node, &mut doc_notes).map_err(|e| {
-                let d = Doc { file: &file_label, root: node.clone(), api_version: api_version.clone(), kind: kind.clone() };
-                manifest_error(&d, e)
-            })?;
+            let converted = manifests::convert(&api_version, &kind, &node, &mut doc_notes)
+                .map_err(|e| {
+                    let d = Doc {
+                        file: &file_label,
+                        root: node.clone(),
+                        api_version: api_version.clone(),
+                        kind: kind.clone(),
+                    };
+                    manifest_error(&d, e)
+                })?;
             for (_, message) in doc_notes.warnings {
                 if options.strict {
-                    return Err(invalid(&format!("{path}.manifest"), format!("strict decoding error: {message}")));
+                    return Err(invalid(
+                        &format!("{path}.manifest"),
+                        format!("strict decoding error: {message}"),
+                    ));
                 }
                 notes.push(format!("Warning: {file_label}: {path}.manifest: {message}"));
             }
@@ -638,8 +1062,15 @@ fn action(a: &super::raw::RawAction, path: &str, base_dir: &Path, doc: &Doc, inv
                 notes.push(format!("Info: {info}"));
             }
             match converted {
-                Converted::Objects(mut list) if list.len() == 1 => Action::Apply(Box::new(list.remove(0))),
-                Converted::Objects(_) => return Err(invalid(&format!("{path}.manifest"), "Invalid value: apply takes one object".into())),
+                Converted::Objects(mut list) if list.len() == 1 => {
+                    Action::Apply(Box::new(list.remove(0)))
+                }
+                Converted::Objects(_) => {
+                    return Err(invalid(
+                        &format!("{path}.manifest"),
+                        "Invalid value: apply takes one object".into(),
+                    ));
+                }
                 Converted::NotSimulated => Action::NotSimulated(format!("apply {kind}")),
             }
         }
@@ -647,21 +1078,43 @@ fn action(a: &super::raw::RawAction, path: &str, base_dir: &Path, doc: &Doc, inv
         "setImage" => {
             let target = target_ref(a, path, invalid)?;
             workload(&target)?;
-            let image = a.image.clone().filter(|i| !i.is_empty()).ok_or_else(|| invalid(&format!("{path}.image"), "Required value".into()))?;
-            Action::SetImage { target, container: a.container.clone(), image }
+            let image = a
+                .image
+                .clone()
+                .filter(|i| !i.is_empty())
+                .ok_or_else(|| invalid(&format!("{path}.image"), "Required value".into()))?;
+            Action::SetImage {
+                target,
+                container: a.container.clone(),
+                image,
+            }
         }
         "scale" => {
             let target = target_ref(a, path, invalid)?;
             workload(&target)?;
-            let replicas = a.replicas.ok_or_else(|| invalid(&format!("{path}.replicas"), "Required value".into()))?;
+            let replicas = a
+                .replicas
+                .ok_or_else(|| invalid(&format!("{path}.replicas"), "Required value".into()))?;
             if !(0..=MAX_REPLICAS).contains(&replicas) {
-                return Err(invalid(&format!("{path}.replicas"), format!("Invalid value: {replicas}: must be between 0 and {MAX_REPLICAS}")));
+                return Err(invalid(
+                    &format!("{path}.replicas"),
+                    format!("Invalid value: {replicas}: must be between 0 and {MAX_REPLICAS}"),
+                ));
             }
             Action::Scale { target, replicas }
         }
         "patch" => {
             let target = target_ref(a, path, invalid)?;
-            let patch = a.patch.clone().filter(serde_json::Value::is_object).ok_or_else(|| invalid(&format!("{path}.patch"), "Required value: an object to merge".into()))?;
+            let patch = a
+                .patch
+                .clone()
+                .filter(serde_json::Value::is_object)
+                .ok_or_else(|| {
+                    invalid(
+                        &format!("{path}.patch"),
+                        "Required value: an object to merge".into(),
+                    )
+                })?;
             Action::Patch { target, patch }
         }
         "rolloutPause" | "rolloutResume" | "rolloutUndo" => {
@@ -677,34 +1130,81 @@ fn action(a: &super::raw::RawAction, path: &str, base_dir: &Path, doc: &Doc, inv
                     if let Some(r) = a.to_revision
                         && r < 0
                     {
-                        return Err(invalid(&format!("{path}.toRevision"), format!("Invalid value: {r}: must be greater than or equal to 0")));
+                        return Err(invalid(
+                            &format!("{path}.toRevision"),
+                            format!("Invalid value: {r}: must be greater than or equal to 0"),
+                        ));
                     }
-                    Action::RolloutUndo { target, to_revision: a.to_revision.filter(|r| *r > 0) }
+                    Action::RolloutUndo {
+                        target,
+                        to_revision: a.to_revision.filter(|r| *r > 0),
+                    }
                 }
             }
         }
         "cordon" | "uncordon" => {
-            let node = a.node.clone().or_else(|| a.target.as_deref().and_then(ObjectRef::parse).map(|r| r.name)).ok_or_else(|| invalid(&format!("{path}.node"), "Required value".into()))?;
-            if a.action == "cordon" { Action::Cordon(node) } else { Action::Uncordon(node) }
+            let node = a
+                .node
+                .clone()
+                .or_else(|| {
+                    a.target
+                        .as_deref()
+                        .and_then(ObjectRef::parse)
+                        .map(|r| r.name)
+                })
+                .ok_or_else(|| invalid(&format!("{path}.node"), "Required value".into()))?;
+            if a.action == "cordon" {
+                Action::Cordon(node)
+            } else {
+                Action::Uncordon(node)
+            }
         }
-        "promote" | "abort" | "switchService" | "drain" | "failNode" | "recoverNode" | "deleteNode" | "addNodes" | "failZone" | "recoverZone" | "partitionNode" | "healPartition" | "killPod" | "forceDeletePod" | "setTraffic" => {
-            notes.push(format!("Info: timeline action \"{}\" is accepted but not simulated in this version", a.action));
+        "promote" | "abort" | "switchService" | "drain" | "failNode" | "recoverNode"
+        | "deleteNode" | "addNodes" | "failZone" | "recoverZone" | "partitionNode"
+        | "healPartition" | "killPod" | "forceDeletePod" | "setTraffic" => {
+            notes.push(format!(
+                "Info: timeline action \"{}\" is accepted but not simulated in this version",
+                a.action
+            ));
             Action::NotSimulated(a.action.clone())
         }
         "" => return Err(invalid(&format!("{path}.action"), "Required value".into())),
-        other => return Err(invalid(&format!("{path}.action"), format!("Unsupported value: \"{other}\": supported values: apply, delete, setImage, scale, patch, rolloutPause, rolloutResume, rolloutUndo, promote, abort, switchService, cordon, uncordon, drain, failNode, recoverNode, deleteNode, addNodes, failZone, recoverZone, partitionNode, healPartition, killPod, forceDeletePod, setTraffic"))),
+        other => {
+            return Err(invalid(
+                &format!("{path}.action"),
+                format!(
+                    "Unsupported value: \"{other}\": supported values: apply, delete, setImage, scale, patch, rolloutPause, rolloutResume, rolloutUndo, promote, abort, switchService, cordon, uncordon, drain, failNode, recoverNode, deleteNode, addNodes, failZone, recoverZone, partitionNode, healPartition, killPod, forceDeletePod, setTraffic"
+                ),
+            ));
+        }
     })
 }
 
-fn notes_kind_error(t: &ObjectRef, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<(), ScenarioError> {
+fn notes_kind_error(
+    t: &ObjectRef,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
     if ["statefulset", "daemonset", "rollout", "job"].contains(&t.kind.as_str()) {
-        return Err(invalid(&format!("{path}.target"), format!("Invalid value: \"{t}\": {}s are not simulated in this version", t.kind)));
+        return Err(invalid(
+            &format!("{path}.target"),
+            format!(
+                "Invalid value: \"{t}\": {}s are not simulated in this version",
+                t.kind
+            ),
+        ));
     }
-    Err(invalid(&format!("{path}.target"), format!("Invalid value: \"{t}\": must be a deployment or replicaset")))
+    Err(invalid(
+        &format!("{path}.target"),
+        format!("Invalid value: \"{t}\": must be a deployment or replicaset"),
+    ))
 }
 
 fn path_index(path: &str) -> usize {
-    path.rsplit('[').next().and_then(|s| s.trim_end_matches(']').parse().ok()).unwrap_or(0)
+    path.rsplit('[')
+        .next()
+        .and_then(|s| s.trim_end_matches(']').parse().ok())
+        .unwrap_or(0)
 }
 
 /// Formats a duration for messages.

@@ -89,8 +89,14 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io/v1", "ClusterRole"),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+    ),
     ("coordination.k8s.io/v1", "Lease"),
     ("node.k8s.io/v1", "RuntimeClass"),
     ("gateway.networking.k8s.io/v1", "Gateway"),
@@ -98,7 +104,12 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
 ];
 
 /// Converts one document (`apiVersion`/`kind` already read) into model objects.
-pub fn convert(api_version: &str, kind: &str, node: &Node, notes: &mut Notes) -> Result<Converted, ManifestError> {
+pub fn convert(
+    api_version: &str,
+    kind: &str,
+    node: &Node,
+    notes: &mut Notes,
+) -> Result<Converted, ManifestError> {
     let objects = match (api_version, kind) {
         ("apps/v1", "Deployment") => vec![ApiObject::Deployment(deployment(node, notes)?)],
         ("apps/v1", "ReplicaSet") => vec![ApiObject::ReplicaSet(replica_set(node, notes)?)],
@@ -108,11 +119,17 @@ pub fn convert(api_version: &str, kind: &str, node: &Node, notes: &mut Notes) ->
         ("v1", "Namespace") => {
             let ns: core::Namespace = read(node)?;
             unknown_fields(node, &ns, notes);
-            vec![ApiObject::Namespace(required_name(ns.metadata.name.as_deref(), "Namespace")?)]
+            vec![ApiObject::Namespace(required_name(
+                ns.metadata.name.as_deref(),
+                "Namespace",
+            )?)]
         }
         ("v1", "List") => {
             let items = match node.get("items") {
-                Some(Node { value: Value::Seq(items), .. }) => items,
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) => items,
                 _ => return Ok(Converted::Objects(Vec::new())),
             };
             let mut out = Vec::new();
@@ -129,25 +146,54 @@ pub fn convert(api_version: &str, kind: &str, node: &Node, notes: &mut Notes) ->
             }
             out
         }
-        _ if NOT_SIMULATED.iter().any(|(v, k)| *v == api_version && *k == kind) => {
-            let name = node.get("metadata").and_then(|m| m.get("name")).and_then(Node::as_str).unwrap_or("");
-            notes.infos.push(format!("{kind} \"{name}\" ({api_version}) is accepted but not simulated"));
+        _ if NOT_SIMULATED
+            .iter()
+            .any(|(v, k)| *v == api_version && *k == kind) =>
+        {
+            let name = node
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Node::as_str)
+                .unwrap_or("");
+            notes.infos.push(format!(
+                "{kind} \"{name}\" ({api_version}) is accepted but not simulated"
+            ));
             return Ok(Converted::NotSimulated);
         }
         _ => {
-            let message = if NOT_SIMULATED.iter().any(|(_, k)| *k == kind) || ["Deployment", "ReplicaSet", "Pod", "Service", "Node", "Namespace"].contains(&kind) {
-                format!("no matches for kind \"{kind}\" in version \"{api_version}\" (this apiVersion is not served; use the current one)")
+            let message = if NOT_SIMULATED.iter().any(|(_, k)| *k == kind)
+                || [
+                    "Deployment",
+                    "ReplicaSet",
+                    "Pod",
+                    "Service",
+                    "Node",
+                    "Namespace",
+                ]
+                .contains(&kind)
+            {
+                format!(
+                    "no matches for kind \"{kind}\" in version \"{api_version}\" (this apiVersion is not served; use the current one)"
+                )
             } else {
                 format!("no matches for kind \"{kind}\" in version \"{api_version}\"")
             };
-            return Err(ManifestError { path: "kind".into(), pos: None, message });
+            return Err(ManifestError {
+                path: "kind".into(),
+                pos: None,
+                message,
+            });
         }
     };
     Ok(Converted::Objects(objects))
 }
 
 fn read<'a, T: serde::Deserialize<'a>>(node: &'a Node) -> Result<T, ManifestError> {
-    from_node(node).map_err(|e: DeError| ManifestError { path: String::new(), pos: e.pos, message: e.message })
+    from_node(node).map_err(|e: DeError| ManifestError {
+        path: String::new(),
+        pos: e.pos,
+        message: e.message,
+    })
 }
 
 /// Reports every key present in the YAML but absent from the typed value's serialization.
@@ -161,11 +207,18 @@ fn diff_keys(node: &Node, json: &serde_json::Value, path: &str, notes: &mut Note
     match (&node.value, json) {
         (Value::Map(entries), serde_json::Value::Object(object)) => {
             for (key, _, child) in entries {
-                let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 match object.get(key) {
                     Some(value) => diff_keys(child, value, &child_path, notes),
                     None if child.is_null() => {}
-                    None => notes.warnings.push((child_path.clone(), format!("unknown field \"{child_path}\""))),
+                    None => notes.warnings.push((
+                        child_path.clone(),
+                        format!("unknown field \"{child_path}\""),
+                    )),
                 }
             }
         }
@@ -179,7 +232,11 @@ fn diff_keys(node: &Node, json: &serde_json::Value, path: &str, notes: &mut Note
 }
 
 fn invalid(kind: &str, name: &str, path: &str, detail: String) -> ManifestError {
-    ManifestError { path: path.to_string(), pos: None, message: format!("The {kind} \"{name}\" is invalid: {path}: {detail}") }
+    ManifestError {
+        path: path.to_string(),
+        pos: None,
+        message: format!("The {kind} \"{name}\" is invalid: {path}: {detail}"),
+    }
 }
 
 fn required_name(name: Option<&str>, kind: &str) -> Result<String, ManifestError> {
@@ -188,10 +245,23 @@ fn required_name(name: Option<&str>, kind: &str) -> Result<String, ManifestError
             if is_dns_subdomain(n) {
                 Ok(n.to_string())
             } else {
-                Err(invalid(kind, n, "metadata.name", format!("Invalid value: \"{n}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")))
+                Err(invalid(
+                    kind,
+                    n,
+                    "metadata.name",
+                    format!(
+                        "Invalid value: \"{n}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+                    ),
+                ))
             }
         }
-        _ => Err(ManifestError { path: "metadata".into(), pos: None, message: format!("The {kind} \"\" is invalid: metadata.name: Required value: name or generateName is required") }),
+        _ => Err(ManifestError {
+            path: "metadata".into(),
+            pos: None,
+            message: format!(
+                "The {kind} \"\" is invalid: metadata.name: Required value: name or generateName is required"
+            ),
+        }),
     }
 }
 
@@ -199,7 +269,9 @@ fn is_dns_subdomain(name: &str) -> bool {
     name.len() <= 253
         && name.split('.').all(|label| {
             !label.is_empty()
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -208,16 +280,29 @@ fn is_dns_subdomain(name: &str) -> bool {
 fn meta(m: &metav1::ObjectMeta, kind: &str) -> Result<ObjectMeta, ManifestError> {
     Ok(ObjectMeta {
         name: required_name(m.name.as_deref(), kind)?,
-        namespace: m.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into()),
+        namespace: m
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".into()),
         labels: m.labels.clone().unwrap_or_default(),
         annotations: m.annotations.clone().unwrap_or_default(),
     })
 }
 
-fn label_selector(selector: &metav1::LabelSelector, path: &str, kind: &str, name: &str) -> Result<LabelSelector, ManifestError> {
+fn label_selector(
+    selector: &metav1::LabelSelector,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<LabelSelector, ManifestError> {
     let mut requirements = Vec::new();
     for (key, value) in selector.match_labels.iter().flatten() {
-        requirements.push(Requirement { key: key.clone(), op: SelectorOp::In, values: vec![value.clone()] });
+        requirements.push(Requirement {
+            key: key.clone(),
+            op: SelectorOp::In,
+            values: vec![value.clone()],
+        });
     }
     for (index, expr) in selector.match_expressions.iter().flatten().enumerate() {
         let op = match expr.operator.as_str() {
@@ -226,16 +311,32 @@ fn label_selector(selector: &metav1::LabelSelector, path: &str, kind: &str, name
             "Exists" => SelectorOp::Exists,
             "DoesNotExist" => SelectorOp::DoesNotExist,
             other => {
-                return Err(invalid(kind, name, &format!("{path}.matchExpressions[{index}].operator"), format!("Invalid value: \"{other}\": not a valid selector operator")));
+                return Err(invalid(
+                    kind,
+                    name,
+                    &format!("{path}.matchExpressions[{index}].operator"),
+                    format!("Invalid value: \"{other}\": not a valid selector operator"),
+                ));
             }
         };
-        requirements.push(Requirement { key: expr.key.clone(), op, values: expr.values.clone().unwrap_or_default() });
+        requirements.push(Requirement {
+            key: expr.key.clone(),
+            op,
+            values: expr.values.clone().unwrap_or_default(),
+        });
     }
     Ok(LabelSelector { requirements })
 }
 
-fn node_term(term: &core::NodeSelectorTerm, path: &str, kind: &str, name: &str) -> Result<NodeSelectorTerm, ManifestError> {
-    let convert = |reqs: &Option<Vec<core::NodeSelectorRequirement>>, what: &str| -> Result<Vec<Requirement>, ManifestError> {
+fn node_term(
+    term: &core::NodeSelectorTerm,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<NodeSelectorTerm, ManifestError> {
+    let convert = |reqs: &Option<Vec<core::NodeSelectorRequirement>>,
+                   what: &str|
+     -> Result<Vec<Requirement>, ManifestError> {
         let mut out = Vec::new();
         for (index, r) in reqs.iter().flatten().enumerate() {
             let op = match r.operator.as_str() {
@@ -246,26 +347,67 @@ fn node_term(term: &core::NodeSelectorTerm, path: &str, kind: &str, name: &str) 
                 "Gt" => SelectorOp::Gt,
                 "Lt" => SelectorOp::Lt,
                 other => {
-                    return Err(invalid(kind, name, &format!("{path}.{what}[{index}].operator"), format!("Unsupported value: \"{other}\": supported values: \"DoesNotExist\", \"Exists\", \"Gt\", \"In\", \"Lt\", \"NotIn\"")));
+                    return Err(invalid(
+                        kind,
+                        name,
+                        &format!("{path}.{what}[{index}].operator"),
+                        format!(
+                            "Unsupported value: \"{other}\": supported values: \"DoesNotExist\", \"Exists\", \"Gt\", \"In\", \"Lt\", \"NotIn\""
+                        ),
+                    ));
                 }
             };
-            out.push(Requirement { key: r.key.clone(), op, values: r.values.clone().unwrap_or_default() });
+            out.push(Requirement {
+                key: r.key.clone(),
+                op,
+                values: r.values.clone().unwrap_or_default(),
+            });
         }
         Ok(out)
     };
-    Ok(NodeSelectorTerm { match_expressions: convert(&term.match_expressions, "matchExpressions")?, match_fields: convert(&term.match_fields, "matchFields")? })
+    Ok(NodeSelectorTerm {
+        match_expressions: convert(&term.match_expressions, "matchExpressions")?,
+        match_fields: convert(&term.match_fields, "matchFields")?,
+    })
 }
 
 /// Parses a resource map into a [`ResourceList`].
-fn resource_list(map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>, path: &str, kind: &str, name: &str) -> Result<ResourceList, ManifestError> {
+fn resource_list(
+    map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<ResourceList, ManifestError> {
     let mut list = ResourceList::default();
     for (resource, quantity) in map.into_iter().flatten() {
         let field = format!("{path}[{resource}]");
-        let parsed = Quantity::parse(&quantity.0).map_err(|e| invalid(kind, name, &field, format!("Invalid value: \"{}\": {e}", quantity.0)))?;
+        let parsed = Quantity::parse(&quantity.0).map_err(|e| {
+            invalid(
+                kind,
+                name,
+                &field,
+                format!("Invalid value: \"{}\": {e}", quantity.0),
+            )
+        })?;
         if parsed.is_negative() {
-            return Err(invalid(kind, name, &field, format!("Invalid value: \"{}\": must be greater than or equal to 0", quantity.0)));
+            return Err(invalid(
+                kind,
+                name,
+                &field,
+                format!(
+                    "Invalid value: \"{}\": must be greater than or equal to 0",
+                    quantity.0
+                ),
+            ));
         }
-        let too_large = |e| invalid(kind, name, &field, format!("Invalid value: \"{}\": {e}", quantity.0));
+        let too_large = |e| {
+            invalid(
+                kind,
+                name,
+                &field,
+                format!("Invalid value: \"{}\": {e}", quantity.0),
+            )
+        };
         match resource.as_str() {
             "cpu" => {
                 list.cpu_millis = parsed.to_millis().map_err(too_large)?;
@@ -275,10 +417,13 @@ fn resource_list(map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::a
                 list.memory_bytes = parsed.to_units().map_err(too_large)?;
                 list.has_memory = true;
             }
-            "ephemeral-storage" => list.ephemeral_storage_bytes = parsed.to_units().map_err(too_large)?,
+            "ephemeral-storage" => {
+                list.ephemeral_storage_bytes = parsed.to_units().map_err(too_large)?
+            }
             "pods" => list.pods = parsed.to_units().map_err(too_large)?,
             other => {
-                list.scalars.insert(other.to_string(), parsed.to_units().map_err(too_large)?);
+                list.scalars
+                    .insert(other.to_string(), parsed.to_units().map_err(too_large)?);
             }
         }
     }
@@ -286,14 +431,22 @@ fn resource_list(map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::a
 }
 
 /// Parses a node pool or Node capacity map given as text values.
-pub fn resource_list_from_text(map: &BTreeMap<String, String>) -> Result<ResourceList, (String, String)> {
+pub fn resource_list_from_text(
+    map: &BTreeMap<String, String>,
+) -> Result<ResourceList, (String, String)> {
     let mut list = ResourceList::default();
     for (resource, text) in map {
-        let parsed = Quantity::parse(text).map_err(|e| (resource.clone(), format!("Invalid value: \"{text}\": {e}")))?;
+        let parsed = Quantity::parse(text)
+            .map_err(|e| (resource.clone(), format!("Invalid value: \"{text}\": {e}")))?;
         if parsed.is_negative() {
-            return Err((resource.clone(), format!("Invalid value: \"{text}\": must be greater than or equal to 0")));
+            return Err((
+                resource.clone(),
+                format!("Invalid value: \"{text}\": must be greater than or equal to 0"),
+            ));
         }
-        let wrap = |e: super::quantity::QuantityError| (resource.clone(), format!("Invalid value: \"{text}\": {e}"));
+        let wrap = |e: super::quantity::QuantityError| {
+            (resource.clone(), format!("Invalid value: \"{text}\": {e}"))
+        };
         match resource.as_str() {
             "cpu" => {
                 list.cpu_millis = parsed.to_millis().map_err(wrap)?;
@@ -303,10 +456,13 @@ pub fn resource_list_from_text(map: &BTreeMap<String, String>) -> Result<Resourc
                 list.memory_bytes = parsed.to_units().map_err(wrap)?;
                 list.has_memory = true;
             }
-            "ephemeral-storage" => list.ephemeral_storage_bytes = parsed.to_units().map_err(wrap)?,
+            "ephemeral-storage" => {
+                list.ephemeral_storage_bytes = parsed.to_units().map_err(wrap)?
+            }
             "pods" => list.pods = parsed.to_units().map_err(wrap)?,
             other => {
-                list.scalars.insert(other.to_string(), parsed.to_units().map_err(wrap)?);
+                list.scalars
+                    .insert(other.to_string(), parsed.to_units().map_err(wrap)?);
             }
         }
     }
@@ -323,16 +479,44 @@ fn probe(p: &core::Probe) -> Probe {
     }
 }
 
-fn container(c: &core::Container, path: &str, kind: &str, name: &str, notes: &mut Notes) -> Result<Container, ManifestError> {
+fn container(
+    c: &core::Container,
+    path: &str,
+    kind: &str,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<Container, ManifestError> {
     if c.name.is_empty() {
-        return Err(invalid(kind, name, &format!("{path}.name"), "Required value".into()));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.name"),
+            "Required value".into(),
+        ));
     }
     let image = match c.image.as_deref() {
         Some(i) if !i.trim().is_empty() => i.to_string(),
-        _ => return Err(invalid(kind, name, &format!("{path}.image"), "Required value".into())),
+        _ => {
+            return Err(invalid(
+                kind,
+                name,
+                &format!("{path}.image"),
+                "Required value".into(),
+            ));
+        }
     };
-    let limits = resource_list(c.resources.as_ref().and_then(|r| r.limits.as_ref()), &format!("{path}.resources.limits"), kind, name)?;
-    let mut requests = resource_list(c.resources.as_ref().and_then(|r| r.requests.as_ref()), &format!("{path}.resources.requests"), kind, name)?;
+    let limits = resource_list(
+        c.resources.as_ref().and_then(|r| r.limits.as_ref()),
+        &format!("{path}.resources.limits"),
+        kind,
+        name,
+    )?;
+    let mut requests = resource_list(
+        c.resources.as_ref().and_then(|r| r.requests.as_ref()),
+        &format!("{path}.resources.requests"),
+        kind,
+        name,
+    )?;
     // API defaulting: a resource with a limit and no request gets request = limit.
     if limits.has_cpu && !requests.has_cpu {
         requests.cpu_millis = limits.cpu_millis;
@@ -346,58 +530,130 @@ fn container(c: &core::Container, path: &str, kind: &str, name: &str, notes: &mu
         requests.scalars.entry(resource.clone()).or_insert(*amount);
     }
     if limits.has_cpu && requests.cpu_millis > limits.cpu_millis {
-        return Err(invalid(kind, name, &format!("{path}.resources.requests"), format!("Invalid value: \"{}m\": must be less than or equal to cpu limit of {}m", requests.cpu_millis, limits.cpu_millis)));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.resources.requests"),
+            format!(
+                "Invalid value: \"{}m\": must be less than or equal to cpu limit of {}m",
+                requests.cpu_millis, limits.cpu_millis
+            ),
+        ));
     }
     if limits.has_memory && requests.memory_bytes > limits.memory_bytes {
-        return Err(invalid(kind, name, &format!("{path}.resources.requests"), format!("Invalid value: \"{}\": must be less than or equal to memory limit of {}", requests.memory_bytes, limits.memory_bytes)));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.resources.requests"),
+            format!(
+                "Invalid value: \"{}\": must be less than or equal to memory limit of {}",
+                requests.memory_bytes, limits.memory_bytes
+            ),
+        ));
     }
     let pull_policy = match c.image_pull_policy.as_deref() {
         Some("Always") => PullPolicy::Always,
         Some("IfNotPresent") => PullPolicy::IfNotPresent,
         Some("Never") => PullPolicy::Never,
         Some(other) => {
-            return Err(invalid(kind, name, &format!("{path}.imagePullPolicy"), format!("Unsupported value: \"{other}\": supported values: \"Always\", \"IfNotPresent\", \"Never\"")));
+            return Err(invalid(
+                kind,
+                name,
+                &format!("{path}.imagePullPolicy"),
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"Always\", \"IfNotPresent\", \"Never\""
+                ),
+            ));
         }
         None => {
-            let tag = image.rsplit('/').next().unwrap_or("").split_once(':').map(|(_, t)| t);
-            if image.contains('@') || tag.is_some_and(|t| t != "latest") { PullPolicy::IfNotPresent } else { PullPolicy::Always }
+            let tag = image
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .split_once(':')
+                .map(|(_, t)| t);
+            if image.contains('@') || tag.is_some_and(|t| t != "latest") {
+                PullPolicy::IfNotPresent
+            } else {
+                PullPolicy::Always
+            }
         }
     };
     if c.liveness_probe.is_some() {
-        notes.infos.push(format!("field \"{path}.livenessProbe\" is accepted but not simulated"));
+        notes.infos.push(format!(
+            "field \"{path}.livenessProbe\" is accepted but not simulated"
+        ));
     }
     if c.startup_probe.is_some() {
-        notes.infos.push(format!("field \"{path}.startupProbe\" is accepted but not simulated"));
+        notes.infos.push(format!(
+            "field \"{path}.startupProbe\" is accepted but not simulated"
+        ));
     }
     if c.lifecycle.is_some() {
-        notes.infos.push(format!("field \"{path}.lifecycle\" is accepted but not simulated"));
+        notes.infos.push(format!(
+            "field \"{path}.lifecycle\" is accepted but not simulated"
+        ));
     }
     let host_ports = c
         .ports
         .iter()
         .flatten()
-        .filter_map(|p| p.host_port.filter(|hp| *hp > 0).map(|hp| (p.protocol.clone().unwrap_or_else(|| "TCP".into()), hp)))
+        .filter_map(|p| {
+            p.host_port
+                .filter(|hp| *hp > 0)
+                .map(|hp| (p.protocol.clone().unwrap_or_else(|| "TCP".into()), hp))
+        })
         .collect();
-    Ok(Container { name: c.name.clone(), image, pull_policy, requests, limits, readiness_probe: c.readiness_probe.as_ref().map(probe), host_ports })
+    Ok(Container {
+        name: c.name.clone(),
+        image,
+        pull_policy,
+        requests,
+        limits,
+        readiness_probe: c.readiness_probe.as_ref().map(probe),
+        host_ports,
+    })
 }
 
 /// Converts a pod spec, applying API defaults and the DefaultTolerationSeconds admission plugin.
-fn pod_spec(spec: &core::PodSpec, path: &str, kind: &str, name: &str, notes: &mut Notes) -> Result<PodSpec, ManifestError> {
+fn pod_spec(
+    spec: &core::PodSpec,
+    path: &str,
+    kind: &str,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<PodSpec, ManifestError> {
     if spec.containers.is_empty() {
-        return Err(invalid(kind, name, &format!("{path}.containers"), "Required value".into()));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.containers"),
+            "Required value".into(),
+        ));
     }
     let mut containers = Vec::new();
     let mut seen = BTreeSet::new();
     for (index, c) in spec.containers.iter().enumerate() {
         let cpath = format!("{path}.containers[{index}]");
         if !seen.insert(c.name.clone()) {
-            return Err(invalid(kind, name, &format!("{cpath}.name"), format!("Duplicate value: \"{}\"", c.name)));
+            return Err(invalid(
+                kind,
+                name,
+                &format!("{cpath}.name"),
+                format!("Duplicate value: \"{}\"", c.name),
+            ));
         }
         containers.push(container(c, &cpath, kind, name, notes)?);
     }
     let mut init_containers = Vec::new();
     for (index, c) in spec.init_containers.iter().flatten().enumerate() {
-        init_containers.push(container(c, &format!("{path}.initContainers[{index}]"), kind, name, notes)?);
+        init_containers.push(container(
+            c,
+            &format!("{path}.initContainers[{index}]"),
+            kind,
+            name,
+            notes,
+        )?);
     }
     let mut tolerations = Vec::new();
     for (index, t) in spec.tolerations.iter().flatten().enumerate() {
@@ -411,64 +667,140 @@ fn pod_spec(spec: &core::PodSpec, path: &str, kind: &str, name: &str, notes: &mu
             None | Some("") | Some("Equal") => false,
             Some("Exists") => true,
             Some(other) => {
-                return Err(invalid(kind, name, &format!("{path}.tolerations[{index}].operator"), format!("Unsupported value: \"{other}\": supported values: \"Equal\", \"Exists\"")));
+                return Err(invalid(
+                    kind,
+                    name,
+                    &format!("{path}.tolerations[{index}].operator"),
+                    format!(
+                        "Unsupported value: \"{other}\": supported values: \"Equal\", \"Exists\""
+                    ),
+                ));
             }
         };
-        tolerations.push(Toleration { key: t.key.clone().unwrap_or_default(), exists, value: t.value.clone().unwrap_or_default(), effect, toleration_seconds: t.toleration_seconds });
+        tolerations.push(Toleration {
+            key: t.key.clone().unwrap_or_default(),
+            exists,
+            value: t.value.clone().unwrap_or_default(),
+            effect,
+            toleration_seconds: t.toleration_seconds,
+        });
     }
     // DefaultTolerationSeconds admission: 300 s for not-ready and unreachable NoExecute.
-    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-        let covered = tolerations.iter().any(|t| (t.key == key || (t.key.is_empty() && t.exists)) && t.effect.is_none_or(|e| e == TaintEffect::NoExecute));
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        let covered = tolerations.iter().any(|t| {
+            (t.key == key || (t.key.is_empty() && t.exists))
+                && t.effect.is_none_or(|e| e == TaintEffect::NoExecute)
+        });
         if !covered {
-            tolerations.push(Toleration { key: key.into(), exists: true, value: String::new(), effect: Some(TaintEffect::NoExecute), toleration_seconds: Some(300) });
+            tolerations.push(Toleration {
+                key: key.into(),
+                exists: true,
+                value: String::new(),
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(300),
+            });
         }
     }
     let mut required_node_terms = Vec::new();
     let mut preferred_node_terms = Vec::new();
     if let Some(affinity) = &spec.affinity {
         if let Some(node_affinity) = &affinity.node_affinity {
-            if let Some(required) = &node_affinity.required_during_scheduling_ignored_during_execution {
+            if let Some(required) =
+                &node_affinity.required_during_scheduling_ignored_during_execution
+            {
                 for (index, term) in required.node_selector_terms.iter().enumerate() {
                     required_node_terms.push(node_term(term, &format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{index}]"), kind, name)?);
                 }
             }
-            for (index, pref) in node_affinity.preferred_during_scheduling_ignored_during_execution.iter().flatten().enumerate() {
-                let ppath = format!("{path}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{index}]");
+            for (index, pref) in node_affinity
+                .preferred_during_scheduling_ignored_during_execution
+                .iter()
+                .flatten()
+                .enumerate()
+            {
+                let ppath = format!(
+                    "{path}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{index}]"
+                );
                 if !(1..=100).contains(&pref.weight) {
-                    return Err(invalid(kind, name, &format!("{ppath}.weight"), format!("Invalid value: {}: must be in the range 1-100", pref.weight)));
+                    return Err(invalid(
+                        kind,
+                        name,
+                        &format!("{ppath}.weight"),
+                        format!("Invalid value: {}: must be in the range 1-100", pref.weight),
+                    ));
                 }
-                preferred_node_terms.push((i64::from(pref.weight), node_term(&pref.preference, &format!("{ppath}.preference"), kind, name)?));
+                preferred_node_terms.push((
+                    i64::from(pref.weight),
+                    node_term(&pref.preference, &format!("{ppath}.preference"), kind, name)?,
+                ));
             }
         }
         if affinity.pod_affinity.is_some() {
-            notes.infos.push(format!("field \"{path}.affinity.podAffinity\" is accepted but not simulated"));
+            notes.infos.push(format!(
+                "field \"{path}.affinity.podAffinity\" is accepted but not simulated"
+            ));
         }
         if affinity.pod_anti_affinity.is_some() {
-            notes.infos.push(format!("field \"{path}.affinity.podAntiAffinity\" is accepted but not simulated"));
+            notes.infos.push(format!(
+                "field \"{path}.affinity.podAntiAffinity\" is accepted but not simulated"
+            ));
         }
     }
     for (field, present) in [
-        ("topologySpreadConstraints", spec.topology_spread_constraints.is_some()),
+        (
+            "topologySpreadConstraints",
+            spec.topology_spread_constraints.is_some(),
+        ),
         ("priorityClassName", spec.priority_class_name.is_some()),
         ("schedulingGates", spec.scheduling_gates.is_some()),
         ("overhead", spec.overhead.is_some()),
-        ("activeDeadlineSeconds", spec.active_deadline_seconds.is_some()),
+        (
+            "activeDeadlineSeconds",
+            spec.active_deadline_seconds.is_some(),
+        ),
         ("readinessGates", spec.readiness_gates.is_some()),
     ] {
         if present {
-            notes.infos.push(format!("field \"{path}.{field}\" is accepted but not simulated"));
+            notes.infos.push(format!(
+                "field \"{path}.{field}\" is accepted but not simulated"
+            ));
         }
     }
-    if spec.volumes.iter().flatten().any(|v| v.persistent_volume_claim.is_some()) {
-        notes.infos.push(format!("field \"{path}.volumes[].persistentVolumeClaim\" is accepted but not simulated"));
+    if spec
+        .volumes
+        .iter()
+        .flatten()
+        .any(|v| v.persistent_volume_claim.is_some())
+    {
+        notes.infos.push(format!(
+            "field \"{path}.volumes[].persistentVolumeClaim\" is accepted but not simulated"
+        ));
     }
     let grace = spec.termination_grace_period_seconds.unwrap_or(30);
     if grace < 0 {
-        return Err(invalid(kind, name, &format!("{path}.terminationGracePeriodSeconds"), format!("Invalid value: {grace}: must be greater than or equal to 0")));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.terminationGracePeriodSeconds"),
+            format!("Invalid value: {grace}: must be greater than or equal to 0"),
+        ));
     }
-    let restart_policy = spec.restart_policy.clone().unwrap_or_else(|| "Always".into());
+    let restart_policy = spec
+        .restart_policy
+        .clone()
+        .unwrap_or_else(|| "Always".into());
     if !["Always", "OnFailure", "Never"].contains(&restart_policy.as_str()) {
-        return Err(invalid(kind, name, &format!("{path}.restartPolicy"), format!("Unsupported value: \"{restart_policy}\": supported values: \"Always\", \"OnFailure\", \"Never\"")));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.restartPolicy"),
+            format!(
+                "Unsupported value: \"{restart_policy}\": supported values: \"Always\", \"OnFailure\", \"Never\""
+            ),
+        ));
     }
     Ok(PodSpec {
         init_containers,
@@ -481,17 +813,39 @@ fn pod_spec(spec: &core::PodSpec, path: &str, kind: &str, name: &str, notes: &mu
         termination_grace_period_s: grace,
         priority: i64::from(spec.priority.unwrap_or(0)),
         restart_policy,
-        scheduler_name: spec.scheduler_name.clone().unwrap_or_else(|| "default-scheduler".into()),
+        scheduler_name: spec
+            .scheduler_name
+            .clone()
+            .unwrap_or_else(|| "default-scheduler".into()),
     })
 }
 
-fn template(t: &core::PodTemplateSpec, path: &str, kind: &str, name: &str, notes: &mut Notes) -> Result<PodTemplate, ManifestError> {
+fn template(
+    t: &core::PodTemplateSpec,
+    path: &str,
+    kind: &str,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<PodTemplate, ManifestError> {
     let Some(spec) = &t.spec else {
-        return Err(invalid(kind, name, &format!("{path}.spec.containers"), "Required value".into()));
+        return Err(invalid(
+            kind,
+            name,
+            &format!("{path}.spec.containers"),
+            "Required value".into(),
+        ));
     };
     let spec = pod_spec(spec, &format!("{path}.spec"), kind, name, notes)?;
-    let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
-    let annotations = t.metadata.as_ref().and_then(|m| m.annotations.clone()).unwrap_or_default();
+    let labels = t
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    let annotations = t
+        .metadata
+        .as_ref()
+        .and_then(|m| m.annotations.clone())
+        .unwrap_or_default();
     let mut canonical_source = t.clone();
     if let Some(m) = canonical_source.metadata.as_mut()
         && let Some(l) = m.labels.as_mut()
@@ -499,15 +853,32 @@ fn template(t: &core::PodTemplateSpec, path: &str, kind: &str, name: &str, notes
         l.remove("pod-template-hash");
     }
     let canonical = serde_json::to_string(&canonical_source).unwrap_or_default();
-    Ok(PodTemplate { labels, annotations, spec: Arc::new(spec), canonical })
+    Ok(PodTemplate {
+        labels,
+        annotations,
+        spec: Arc::new(spec),
+        canonical,
+    })
 }
 
-fn int_or_percent(value: &IntOrString, path: &str, kind: &str, name: &str) -> Result<IntOrPercent, ManifestError> {
+fn int_or_percent(
+    value: &IntOrString,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<IntOrPercent, ManifestError> {
     match value {
         IntOrString::Int(v) => Ok(IntOrPercent::Int(i64::from(*v))),
         IntOrString::String(s) => {
             if !s.ends_with('%') {
-                return Err(invalid(kind, name, path, format!("Invalid value: \"{s}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")));
+                return Err(invalid(
+                    kind,
+                    name,
+                    path,
+                    format!(
+                        "Invalid value: \"{s}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+                    ),
+                ));
             }
             IntOrPercent::parse(s).map_err(|_| invalid(kind, name, path, format!("Invalid value: \"{s}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")))
         }
@@ -515,13 +886,37 @@ fn int_or_percent(value: &IntOrString, path: &str, kind: &str, name: &str) -> Re
 }
 
 fn non_negative(value: i64, path: &str, kind: &str, name: &str) -> Result<(), ManifestError> {
-    if value < 0 { Err(invalid(kind, name, path, format!("Invalid value: {value}: must be greater than or equal to 0"))) } else { Ok(()) }
+    if value < 0 {
+        Err(invalid(
+            kind,
+            name,
+            path,
+            format!("Invalid value: {value}: must be greater than or equal to 0"),
+        ))
+    } else {
+        Ok(())
+    }
 }
 
-fn validate_int_or_percent(value: IntOrPercent, path: &str, kind: &str, name: &str) -> Result<(), ManifestError> {
+fn validate_int_or_percent(
+    value: IntOrPercent,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<(), ManifestError> {
     match value {
-        IntOrPercent::Int(v) if v < 0 => Err(invalid(kind, name, path, format!("Invalid value: {v}: must be greater than or equal to 0"))),
-        IntOrPercent::Percent(p) if p < 0 => Err(invalid(kind, name, path, format!("Invalid value: \"{p}%\": must be greater than or equal to 0"))),
+        IntOrPercent::Int(v) if v < 0 => Err(invalid(
+            kind,
+            name,
+            path,
+            format!("Invalid value: {v}: must be greater than or equal to 0"),
+        )),
+        IntOrPercent::Percent(p) if p < 0 => Err(invalid(
+            kind,
+            name,
+            path,
+            format!("Invalid value: \"{p}%\": must be greater than or equal to 0"),
+        )),
         _ => Ok(()),
     }
 }
@@ -541,27 +936,64 @@ fn deployment(node: &Node, notes: &mut Notes) -> Result<DeploymentObject, Manife
 }
 
 /// Converts and validates a Deployment spec; also used after `patch` and `setImage`.
-pub fn deployment_spec(spec: &apps::DeploymentSpec, name: &str, notes: &mut Notes) -> Result<DeploymentSpec, ManifestError> {
+pub fn deployment_spec(
+    spec: &apps::DeploymentSpec,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<DeploymentSpec, ManifestError> {
     const KIND: &str = "Deployment";
     let replicas = i64::from(spec.replicas.unwrap_or(1));
     non_negative(replicas, "spec.replicas", KIND, name)?;
     let selector = label_selector(&spec.selector, "spec.selector", KIND, name)?;
     if selector.is_empty() {
-        return Err(invalid(KIND, name, "spec.selector", "Invalid value: \"null\": empty selector is invalid for deployment".into()));
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.selector",
+            "Invalid value: \"null\": empty selector is invalid for deployment".into(),
+        ));
     }
     let template = template(&spec.template, "spec.template", KIND, name, notes)?;
     if !selector.matches(&template.labels) {
-        return Err(invalid(KIND, name, "spec.template.metadata.labels", format!("Invalid value: {}: `selector` does not match template `labels`", format_labels(&template.labels))));
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.template.metadata.labels",
+            format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                format_labels(&template.labels)
+            ),
+        ));
     }
     if template.spec.restart_policy != "Always" {
-        return Err(invalid(KIND, name, "spec.template.spec.restartPolicy", format!("Unsupported value: \"{}\": supported values: \"Always\"", template.spec.restart_policy)));
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.template.spec.restartPolicy",
+            format!(
+                "Unsupported value: \"{}\": supported values: \"Always\"",
+                template.spec.restart_policy
+            ),
+        ));
     }
-    let strategy_type = spec.strategy.as_ref().and_then(|s| s.type_.clone()).unwrap_or_else(|| "RollingUpdate".into());
-    let rolling = spec.strategy.as_ref().and_then(|s| s.rolling_update.as_ref());
+    let strategy_type = spec
+        .strategy
+        .as_ref()
+        .and_then(|s| s.type_.clone())
+        .unwrap_or_else(|| "RollingUpdate".into());
+    let rolling = spec
+        .strategy
+        .as_ref()
+        .and_then(|s| s.rolling_update.as_ref());
     let strategy = match strategy_type.as_str() {
         "Recreate" => {
             if rolling.is_some() {
-                return Err(invalid(KIND, name, "spec.strategy.rollingUpdate", "Forbidden: may not be specified when strategy `type` is 'Recreate'".into()));
+                return Err(invalid(
+                    KIND,
+                    name,
+                    "spec.strategy.rollingUpdate",
+                    "Forbidden: may not be specified when strategy `type` is 'Recreate'".into(),
+                ));
             }
             DeploymentStrategy::Recreate
         }
@@ -572,46 +1004,107 @@ pub fn deployment_spec(spec: &apps::DeploymentSpec, name: &str, notes: &mut Note
                 None => default,
             };
             let max_unavailable = match rolling.and_then(|r| r.max_unavailable.as_ref()) {
-                Some(v) => int_or_percent(v, "spec.strategy.rollingUpdate.maxUnavailable", KIND, name)?,
+                Some(v) => {
+                    int_or_percent(v, "spec.strategy.rollingUpdate.maxUnavailable", KIND, name)?
+                }
                 None => default,
             };
-            validate_int_or_percent(max_surge, "spec.strategy.rollingUpdate.maxSurge", KIND, name)?;
-            validate_int_or_percent(max_unavailable, "spec.strategy.rollingUpdate.maxUnavailable", KIND, name)?;
+            validate_int_or_percent(
+                max_surge,
+                "spec.strategy.rollingUpdate.maxSurge",
+                KIND,
+                name,
+            )?;
+            validate_int_or_percent(
+                max_unavailable,
+                "spec.strategy.rollingUpdate.maxUnavailable",
+                KIND,
+                name,
+            )?;
             if let IntOrPercent::Percent(p) = max_unavailable
                 && p > 100
             {
-                return Err(invalid(KIND, name, "spec.strategy.rollingUpdate.maxUnavailable", format!("Invalid value: \"{p}%\": must not be greater than 100%")));
+                return Err(invalid(
+                    KIND,
+                    name,
+                    "spec.strategy.rollingUpdate.maxUnavailable",
+                    format!("Invalid value: \"{p}%\": must not be greater than 100%"),
+                ));
             }
             if max_surge.is_zero() && max_unavailable.is_zero() {
-                return Err(invalid(KIND, name, "spec.strategy.rollingUpdate.maxUnavailable", format!("Invalid value: {max_unavailable}: may not be 0 when `maxSurge` is 0")));
+                return Err(invalid(
+                    KIND,
+                    name,
+                    "spec.strategy.rollingUpdate.maxUnavailable",
+                    format!("Invalid value: {max_unavailable}: may not be 0 when `maxSurge` is 0"),
+                ));
             }
-            DeploymentStrategy::RollingUpdate { max_surge, max_unavailable }
+            DeploymentStrategy::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            }
         }
         other => {
-            return Err(invalid(KIND, name, "spec.strategy.type", format!("Unsupported value: \"{other}\": supported values: \"Recreate\", \"RollingUpdate\"")));
+            return Err(invalid(
+                KIND,
+                name,
+                "spec.strategy.type",
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"Recreate\", \"RollingUpdate\""
+                ),
+            ));
         }
     };
     let min_ready_seconds = i64::from(spec.min_ready_seconds.unwrap_or(0));
     non_negative(min_ready_seconds, "spec.minReadySeconds", KIND, name)?;
     let revision_history_limit = i64::from(spec.revision_history_limit.unwrap_or(10));
-    non_negative(revision_history_limit, "spec.revisionHistoryLimit", KIND, name)?;
+    non_negative(
+        revision_history_limit,
+        "spec.revisionHistoryLimit",
+        KIND,
+        name,
+    )?;
     let progress_deadline_seconds = Some(i64::from(spec.progress_deadline_seconds.unwrap_or(600)));
     if let Some(deadline) = progress_deadline_seconds {
         non_negative(deadline, "spec.progressDeadlineSeconds", KIND, name)?;
         if deadline <= min_ready_seconds {
-            return Err(invalid(KIND, name, "spec.progressDeadlineSeconds", format!("Invalid value: {deadline}: must be greater than minReadySeconds")));
+            return Err(invalid(
+                KIND,
+                name,
+                "spec.progressDeadlineSeconds",
+                format!("Invalid value: {deadline}: must be greater than minReadySeconds"),
+            ));
         }
     }
-    Ok(DeploymentSpec { replicas, selector, template, strategy, min_ready_seconds, revision_history_limit, progress_deadline_seconds, paused: spec.paused.unwrap_or(false) })
+    Ok(DeploymentSpec {
+        replicas,
+        selector,
+        template,
+        strategy,
+        min_ready_seconds,
+        revision_history_limit,
+        progress_deadline_seconds,
+        paused: spec.paused.unwrap_or(false),
+    })
 }
 
 fn format_labels(labels: &BTreeMap<String, String>) -> String {
-    let inner: Vec<String> = labels.iter().map(|(k, v)| format!("\"{k}\":\"{v}\"")).collect();
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+        .collect();
     format!("map[string]string{{{}}}", inner.join(", "))
 }
 
 fn owner(m: &metav1::ObjectMeta) -> Option<OwnerRef> {
-    m.owner_references.iter().flatten().find(|o| o.controller == Some(true)).map(|o| OwnerRef { kind: o.kind.to_ascii_lowercase(), name: o.name.clone() })
+    m.owner_references
+        .iter()
+        .flatten()
+        .find(|o| o.controller == Some(true))
+        .map(|o| OwnerRef {
+            kind: o.kind.to_ascii_lowercase(),
+            name: o.name.clone(),
+        })
 }
 
 fn replica_set(node: &Node, notes: &mut Notes) -> Result<ReplicaSetObject, ManifestError> {
@@ -625,14 +1118,32 @@ fn replica_set(node: &Node, notes: &mut Notes) -> Result<ReplicaSetObject, Manif
     non_negative(replicas, "spec.replicas", KIND, &name)?;
     let selector = label_selector(&spec.selector, "spec.selector", KIND, &name)?;
     if selector.is_empty() {
-        return Err(invalid(KIND, &name, "spec.selector", "Invalid value: \"null\": empty selector is invalid for deployment".into()));
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.selector",
+            "Invalid value: \"null\": empty selector is invalid for deployment".into(),
+        ));
     }
     let Some(t) = &spec.template else {
-        return Err(invalid(KIND, &name, "spec.template", "Required value".into()));
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.template",
+            "Required value".into(),
+        ));
     };
     let template = template(t, "spec.template", KIND, &name, notes)?;
     if !selector.matches(&template.labels) {
-        return Err(invalid(KIND, &name, "spec.template.metadata.labels", format!("Invalid value: {}: `selector` does not match template `labels`", format_labels(&template.labels))));
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.template.metadata.labels",
+            format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                format_labels(&template.labels)
+            ),
+        ));
     }
     let min_ready_seconds = i64::from(spec.min_ready_seconds.unwrap_or(0));
     non_negative(min_ready_seconds, "spec.minReadySeconds", KIND, &name)?;
@@ -640,7 +1151,16 @@ fn replica_set(node: &Node, notes: &mut Notes) -> Result<ReplicaSetObject, Manif
     if let Some(object) = source.as_object_mut() {
         object.remove("status");
     }
-    Ok(ReplicaSetObject { meta, spec: ReplicaSetSpec { replicas, selector, template, min_ready_seconds }, source })
+    Ok(ReplicaSetObject {
+        meta,
+        spec: ReplicaSetSpec {
+            replicas,
+            selector,
+            template,
+            min_ready_seconds,
+        },
+        source,
+    })
 }
 
 fn pod(node: &Node, notes: &mut Notes) -> Result<PodObject, ManifestError> {
@@ -648,47 +1168,90 @@ fn pod(node: &Node, notes: &mut Notes) -> Result<PodObject, ManifestError> {
     unknown_fields(node, &p, notes);
     let meta = meta(&p.metadata, "Pod")?;
     let Some(spec) = &p.spec else {
-        return Err(invalid("Pod", &meta.name, "spec.containers", "Required value".into()));
+        return Err(invalid(
+            "Pod",
+            &meta.name,
+            "spec.containers",
+            "Required value".into(),
+        ));
     };
     let spec = pod_spec(spec, "spec", "Pod", &meta.name, notes)?;
-    Ok(PodObject { owner: owner(&p.metadata), meta, spec: Arc::new(spec) })
+    Ok(PodObject {
+        owner: owner(&p.metadata),
+        meta,
+        spec: Arc::new(spec),
+    })
 }
 
 fn service(node: &Node, notes: &mut Notes) -> Result<Service, ManifestError> {
     let s: core::Service = read(node)?;
     unknown_fields(node, &s, notes);
     let meta = meta(&s.metadata, "Service")?;
-    let selector = s.spec.as_ref().and_then(|spec| spec.selector.clone()).filter(|sel| !sel.is_empty());
+    let selector = s
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.selector.clone())
+        .filter(|sel| !sel.is_empty());
     if let Some(spec) = &s.spec
         && spec.type_.as_deref() == Some("ExternalName")
     {
-        notes.infos.push(format!("Service \"{}\" of type ExternalName has no endpoints to simulate", meta.name));
+        notes.infos.push(format!(
+            "Service \"{}\" of type ExternalName has no endpoints to simulate",
+            meta.name
+        ));
     }
-    Ok(Service { namespace: meta.namespace, name: meta.name, selector })
+    Ok(Service {
+        namespace: meta.namespace,
+        name: meta.name,
+        selector,
+    })
 }
 
 fn node_object(node: &Node, notes: &mut Notes) -> Result<ModelNode, ManifestError> {
     let n: core::Node = read(node)?;
     unknown_fields(node, &n, notes);
     let name = required_name(n.metadata.name.as_deref(), "Node")?;
-    let text = |m: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| -> BTreeMap<String, String> {
-        m.into_iter().flatten().map(|(k, v)| (k.clone(), v.0.clone())).collect()
+    let text = |m: Option<
+        &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >|
+     -> BTreeMap<String, String> {
+        m.into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.0.clone()))
+            .collect()
     };
     let status = n.status.as_ref();
     let capacity_text = text(status.and_then(|s| s.capacity.as_ref()));
-    let capacity = resource_list_from_text(&capacity_text).map_err(|(field, msg)| invalid("Node", &name, &format!("status.capacity[{field}]"), msg))?;
+    let capacity = resource_list_from_text(&capacity_text).map_err(|(field, msg)| {
+        invalid("Node", &name, &format!("status.capacity[{field}]"), msg)
+    })?;
     let allocatable = match status.and_then(|s| s.allocatable.as_ref()) {
-        Some(a) => resource_list_from_text(&text(Some(a))).map_err(|(field, msg)| invalid("Node", &name, &format!("status.allocatable[{field}]"), msg))?,
+        Some(a) => resource_list_from_text(&text(Some(a))).map_err(|(field, msg)| {
+            invalid("Node", &name, &format!("status.allocatable[{field}]"), msg)
+        })?,
         None => capacity.clone(),
     };
     let mut labels = n.metadata.labels.clone().unwrap_or_default();
-    labels.entry("kubernetes.io/hostname".into()).or_insert_with(|| name.clone());
+    labels
+        .entry("kubernetes.io/hostname".into())
+        .or_insert_with(|| name.clone());
     let mut taints = Vec::new();
-    for (index, t) in n.spec.as_ref().and_then(|s| s.taints.as_ref()).into_iter().flatten().enumerate() {
+    for (index, t) in n
+        .spec
+        .as_ref()
+        .and_then(|s| s.taints.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let effect = TaintEffect::parse(&t.effect).ok_or_else(|| {
             invalid("Node", &name, &format!("spec.taints[{index}].effect"), format!("Unsupported value: \"{}\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\"", t.effect))
         })?;
-        taints.push(Taint { key: t.key.clone(), value: t.value.clone().unwrap_or_default(), effect });
+        taints.push(Taint {
+            key: t.key.clone(),
+            value: t.value.clone().unwrap_or_default(),
+            effect,
+        });
     }
     let ready = status
         .and_then(|s| s.conditions.as_ref())
@@ -698,16 +1261,37 @@ fn node_object(node: &Node, notes: &mut Notes) -> Result<ModelNode, ManifestErro
     if allocatable.pods == 0 {
         allocatable.pods = 110;
     }
-    Ok(ModelNode { name, labels, capacity, allocatable, taints, unschedulable: n.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false), ready, pool: None })
+    Ok(ModelNode {
+        name,
+        labels,
+        capacity,
+        allocatable,
+        taints,
+        unschedulable: n
+            .spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false),
+        ready,
+        pool: None,
+    })
 }
 
 /// Re-reads a Deployment from its JSON form (after a patch) into the model.
-pub fn deployment_from_json(value: &serde_json::Value, notes: &mut Notes) -> Result<DeploymentObject, String> {
-    let d: apps::Deployment = serde_json::from_value(value.clone()).map_err(|e| format!("the patched Deployment is not valid: {e}"))?;
+pub fn deployment_from_json(
+    value: &serde_json::Value,
+    notes: &mut Notes,
+) -> Result<DeploymentObject, String> {
+    let d: apps::Deployment = serde_json::from_value(value.clone())
+        .map_err(|e| format!("the patched Deployment is not valid: {e}"))?;
     let meta = meta(&d.metadata, "Deployment").map_err(|e| e.message)?;
     let spec = &d.spec;
     let spec = deployment_spec(spec, &meta.name, notes).map_err(|e| e.message)?;
-    Ok(DeploymentObject { meta, spec, source: value.clone() })
+    Ok(DeploymentObject {
+        meta,
+        spec,
+        source: value.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -719,7 +1303,11 @@ mod tests {
         let docs = parse_stream(src).unwrap();
         let root = docs[0].root.as_ref().unwrap();
         let mut notes = Notes::default();
-        let v = root.get("apiVersion").and_then(Node::as_str).unwrap().to_string();
+        let v = root
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap()
+            .to_string();
         let k = root.get("kind").and_then(Node::as_str).unwrap().to_string();
         (convert(&v, &k, root, &mut notes), notes)
     }
@@ -729,14 +1317,27 @@ mod tests {
     #[test]
     fn deployment_defaults() {
         let (result, notes) = convert_text(NGINX);
-        let Converted::Objects(objects) = result.unwrap() else { panic!() };
-        let ApiObject::Deployment(d) = &objects[0] else { panic!() };
+        let Converted::Objects(objects) = result.unwrap() else {
+            panic!()
+        };
+        let ApiObject::Deployment(d) = &objects[0] else {
+            panic!()
+        };
         assert_eq!(d.spec.replicas, 3);
-        assert_eq!(d.spec.strategy, DeploymentStrategy::RollingUpdate { max_surge: IntOrPercent::Percent(25), max_unavailable: IntOrPercent::Percent(25) });
+        assert_eq!(
+            d.spec.strategy,
+            DeploymentStrategy::RollingUpdate {
+                max_surge: IntOrPercent::Percent(25),
+                max_unavailable: IntOrPercent::Percent(25)
+            }
+        );
         assert_eq!(d.spec.revision_history_limit, 10);
         assert_eq!(d.spec.progress_deadline_seconds, Some(600));
         assert_eq!(d.spec.template.spec.termination_grace_period_s, 30);
-        assert_eq!(d.spec.template.spec.containers[0].pull_policy, PullPolicy::IfNotPresent);
+        assert_eq!(
+            d.spec.template.spec.containers[0].pull_policy,
+            PullPolicy::IfNotPresent
+        );
         assert_eq!(d.spec.template.spec.tolerations.len(), 2);
         assert!(notes.warnings.is_empty(), "{:?}", notes.warnings);
     }
@@ -744,35 +1345,64 @@ mod tests {
     #[test]
     fn validation_messages() {
         let cases = [
-            ("replicas: 3", "replicas: -1", "spec.replicas: Invalid value: -1: must be greater than or equal to 0"),
+            (
+                "replicas: 3",
+                "replicas: -1",
+                "spec.replicas: Invalid value: -1: must be greater than or equal to 0",
+            ),
             (
                 "  template:",
                 "  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 0\n  template:",
                 "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0",
             ),
-            ("image: nginx:1.14.2", "image: \"\"", "spec.template.spec.containers[0].image: Required value"),
-            ("        app: nginx\n    spec", "        app: other\n    spec", "`selector` does not match template `labels`"),
+            (
+                "image: nginx:1.14.2",
+                "image: \"\"",
+                "spec.template.spec.containers[0].image: Required value",
+            ),
+            (
+                "        app: nginx\n    spec",
+                "        app: other\n    spec",
+                "`selector` does not match template `labels`",
+            ),
         ];
         for (from, to, want) in cases {
             let (result, _) = convert_text(&NGINX.replacen(from, to, 1));
             let err = result.unwrap_err();
-            assert!(err.message.contains(want), "{} does not contain {want}", err.message);
-            assert!(err.message.starts_with("The Deployment \"nginx-deployment\" is invalid: "), "{}", err.message);
+            assert!(
+                err.message.contains(want),
+                "{} does not contain {want}",
+                err.message
+            );
+            assert!(
+                err.message
+                    .starts_with("The Deployment \"nginx-deployment\" is invalid: "),
+                "{}",
+                err.message
+            );
         }
     }
 
     #[test]
     fn unknown_fields_warn() {
-        let (result, notes) = convert_text(&NGINX.replace("  replicas: 3", "  replicas: 3\n  replicaz: 4"));
+        let (result, notes) =
+            convert_text(&NGINX.replace("  replicas: 3", "  replicas: 3\n  replicaz: 4"));
         assert!(result.is_ok());
         assert_eq!(notes.warnings[0].1, "unknown field \"spec.replicaz\"");
     }
 
     #[test]
     fn unknown_kind_is_an_error() {
-        let (result, _) = convert_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n");
-        assert!(result.unwrap_err().message.contains("no matches for kind \"Widget\""));
-        let (result, notes) = convert_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: w\n");
+        let (result, _) =
+            convert_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n");
+        assert!(
+            result
+                .unwrap_err()
+                .message
+                .contains("no matches for kind \"Widget\"")
+        );
+        let (result, notes) =
+            convert_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: w\n");
         assert!(matches!(result, Ok(Converted::NotSimulated)));
         assert_eq!(notes.infos.len(), 1);
     }

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::ObjectRef;
 use crate::model::behavior::ImageBehavior;
 use crate::model::node::{Node, Taint};
 use crate::model::objects::ApiObject;
 use crate::model::resources::ResourceList;
-use crate::model::ObjectRef;
 use crate::sim::time::SimTime;
 
 /// A validated scenario.
@@ -81,7 +81,10 @@ impl NodePool {
         labels.insert("kubernetes.io/os".into(), "linux".into());
         labels.insert("node.kubernetes.io/pool".into(), self.name.clone());
         if !self.zones.is_empty() {
-            labels.insert("topology.kubernetes.io/zone".into(), self.zones[index % self.zones.len()].clone());
+            labels.insert(
+                "topology.kubernetes.io/zone".into(),
+                self.zones[index % self.zones.len()].clone(),
+            );
         }
         Node {
             name,

@@ -79,13 +79,15 @@ impl Node {
         let mut pos = self.pos;
         for segment in split_path(path) {
             match (segment, &node.value) {
-                (PathSeg::Key(key), Value::Map(entries)) => match entries.iter().find(|(k, _, _)| k == key) {
-                    Some((_, key_pos, child)) => {
-                        pos = *key_pos;
-                        node = child;
+                (PathSeg::Key(key), Value::Map(entries)) => {
+                    match entries.iter().find(|(k, _, _)| k == key) {
+                        Some((_, key_pos, child)) => {
+                            pos = *key_pos;
+                            node = child;
+                        }
+                        None => break,
                     }
-                    None => break,
-                },
+                }
                 (PathSeg::Index(index), Value::Seq(items)) => match items.get(index) {
                     Some(child) => {
                         pos = child.pos;
@@ -166,17 +168,29 @@ enum Frame {
 
 /// Parses a whole stream into documents.
 pub fn parse_stream(source: &str) -> Result<Vec<Document>, YamlError> {
-    let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let mut documents = Vec::new();
-    let mut builder = Builder { stack: Vec::new(), anchors: Vec::new(), nodes: 0 };
+    let mut builder = Builder {
+        stack: Vec::new(),
+        anchors: Vec::new(),
+        nodes: 0,
+    };
     let mut doc_start_line = 1usize;
     let mut root: Option<Node> = None;
     for item in Parser::new_from_str(source) {
         let (event, span) = item.map_err(|e| YamlError {
-            pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+            pos: Pos {
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+            },
             message: e.info().to_string(),
         })?;
-        let pos = Pos { line: span.start.line(), col: span.start.col() + 1 };
+        let pos = Pos {
+            line: span.start.line(),
+            col: span.start.col() + 1,
+        };
         match event {
             Event::DocumentStart(..) => {
                 doc_start_line = span.start.line().max(1);
@@ -185,15 +199,35 @@ pub fn parse_stream(source: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::DocumentEnd => {
                 if documents.len() >= MAX_DOCUMENTS {
-                    return Err(YamlError { pos, message: format!("more than {MAX_DOCUMENTS} documents in one input") });
+                    return Err(YamlError {
+                        pos,
+                        message: format!("more than {MAX_DOCUMENTS} documents in one input"),
+                    });
                 }
                 let end_line = span.end.line().max(doc_start_line);
-                let start = line_starts.get(doc_start_line - 1).copied().unwrap_or(source.len());
-                let end = line_starts.get(end_line).copied().unwrap_or(source.len()).max(start);
-                documents.push(Document { root: root.take(), byte_range: start..end, first_line: doc_start_line });
+                let start = line_starts
+                    .get(doc_start_line - 1)
+                    .copied()
+                    .unwrap_or(source.len());
+                let end = line_starts
+                    .get(end_line)
+                    .copied()
+                    .unwrap_or(source.len())
+                    .max(start);
+                documents.push(Document {
+                    root: root.take(),
+                    byte_range: start..end,
+                    first_line: doc_start_line,
+                });
             }
             Event::Scalar(text, style, anchor, _) => {
-                let node = Node { pos, value: Value::Scalar { text: text.into_owned(), plain: style == ScalarStyle::Plain } };
+                let node = Node {
+                    pos,
+                    value: Value::Scalar {
+                        text: text.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                    },
+                };
                 builder.finish_node(node, anchor, &mut root)?;
             }
             Event::SequenceStart(_, anchor, _) => {
@@ -204,20 +238,46 @@ pub fn parse_stream(source: &str) -> Result<Vec<Document>, YamlError> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match builder.stack.pop() {
-                    Some(Frame::Seq(p, a, items)) => (Node { pos: p, value: Value::Seq(items) }, a),
-                    Some(Frame::Map(p, a, entries, _)) => (Node { pos: p, value: Value::Map(entries) }, a),
+                    Some(Frame::Seq(p, a, items)) => (
+                        Node {
+                            pos: p,
+                            value: Value::Seq(items),
+                        },
+                        a,
+                    ),
+                    Some(Frame::Map(p, a, entries, _)) => (
+                        Node {
+                            pos: p,
+                            value: Value::Map(entries),
+                        },
+                        a,
+                    ),
                     None => continue,
                 };
                 builder.finish_node(node, anchor, &mut root)?;
             }
             Event::Alias(id) => {
-                let Some(target) = builder.anchors.iter().rev().find(|(a, _)| *a == id).map(|(_, n)| n.clone()) else {
-                    return Err(YamlError { pos, message: "unknown anchor".into() });
+                let Some(target) = builder
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == id)
+                    .map(|(_, n)| n.clone())
+                else {
+                    return Err(YamlError {
+                        pos,
+                        message: "unknown anchor".into(),
+                    });
                 };
                 let size = count_nodes(&target);
                 builder.nodes += size;
                 if builder.nodes > MAX_NODES {
-                    return Err(YamlError { pos, message: format!("alias expansion exceeds the limit of {MAX_NODES} nodes (alias bomb?)") });
+                    return Err(YamlError {
+                        pos,
+                        message: format!(
+                            "alias expansion exceeds the limit of {MAX_NODES} nodes (alias bomb?)"
+                        ),
+                    });
                 }
                 builder.finish_node(target, 0, &mut root)?;
             }
@@ -238,16 +298,27 @@ fn count_nodes(node: &Node) -> usize {
 impl Builder {
     fn open(&mut self, frame: Frame, pos: Pos) -> Result<(), YamlError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(YamlError { pos, message: format!("nesting deeper than {MAX_DEPTH} levels") });
+            return Err(YamlError {
+                pos,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
         }
         self.stack.push(frame);
         Ok(())
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, root: &mut Option<Node>) -> Result<(), YamlError> {
+    fn finish_node(
+        &mut self,
+        node: Node,
+        anchor: usize,
+        root: &mut Option<Node>,
+    ) -> Result<(), YamlError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(YamlError { pos: node.pos, message: format!("input exceeds the limit of {MAX_NODES} YAML nodes") });
+            return Err(YamlError {
+                pos: node.pos,
+                message: format!("input exceeds the limit of {MAX_NODES} YAML nodes"),
+            });
         }
         if anchor != 0 {
             self.anchors.push((anchor, node.clone()));
@@ -260,14 +331,20 @@ impl Builder {
                     let key = match &node.value {
                         Value::Scalar { text, .. } => text.clone(),
                         _ => {
-                            return Err(YamlError { pos: node.pos, message: "mapping keys must be scalars".into() });
+                            return Err(YamlError {
+                                pos: node.pos,
+                                message: "mapping keys must be scalars".into(),
+                            });
                         }
                     };
                     *pending = Some((key, node.pos));
                 }
                 Some((key, key_pos)) => {
                     if entries.iter().any(|(k, _, _)| *k == key) {
-                        return Err(YamlError { pos: key_pos, message: format!("duplicate key {key:?}") });
+                        return Err(YamlError {
+                            pos: key_pos,
+                            message: format!("duplicate key {key:?}"),
+                        });
                     }
                     entries.push((key, key_pos, node));
                 }
@@ -288,7 +365,10 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let second = docs[1].root.as_ref().unwrap();
         assert_eq!(second.get("kind").and_then(Node::as_str), Some("X"));
-        assert_eq!(second.locate("spec.items[0].image"), Pos { line: 7, col: 7 });
+        assert_eq!(
+            second.locate("spec.items[0].image"),
+            Pos { line: 7, col: 7 }
+        );
         assert_eq!(&src[docs[1].byte_range.clone()][..3], "---");
     }
 

@@ -77,12 +77,20 @@ impl Default for Status {
 impl Status {
     /// A success status (no allocation).
     pub const fn success() -> Self {
-        Status { code: Code::Success, reasons: Vec::new(), plugin: "" }
+        Status {
+            code: Code::Success,
+            reasons: Vec::new(),
+            plugin: "",
+        }
     }
 
     /// A status with no reason (e.g. `Skip`).
     pub const fn of(code: Code) -> Self {
-        Status { code, reasons: Vec::new(), plugin: "" }
+        Status {
+            code,
+            reasons: Vec::new(),
+            plugin: "",
+        }
     }
 
     /// A `Skip` status (PreFilter / PreScore: nothing to do for this pod).
@@ -92,12 +100,20 @@ impl Status {
 
     /// A status with one reason.
     pub fn new(code: Code, reason: impl Into<Reason>) -> Self {
-        Status { code, reasons: vec![reason.into()], plugin: "" }
+        Status {
+            code,
+            reasons: vec![reason.into()],
+            plugin: "",
+        }
     }
 
     /// A status with several reasons.
     pub fn with_reasons(code: Code, reasons: Vec<Reason>) -> Self {
-        Status { code, reasons, plugin: "" }
+        Status {
+            code,
+            reasons,
+            plugin: "",
+        }
     }
 
     /// An `Unschedulable` status with one reason.
@@ -139,7 +155,10 @@ impl Status {
 
     /// True for `Unschedulable` or `UnschedulableAndUnresolvable` (`Status.IsRejected`).
     pub fn is_rejected(&self) -> bool {
-        matches!(self.code, Code::Unschedulable | Code::UnschedulableAndUnresolvable)
+        matches!(
+            self.code,
+            Code::Unschedulable | Code::UnschedulableAndUnresolvable
+        )
     }
 
     /// The reasons joined with `", "` (`Status.Message`).
@@ -203,10 +222,13 @@ impl CycleState {
 
     /// The value stored under `key`, if present and of type `T`.
     pub fn read<T: Any>(&self, key: &'static str) -> Option<&T> {
-        self.entries.iter().find(|(k, _)| *k == key).and_then(|(_, value)| {
-            let any: &dyn Any = value.as_ref();
-            any.downcast_ref::<T>()
-        })
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, value)| {
+                let any: &dyn Any = value.as_ref();
+                any.downcast_ref::<T>()
+            })
     }
 
     /// Removes the value stored under `key`; true if there was one.
@@ -220,7 +242,11 @@ impl CycleState {
 impl Clone for CycleState {
     fn clone(&self) -> Self {
         CycleState {
-            entries: self.entries.iter().map(|(k, v)| (*k, v.as_ref().clone_box())).collect(),
+            entries: self
+                .entries
+                .iter()
+                .map(|(k, v)| (*k, v.as_ref().clone_box()))
+                .collect(),
             skip_filter_plugins: self.skip_filter_plugins.clone(),
             skip_score_plugins: self.skip_score_plugins.clone(),
         }
@@ -230,7 +256,10 @@ impl Clone for CycleState {
 impl fmt::Debug for CycleState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CycleState")
-            .field("keys", &self.entries.iter().map(|(k, _)| *k).collect::<Vec<_>>())
+            .field(
+                "keys",
+                &self.entries.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            )
             .field("skip_filter_plugins", &self.skip_filter_plugins)
             .field("skip_score_plugins", &self.skip_score_plugins)
             .finish()
@@ -294,8 +323,10 @@ impl NodeInfo {
         self.pod_count -= 1;
         for container in &spec.containers {
             for (protocol, port) in &container.host_ports {
-                if let Some(at) =
-                    self.used_host_ports.iter().position(|(p, n)| p == protocol && n == port)
+                if let Some(at) = self
+                    .used_host_ports
+                    .iter()
+                    .position(|(p, n)| p == protocol && n == port)
                 {
                     self.used_host_ports.swap_remove(at);
                 }
@@ -341,10 +372,12 @@ impl PreFilterResult {
     pub fn merge(self, other: PreFilterResult) -> PreFilterResult {
         match (self.node_names, other.node_names) {
             (None, None) => PreFilterResult { node_names: None },
-            (Some(a), None) | (None, Some(a)) => PreFilterResult { node_names: Some(a) },
-            (Some(a), Some(b)) => {
-                PreFilterResult { node_names: Some(a.intersection(&b).cloned().collect()) }
-            }
+            (Some(a), None) | (None, Some(a)) => PreFilterResult {
+                node_names: Some(a),
+            },
+            (Some(a), Some(b)) => PreFilterResult {
+                node_names: Some(a.intersection(&b).cloned().collect()),
+            },
         }
     }
 }
@@ -363,7 +396,10 @@ pub struct NodeToStatus {
 
 impl Default for NodeToStatus {
     fn default() -> Self {
-        NodeToStatus { explicit: Vec::new(), absent: Status::of(Code::UnschedulableAndUnresolvable) }
+        NodeToStatus {
+            explicit: Vec::new(),
+            absent: Status::of(Code::UnschedulableAndUnresolvable),
+        }
     }
 }
 
@@ -381,7 +417,10 @@ impl NodeToStatus {
     /// The status of node `index` (explicit, else the absent-nodes status). Nodes that passed
     /// Filter are not recorded, so asking for one returns the absent status.
     pub fn get(&self, index: usize) -> &Status {
-        self.explicit.iter().find(|(i, _)| *i == index).map_or(&self.absent, |(_, s)| s)
+        self.explicit
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(&self.absent, |(_, s)| s)
     }
 }
 
@@ -440,8 +479,10 @@ impl fmt::Display for FitError {
                     *counts.entry(reason.as_ref()).or_insert(0) += n - explicit;
                 }
             }
-            let mut rendered: Vec<String> =
-                counts.iter().map(|(reason, count)| format!("{count} {reason}")).collect();
+            let mut rendered: Vec<String> = counts
+                .iter()
+                .map(|(reason, count)| format!("{count} {reason}"))
+                .collect();
             rendered.sort_unstable();
             if !rendered.is_empty() {
                 write!(f, " {}.", rendered.join(", "))?;
@@ -562,7 +603,11 @@ mod tests {
         state.write("a", 7_i64);
         state.write("b", String::from("x"));
         assert_eq!(state.read::<i64>("a"), Some(&7));
-        assert_eq!(state.read::<String>("a"), None, "wrong type reads as absent");
+        assert_eq!(
+            state.read::<String>("a"),
+            None,
+            "wrong type reads as absent"
+        );
         assert_eq!(state.read::<i64>("missing"), None);
         state.write("a", 8_i64);
         let copy = state.clone();
@@ -600,14 +645,20 @@ mod tests {
     fn fit_error_counts_and_sorts_rendered_reasons() {
         let mut d = Diagnosis::default();
         d.node_to_status.explicit = vec![
-            (0, Status::unresolvable("node(s) had untolerated taint {dedicated: db}")),
+            (
+                0,
+                Status::unresolvable("node(s) had untolerated taint {dedicated: db}"),
+            ),
             (1, Status::unschedulable("Insufficient cpu")),
             (2, Status::unschedulable("Insufficient cpu")),
         ];
         d.post_filter_msg =
             "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
                 .into();
-        let e = FitError { num_all_nodes: 3, diagnosis: d };
+        let e = FitError {
+            num_all_nodes: 3,
+            diagnosis: d,
+        };
         assert_eq!(
             e.to_string(),
             "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, \
@@ -618,14 +669,26 @@ mod tests {
 
     #[test]
     fn fit_error_with_pre_filter_message_and_absent_nodes() {
-        let mut d = Diagnosis { pre_filter_msg: "pod affinity terms conflict".into(), ..Default::default() };
-        let e = FitError { num_all_nodes: 2, diagnosis: d.clone() };
-        assert_eq!(e.to_string(), "0/2 nodes are available: pod affinity terms conflict.");
+        let mut d = Diagnosis {
+            pre_filter_msg: "pod affinity terms conflict".into(),
+            ..Default::default()
+        };
+        let e = FitError {
+            num_all_nodes: 2,
+            diagnosis: d.clone(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "0/2 nodes are available: pod affinity terms conflict."
+        );
         d.pre_filter_msg.clear();
         d.node_to_status.absent =
             Status::unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
         d.node_to_status.explicit = vec![(0, Status::unschedulable("Insufficient cpu"))];
-        let e = FitError { num_all_nodes: 4, diagnosis: d };
+        let e = FitError {
+            num_all_nodes: 4,
+            diagnosis: d,
+        };
         assert_eq!(
             e.to_string(),
             "0/4 nodes are available: 1 Insufficient cpu, \

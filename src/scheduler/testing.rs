@@ -14,12 +14,23 @@ pub static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
 
 /// A pod named `p` in `default` with `spec`.
 pub fn pod(spec: &PodSpec) -> PodInfo<'_> {
-    PodInfo { namespace: "default", name: "p", labels: &NO_LABELS, spec }
+    PodInfo {
+        namespace: "default",
+        name: "p",
+        labels: &NO_LABELS,
+        spec,
+    }
 }
 
 /// A resource list with explicit CPU (millicores) and memory (bytes).
 pub fn res(cpu_millis: i64, memory_bytes: i64) -> ResourceList {
-    ResourceList { cpu_millis, memory_bytes, has_cpu: true, has_memory: true, ..Default::default() }
+    ResourceList {
+        cpu_millis,
+        memory_bytes,
+        has_cpu: true,
+        has_memory: true,
+        ..Default::default()
+    }
 }
 
 /// A container with the given requests.
@@ -49,13 +60,17 @@ impl PodBuilder {
 
     /// Adds a container requesting `cpu_millis` and `memory_bytes` (both explicit).
     pub fn req(mut self, cpu_millis: i64, memory_bytes: i64) -> Self {
-        self.spec.containers.push(container(res(cpu_millis, memory_bytes)));
+        self.spec
+            .containers
+            .push(container(res(cpu_millis, memory_bytes)));
         self
     }
 
     /// Adds a container with no request at all.
     pub fn best_effort(mut self) -> Self {
-        self.spec.containers.push(container(ResourceList::default()));
+        self.spec
+            .containers
+            .push(container(ResourceList::default()));
         self
     }
 
@@ -77,14 +92,18 @@ impl PodBuilder {
 
     /// Adds an init container with the given requests.
     pub fn init(mut self, cpu_millis: i64, memory_bytes: i64) -> Self {
-        self.spec.init_containers.push(container(res(cpu_millis, memory_bytes)));
+        self.spec
+            .init_containers
+            .push(container(res(cpu_millis, memory_bytes)));
         self
     }
 
     /// Adds a host port to the last container (adding a container if there is none).
     pub fn host_port(mut self, protocol: &str, port: i32) -> Self {
         if self.spec.containers.is_empty() {
-            self.spec.containers.push(container(ResourceList::default()));
+            self.spec
+                .containers
+                .push(container(ResourceList::default()));
         }
         if let Some(c) = self.spec.containers.last_mut() {
             c.host_ports.push((protocol.into(), port));
@@ -93,7 +112,13 @@ impl PodBuilder {
     }
 
     /// Adds a toleration.
-    pub fn tolerate(mut self, key: &str, exists: bool, value: &str, effect: Option<TaintEffect>) -> Self {
+    pub fn tolerate(
+        mut self,
+        key: &str,
+        exists: bool,
+        value: &str,
+        effect: Option<TaintEffect>,
+    ) -> Self {
         self.spec.tolerations.push(Toleration {
             key: key.into(),
             exists,
@@ -136,12 +161,19 @@ impl PodBuilder {
 
 /// A requirement `key op values`.
 pub fn req(key: &str, op: SelectorOp, values: &[&str]) -> Requirement {
-    Requirement { key: key.into(), op, values: values.iter().map(|v| v.to_string()).collect() }
+    Requirement {
+        key: key.into(),
+        op,
+        values: values.iter().map(|v| v.to_string()).collect(),
+    }
 }
 
 /// A node selector term with label expressions only.
 pub fn term(expressions: Vec<Requirement>) -> NodeSelectorTerm {
-    NodeSelectorTerm { match_expressions: expressions, match_fields: Vec::new() }
+    NodeSelectorTerm {
+        match_expressions: expressions,
+        match_fields: Vec::new(),
+    }
 }
 
 /// A node selector term `metadata.name In names`.
@@ -162,7 +194,10 @@ impl NodeBuilder {
     pub fn new(name: &str) -> Self {
         let mut labels = BTreeMap::new();
         labels.insert("kubernetes.io/hostname".to_string(), name.to_string());
-        let allocatable = ResourceList { pods: 110, ..Default::default() };
+        let allocatable = ResourceList {
+            pods: 110,
+            ..Default::default()
+        };
         NodeBuilder {
             node: Node {
                 name: name.into(),
@@ -204,7 +239,11 @@ impl NodeBuilder {
 
     /// Adds a taint.
     pub fn taint(mut self, key: &str, value: &str, effect: TaintEffect) -> Self {
-        self.node.taints.push(Taint { key: key.into(), value: value.into(), effect });
+        self.node.taints.push(Taint {
+            key: key.into(),
+            value: value.into(),
+            effect,
+        });
         self
     }
 

@@ -26,7 +26,9 @@ pub struct Limits {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SimError {
     /// The event budget was spent before `until`.
-    #[error("event limit reached: {processed} events processed by simulated time {at_ms} ms (limit {limit}); raise it with --max-events or shorten the run")]
+    #[error(
+        "event limit reached: {processed} events processed by simulated time {at_ms} ms (limit {limit}); raise it with --max-events or shorten the run"
+    )]
     EventLimit {
         /// Events processed.
         processed: u64,
@@ -104,7 +106,13 @@ pub struct Simulation<M: Model> {
 impl<M: Model> Simulation<M> {
     /// A simulation of `model` at time zero with an empty calendar.
     pub fn new(model: M) -> Self {
-        Simulation { model, queue: EventQueue::new(), now: SimTime::ZERO, processed: 0, trace: TraceHasher::default() }
+        Simulation {
+            model,
+            queue: EventQueue::new(),
+            now: SimTime::ZERO,
+            processed: 0,
+            trace: TraceHasher::default(),
+        }
     }
 
     /// Schedules an initial event.
@@ -124,18 +132,31 @@ impl<M: Model> Simulation<M> {
                 break;
             }
             if self.processed >= limits.max_events {
-                return Err(SimError::EventLimit { processed: self.processed, limit: limits.max_events, at_ms: self.now.as_millis() });
+                return Err(SimError::EventLimit {
+                    processed: self.processed,
+                    limit: limits.max_events,
+                    at_ms: self.now.as_millis(),
+                });
             }
-            let Some((time, phase, _, event)) = self.queue.pop() else { break };
+            let Some((time, phase, _, event)) = self.queue.pop() else {
+                break;
+            };
             debug_assert!(time >= self.now, "time went backwards");
             self.now = time;
             self.trace.record(time.as_nanos(), phase, &event);
             self.processed += 1;
-            let mut ctx = Ctx { now: time, queue: &mut self.queue };
+            let mut ctx = Ctx {
+                now: time,
+                queue: &mut self.queue,
+            };
             self.model.handle(&mut ctx, event);
             self.model.after_event(time);
         }
-        Ok(RunStats { events_processed: self.processed, end: self.now, trace_hash: self.trace.finish_hash() })
+        Ok(RunStats {
+            events_processed: self.processed,
+            end: self.now,
+            trace_hash: self.trace.finish_hash(),
+        })
     }
 }
 
@@ -162,7 +183,12 @@ mod tests {
     fn event_limit_is_a_typed_error() {
         let mut sim = Simulation::new(Forever);
         sim.schedule(SimTime::ZERO, 0, 0);
-        let err = sim.run(Limits { until: SimTime::MAX, max_events: 100 }).unwrap_err();
+        let err = sim
+            .run(Limits {
+                until: SimTime::MAX,
+                max_events: 100,
+            })
+            .unwrap_err();
         assert!(matches!(err, SimError::EventLimit { processed: 100, .. }));
     }
 
@@ -180,7 +206,12 @@ mod tests {
     fn until_stops_before_the_limit() {
         let mut sim = Simulation::new(Ticker(Vec::new()));
         sim.schedule(SimTime::ZERO, 0, ());
-        let stats = sim.run(Limits { until: SimTime::from_secs(3), max_events: 1000 }).unwrap();
+        let stats = sim
+            .run(Limits {
+                until: SimTime::from_secs(3),
+                max_events: 1000,
+            })
+            .unwrap();
         assert_eq!(sim.model.0, vec![0, 1000, 2000]);
         assert_eq!(stats.events_processed, 3);
     }

@@ -64,14 +64,23 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty calendar.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), cancelled: HashSet::new(), next_seq: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            cancelled: HashSet::new(),
+            next_seq: 0,
+        }
     }
 
     /// Schedules `event` at `time` in `phase`; returns its id.
     pub fn push(&mut self, time: SimTime, phase: u8, event: E) -> EventId {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, phase, seq, event });
+        self.heap.push(Entry {
+            time,
+            phase,
+            seq,
+            event,
+        });
         EventId(seq)
     }
 

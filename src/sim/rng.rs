@@ -55,7 +55,9 @@ impl RngStreams {
         for chunk in key.chunks_mut(8) {
             chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
         }
-        SimRng { inner: ChaCha8Rng::from_seed(key) }
+        SimRng {
+            inner: ChaCha8Rng::from_seed(key),
+        }
     }
 }
 
@@ -127,12 +129,32 @@ mod tests {
     #[test]
     fn streams_are_reproducible_and_independent() {
         let streams = RngStreams::new(7);
-        let a1: Vec<u64> = (0..4).map({ let mut r = streams.stream("a"); move |_| r.next_u64() }).collect();
-        let a2: Vec<u64> = (0..4).map({ let mut r = streams.stream("a"); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = streams.stream("b"); move |_| r.next_u64() }).collect();
+        let a1: Vec<u64> = (0..4)
+            .map({
+                let mut r = streams.stream("a");
+                move |_| r.next_u64()
+            })
+            .collect();
+        let a2: Vec<u64> = (0..4)
+            .map({
+                let mut r = streams.stream("a");
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = streams.stream("b");
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a1, a2);
         assert_ne!(a1, b);
-        let other_seed: Vec<u64> = (0..4).map({ let mut r = RngStreams::new(8).stream("a"); move |_| r.next_u64() }).collect();
+        let other_seed: Vec<u64> = (0..4)
+            .map({
+                let mut r = RngStreams::new(8).stream("a");
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_ne!(a1, other_seed);
     }
 

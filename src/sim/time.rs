@@ -101,7 +101,14 @@ mod tests {
 
     #[test]
     fn age_format() {
-        let cases = [(0, "0s"), (59, "59s"), (150, "2m30s"), (3600, "60m"), (4 * 3600 + 60, "4h1m"), (86400 * 3, "3d")];
+        let cases = [
+            (0, "0s"),
+            (59, "59s"),
+            (150, "2m30s"),
+            (3600, "60m"),
+            (4 * 3600 + 60, "4h1m"),
+            (86400 * 3, "3d"),
+        ];
         for (secs, want) in cases {
             assert_eq!(SimTime::from_secs(secs).to_string(), want);
         }

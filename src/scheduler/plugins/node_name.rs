@@ -32,7 +32,11 @@ impl Plugin for NodeName {
 
 impl FilterPlugin for NodeName {
     fn filter(&self, _state: &CycleState, pod: &PodInfo<'_>, node: &NodeInfo) -> Status {
-        if fits(pod, node) { Status::success() } else { Status::unresolvable(ERR_REASON) }
+        if fits(pod, node) {
+            Status::success()
+        } else {
+            Status::unresolvable(ERR_REASON)
+        }
     }
 }
 
@@ -49,7 +53,10 @@ mod tests {
         let cases = [
             (PodBuilder::new().build(), Code::Success),
             (PodBuilder::new().node_name("foo").build(), Code::Success),
-            (PodBuilder::new().node_name("bar").build(), Code::UnschedulableAndUnresolvable),
+            (
+                PodBuilder::new().node_name("bar").build(),
+                Code::UnschedulableAndUnresolvable,
+            ),
         ];
         for (row, (spec, want)) in cases.iter().enumerate() {
             let status = NodeName.filter(&CycleState::new(), &pod(spec), &node);

@@ -47,7 +47,12 @@ impl FilterPlugin for NodeUnschedulable {
         if !node.node.unschedulable {
             return Status::success();
         }
-        if pod.spec.tolerations.iter().any(|t| t.tolerates(&self.taint)) {
+        if pod
+            .spec
+            .tolerations
+            .iter()
+            .any(|t| t.tolerates(&self.taint))
+        {
             return Status::success();
         }
         Status::unresolvable(ERR_REASON_UNSCHEDULABLE)
@@ -67,10 +72,12 @@ mod tests {
         let cordoned = NodeBuilder::new("n").unschedulable().info();
         let open = NodeBuilder::new("n").info();
         let plain = PodBuilder::new().build();
-        let tolerating =
-            PodBuilder::new().tolerate(TAINT_NODE_UNSCHEDULABLE, true, "", Some(NoSchedule)).build();
-        let wrong_effect =
-            PodBuilder::new().tolerate(TAINT_NODE_UNSCHEDULABLE, true, "", Some(NoExecute)).build();
+        let tolerating = PodBuilder::new()
+            .tolerate(TAINT_NODE_UNSCHEDULABLE, true, "", Some(NoSchedule))
+            .build();
+        let wrong_effect = PodBuilder::new()
+            .tolerate(TAINT_NODE_UNSCHEDULABLE, true, "", Some(NoExecute))
+            .build();
         let plugin = NodeUnschedulable::default();
         let state = CycleState::new();
         let cases = [

@@ -13,7 +13,11 @@ pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i
     }
     for score in scores.iter_mut() {
         let scaled = max_priority * *score / max_count;
-        *score = if reverse { max_priority - scaled } else { scaled };
+        *score = if reverse {
+            max_priority - scaled
+        } else {
+            scaled
+        };
     }
 }
 

@@ -1,0 +1,278 @@
+//! The command line (CONTRACT §2). The only place that reads argv and the environment.
+//!
+//! `run` reads the stages in order: load → simulate → evaluate → export.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use thiserror::Error;
+
+use crate::export;
+use crate::metrics::{RunResults, summary};
+use crate::pipeline::{self, DEFAULT_MAX_EVENTS, RunOptions};
+use crate::scenario::duration::parse_duration;
+use crate::scenario::{self, LoadOptions, Scenario, ScenarioError};
+use crate::sim::time::SimTime;
+
+/// timonel: a deterministic simulator of a Kubernetes cluster.
+#[derive(Debug, Parser)]
+#[command(
+    name = "timonel",
+    version,
+    about,
+    long_about = "timonel replays hours of a Kubernetes cluster's life in seconds, deterministically from a seed: \
+real manifests, the kube-scheduler, the Deployment and ReplicaSet controllers, kubelets pulling images and probing. \
+It writes Kubernetes-style events, availability and resource series, and a summary."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenarios and write their outputs (exit 3 when an expectation fails).
+    Run(RunArgs),
+    /// Parse and validate scenarios without simulating.
+    Validate(InputArgs),
+}
+
+/// Input paths.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Scenario files, directories (every *.yaml/*.yml, sorted) or - for stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Same as a positional PATH; repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<String>,
+    /// Unknown fields are errors instead of warnings.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Output format of the terminal summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// kubectl-style tables.
+    Table,
+    /// summary.json on stdout.
+    Json,
+    /// Nothing on stdout.
+    None,
+}
+
+/// `timonel run` arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output folder (default results/<scenario name>/; with several scenarios, DIR/<name>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Master seed (overrides spec.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Simulated time to stop at (Go duration; overrides spec.duration).
+    #[arg(long, value_name = "DURATION")]
+    pub until: Option<String>,
+    /// Terminal summary format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+    /// Print no Info lines and no summary table.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Most events one run may process before it stops with an error.
+    #[arg(long, default_value_t = DEFAULT_MAX_EVENTS)]
+    pub max_events: u64,
+}
+
+/// A failure of a command, mapped to an exit code.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Bad input (exit 2).
+    #[error("{0}")]
+    Input(#[from] ScenarioError),
+    /// Bad usage (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// Environment failure, e.g. cannot write (exit 1).
+    #[error("{0}")]
+    Runtime(String),
+    /// A bug (exit 4).
+    #[error("{0}")]
+    Internal(String),
+    /// Some expectation failed (exit 3).
+    #[error("{0} expectation(s) failed")]
+    ExpectationsFailed(usize),
+}
+
+impl CliError {
+    /// The exit code of CONTRACT §4.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Runtime(_) => 1,
+            CliError::Input(_) | CliError::Usage(_) => 2,
+            CliError::ExpectationsFailed(_) => 3,
+            CliError::Internal(_) => 4,
+        }
+    }
+}
+
+fn load(input: &InputArgs) -> Result<Vec<Scenario>, CliError> {
+    let mut paths = input.files.clone();
+    paths.extend(input.paths.iter().cloned());
+    if paths.is_empty() {
+        return Err(CliError::Usage(
+            "no input: give a scenario file, a directory or - (stdin); see --help".into(),
+        ));
+    }
+    let inputs = scenario::read_inputs(&paths)?;
+    Ok(scenario::load(
+        &inputs,
+        LoadOptions {
+            strict: input.strict,
+        },
+    )?)
+}
+
+/// Runs the parsed command line; returns the process exit code's cause.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Validate(input) => {
+            let scenarios = load(&input)?;
+            for s in &scenarios {
+                for note in &s.notes {
+                    eprintln!("{note}");
+                }
+                println!(
+                    "scenario {} is valid ({} nodes, {} objects, {} timeline actions, {} expectations)",
+                    s.name,
+                    s.nodes.len(),
+                    s.objects.len(),
+                    s.timeline.len(),
+                    s.expectations.len()
+                );
+            }
+            Ok(())
+        }
+        Command::Run(args) => run_command(&args),
+    }
+}
+
+fn run_command(args: &RunArgs) -> Result<(), CliError> {
+    let scenarios = load(&args.input)?;
+    let until = match &args.until {
+        Some(text) => {
+            let ns = parse_duration(text).map_err(|e| CliError::Usage(format!("--until: {e}")))?;
+            if ns <= 0 {
+                return Err(CliError::Usage(format!(
+                    "--until: must be positive: {text:?}"
+                )));
+            }
+            Some(SimTime(ns as u64))
+        }
+        None => None,
+    };
+    let several = scenarios.len() > 1;
+    let mut failed = 0;
+    for s in &scenarios {
+        let seed = args.seed.unwrap_or(s.seed);
+        eprintln!(
+            "timonel: scenario {} seed {seed} sha256 {}",
+            s.name, s.sha256
+        );
+        for note in &s.notes {
+            if !(args.quiet && note.starts_with("Info:")) {
+                eprintln!("{note}");
+            }
+        }
+        let options = RunOptions {
+            seed,
+            until: until.unwrap_or(s.duration),
+            max_events: args.max_events,
+            check_invariants: cfg!(debug_assertions),
+        };
+        let results = pipeline::run(s, options).map_err(|e| match e {
+            pipeline::RunError::Limit(e) => CliError::Runtime(format!("scenario {}: {e}", s.name)),
+            pipeline::RunError::Invariant(m) => CliError::Internal(format!(
+                "scenario {} (seed {seed}): invariant violated: {m}",
+                s.name
+            )),
+        })?;
+        for note in &results.world.notes {
+            if !(args.quiet && note.starts_with("Info:")) {
+                eprintln!("{note}");
+            }
+        }
+        let out_dir = match (&args.out, several) {
+            (Some(dir), false) => dir.clone(),
+            (Some(dir), true) => dir.join(&s.name),
+            (None, _) => Path::new("results").join(&s.name),
+        };
+        let summary_json = write_outputs(s, &results, &out_dir)?;
+        match args.output {
+            OutputFormat::Table if !args.quiet => {
+                print!("{}", export::table::render_summary(&results))
+            }
+            OutputFormat::Json => println!("{summary_json}"),
+            _ => {}
+        }
+        for e in results.expectations.iter().filter(|e| !e.passed) {
+            failed += 1;
+            let observed = e
+                .observed
+                .map_or("no value".to_string(), export::format_value);
+            let bounds = match (e.min, e.max) {
+                (Some(lo), Some(hi)) => format!(
+                    "expected between {} and {}",
+                    export::format_value(lo),
+                    export::format_value(hi)
+                ),
+                (Some(lo), None) => format!("expected at least {}", export::format_value(lo)),
+                (None, Some(hi)) => format!("expected at most {}", export::format_value(hi)),
+                (None, None) => String::new(),
+            };
+            eprintln!(
+                "FAIL: {}: {}: observed {observed}, {bounds}",
+                s.name, e.name
+            );
+        }
+        eprintln!("timonel: wrote {}", out_dir.display());
+    }
+    if failed > 0 {
+        return Err(CliError::ExpectationsFailed(failed));
+    }
+    Ok(())
+}
+
+/// Writes every output file of one run into `dir`; returns summary.json's text.
+pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<String, CliError> {
+    let summary_text = serde_json::to_string_pretty(&summary::build(results))
+        .map_err(|e| CliError::Internal(e.to_string()))?
+        + "\n";
+    let events = export::csv_files::events(results);
+    let timeseries = export::csv_files::timeseries(results);
+    let pods = export::csv_files::pods(results);
+    let files: [(&str, &[u8]); 4] = [
+        ("summary.json", summary_text.as_bytes()),
+        ("events.csv", &events),
+        ("timeseries.csv", &timeseries),
+        ("pods.csv", &pods),
+    ];
+    let manifest = serde_json::to_string_pretty(&export::manifest::build(s, results.seed, &files))
+        .map_err(|e| CliError::Internal(e.to_string()))?
+        + "\n";
+    for (name, bytes) in files
+        .iter()
+        .chain(std::iter::once(&("manifest.json", manifest.as_bytes())))
+    {
+        let path = dir.join(name);
+        export::write_atomic(&path, bytes)
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(summary_text.trim_end().to_string())
+}

@@ -1,0 +1,59 @@
+//! The closed set of simulation events. Each variant names who schedules it and who handles it.
+
+use super::effects::SyncTarget;
+use super::state::PodId;
+
+/// Kubelet steps for one pod, in the order they usually happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KubeletStep {
+    /// kubelet → kubelet: the image pull of container `index` finished (or failed).
+    PullDone(usize),
+    /// kubelet → kubelet: the pull back-off of container `index` expired; pull again.
+    PullRetry(usize),
+    /// kubelet → kubelet: container `index` started.
+    Started(usize),
+    /// kubelet → kubelet: container `index` (app) passed readiness.
+    ContainerReady(usize),
+    /// kubelet → kubelet: container `index` exited with `code`.
+    Exited(usize, i64),
+    /// kubelet → kubelet: the crash-loop back-off of container `index` expired; restart it.
+    Restart(usize),
+    /// kubelet → world: graceful termination finished; the pod object goes away.
+    Stopped,
+}
+
+/// One simulation event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// scenario timeline → world: run action `index` of the timeline.
+    Timeline(usize),
+    /// world → controller: reconcile this object.
+    Sync(SyncTarget),
+    /// world → scheduler: run one scheduling cycle.
+    ScheduleOne,
+    /// scheduler → scheduler: a pod's back-off expired; it may move to the active queue.
+    BackoffDone(PodId),
+    /// scheduler → scheduler: periodic flush of pods unschedulable for more than 5 minutes.
+    FlushUnschedulable,
+    /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.
+    Kubelet {
+        /// The pod.
+        pod: PodId,
+        /// Timer generation.
+        generation: u32,
+        /// The step.
+        step: KubeletStep,
+    },
+}
+
+/// Queue phases: at equal time, external actions first, then kubelets, controllers, scheduler.
+pub mod phase {
+    /// Timeline actions.
+    pub const DRIVER: u8 = 0;
+    /// Kubelet steps.
+    pub const KUBELET: u8 = 1;
+    /// Controller syncs.
+    pub const CONTROLLER: u8 = 2;
+    /// Scheduling cycles.
+    pub const SCHEDULER: u8 = 3;
+}

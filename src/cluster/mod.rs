@@ -1,0 +1,9 @@
+//! The cluster: its stores, the event set, the effects controllers return, and the world that
+//! ties the components together and implements the engine's model.
+
+pub mod effects;
+pub mod events;
+pub mod state;
+pub mod world;
+
+pub use world::World;

@@ -1,0 +1,1304 @@
+//! The world: the cluster state plus the components that act on it. It implements the engine's
+//! [`Model`]: each event is dispatched to the scheduler, a controller, a kubelet or the timeline,
+//! whose effects the world applies in order, scheduling follow-up events.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::effects::{Effect, EventType, KubeEvent, SyncTarget};
+use super::events::{Event, KubeletStep, phase};
+use super::state::*;
+use crate::controllers;
+use crate::kubelet;
+use crate::model::meta::OwnerRef;
+use crate::model::node::Node;
+use crate::model::objects::{ApiObject, DeploymentObject, PodObject};
+use crate::model::pod::PodSpec;
+use crate::scenario::manifests::{self, Notes};
+use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
+use crate::scheduler::{NodeInfo, PodInfo, ScheduleOutcome, Scheduler};
+use crate::sim::engine::{Ctx, Model};
+use crate::sim::rng::{RngStreams, SimRng};
+use crate::sim::time::{NANOS_PER_SEC, SimTime};
+
+/// Scheduler back-off: 1 s doubling to 10 s per pod (`podInitialBackoffSeconds`/`podMaxBackoffSeconds`).
+const POD_INITIAL_BACKOFF_NS: u64 = NANOS_PER_SEC;
+/// Cap of the scheduler back-off.
+const POD_MAX_BACKOFF_NS: u64 = 10 * NANOS_PER_SEC;
+/// Pods unschedulable this long are retried even without a cluster event.
+const UNSCHEDULABLE_FLUSH_NS: u64 = 300 * NANOS_PER_SEC;
+/// How often the unschedulable pool is checked for that.
+const FLUSH_PERIOD_NS: u64 = 30 * NANOS_PER_SEC;
+
+/// The scheduling queue: activeQ ordered by priority then arrival, the unschedulable pool, and
+/// pods waiting out their back-off.
+#[derive(Debug, Default)]
+struct SchedulingQueue {
+    active: BTreeSet<(Reverse<i64>, u64, PodId)>,
+    unschedulable: BTreeMap<PodId, SimTime>,
+    backing_off: BTreeSet<PodId>,
+    last_attempt: BTreeMap<PodId, SimTime>,
+    seq: u64,
+    cycle_pending: bool,
+    flush_pending: bool,
+}
+
+/// Per-Service endpoint bookkeeping, updated incrementally when a pod starts or stops serving.
+#[derive(Debug, Default, Clone)]
+pub struct ServiceEndpoints {
+    /// Pods selected by the Service (live).
+    pub pods: BTreeSet<PodId>,
+    /// Of those, how many are ready and not terminating.
+    pub ready: i64,
+    /// Of the ready ones, how many whose app actually answers.
+    pub app_ready: i64,
+    /// Of those, how many run an image with an error rate (a bad release).
+    pub bad_app_ready: i64,
+}
+
+/// The simulated cluster.
+pub struct World {
+    /// API objects and node bookkeeping.
+    pub state: ClusterState,
+    /// The scheduler's node cache.
+    pub node_infos: Vec<NodeInfo>,
+    /// Endpoints per Service.
+    pub endpoints: BTreeMap<ObjKey, ServiceEndpoints>,
+    /// Events recorded so far.
+    pub events: Vec<KubeEvent>,
+    /// Messages for the user produced while running (`Info:`/`Warning:` lines).
+    pub notes: Vec<String>,
+    scheduler: Scheduler,
+    images: ImageCatalog,
+    timeline: Vec<TimedAction>,
+    names_rng: SimRng,
+    kubelet_rng: SimRng,
+    scheduler_rng: SimRng,
+    pending_syncs: BTreeSet<SyncTarget>,
+    timed_syncs: BTreeSet<(SyncTarget, SimTime)>,
+    queue: SchedulingQueue,
+    rs_seq: u64,
+    uid_seq: u64,
+    serving: Vec<(bool, bool)>,
+    /// Pods whose status may have changed during the current event.
+    touched: Vec<PodId>,
+    initial_objects: Vec<ApiObject>,
+    /// Run the invariant checkers after every event.
+    pub check_invariants: bool,
+    /// First invariant violation seen, if any.
+    pub violation: Option<String>,
+}
+
+impl World {
+    /// Builds the world for a scenario; `initial_events` returns what to schedule at time 0.
+    pub fn new(scenario: &Scenario, seed: u64) -> World {
+        let streams = RngStreams::new(seed);
+        let mut world = World {
+            state: ClusterState::default(),
+            node_infos: Vec::new(),
+            endpoints: BTreeMap::new(),
+            events: Vec::new(),
+            notes: Vec::new(),
+            scheduler: Scheduler::with_default_profile(),
+            images: scenario.images.clone(),
+            timeline: scenario.timeline.clone(),
+            names_rng: streams.stream("names"),
+            kubelet_rng: streams.stream("kubelet"),
+            scheduler_rng: streams.stream("scheduler"),
+            pending_syncs: BTreeSet::new(),
+            timed_syncs: BTreeSet::new(),
+            queue: SchedulingQueue::default(),
+            rs_seq: 0,
+            uid_seq: 0,
+            serving: Vec::new(),
+            touched: Vec::new(),
+            initial_objects: scenario.objects.clone(),
+            check_invariants: cfg!(debug_assertions),
+            violation: None,
+        };
+        world.state.namespaces.insert("default".into());
+        for node in &scenario.nodes {
+            world.add_node(node.clone());
+        }
+        world
+    }
+
+    /// Events to schedule before the run: the initial objects' creation and the timeline.
+    pub fn initial_events(&self) -> Vec<(SimTime, u8, Event)> {
+        let mut out = vec![(SimTime::ZERO, phase::DRIVER, Event::Timeline(usize::MAX))];
+        for (index, action) in self.timeline.iter().enumerate() {
+            out.push((action.at, phase::DRIVER, Event::Timeline(index)));
+        }
+        out
+    }
+
+    /// The scheduler's view of the node `id`.
+    pub fn node_info(&self, id: NodeId) -> &NodeInfo {
+        &self.node_infos[id.0]
+    }
+
+    fn add_node(&mut self, node: Node) -> NodeId {
+        let id = NodeId(self.state.nodes.len());
+        let node = Arc::new(node);
+        self.state.node_index.insert(node.name.clone(), id);
+        self.node_infos.push(NodeInfo::new(node.clone()));
+        self.state.nodes.push(NodeState {
+            node,
+            pods: BTreeSet::new(),
+            images: BTreeSet::new(),
+            exists: true,
+        });
+        id
+    }
+
+    fn record(
+        &mut self,
+        now: SimTime,
+        namespace: &str,
+        object: String,
+        event_type: EventType,
+        reason: &'static str,
+        message: String,
+    ) {
+        self.events.push(KubeEvent {
+            time: now,
+            namespace: namespace.to_string(),
+            object,
+            event_type,
+            reason,
+            message,
+        });
+    }
+
+    fn enqueue_sync(&mut self, ctx: &mut Ctx<'_, Event>, target: SyncTarget) {
+        if self.pending_syncs.insert(target.clone()) {
+            ctx.schedule_in(0, phase::CONTROLLER, Event::Sync(target));
+        }
+    }
+
+    fn enqueue_owner_syncs(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
+        let p = &self.state.pods[pod.0];
+        if let Some(owner) = &p.owner
+            && owner.kind == "replicaset"
+        {
+            let key = ObjKey::new(&p.namespace, &owner.name);
+            self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+        }
+    }
+
+    fn ensure_cycle(&mut self, ctx: &mut Ctx<'_, Event>) {
+        if !self.queue.cycle_pending && !self.queue.active.is_empty() {
+            self.queue.cycle_pending = true;
+            ctx.schedule_in(0, phase::SCHEDULER, Event::ScheduleOne);
+        }
+    }
+
+    fn add_to_active(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
+        let priority = self.state.pods[pod.0].spec.priority;
+        self.queue.seq += 1;
+        self.queue
+            .active
+            .insert((Reverse(priority), self.queue.seq, pod));
+        self.ensure_cycle(ctx);
+    }
+
+    /// Moves every unschedulable pod back to the active queue (or to back-off if its back-off
+    /// has not expired), as a cluster event that may make pods schedulable does upstream.
+    fn move_all_unschedulable(&mut self, ctx: &mut Ctx<'_, Event>) {
+        let pods: Vec<PodId> = self.queue.unschedulable.keys().copied().collect();
+        self.queue.unschedulable.clear();
+        for pod in pods {
+            self.requeue_with_backoff(ctx, pod);
+        }
+    }
+
+    fn backoff_ns(&self, pod: PodId) -> u64 {
+        let failures = self.state.pods[pod.0].scheduling_failures.max(1);
+        (POD_INITIAL_BACKOFF_NS << (failures - 1).min(10)).min(POD_MAX_BACKOFF_NS)
+    }
+
+    fn requeue_with_backoff(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
+        let now = ctx.now();
+        let last = self
+            .queue
+            .last_attempt
+            .get(&pod)
+            .copied()
+            .unwrap_or(SimTime::ZERO);
+        let until = last.plus_nanos(self.backoff_ns(pod));
+        if until > now {
+            if self.queue.backing_off.insert(pod) {
+                ctx.schedule_at(until, phase::SCHEDULER, Event::BackoffDone(pod));
+            }
+        } else {
+            self.add_to_active(ctx, pod);
+        }
+    }
+
+    /// Creates a pod object (from a ReplicaSet template or a manifest).
+    fn create_pod(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        namespace: &str,
+        name: String,
+        labels: BTreeMap<String, String>,
+        annotations: &BTreeMap<String, String>,
+        spec: Arc<PodSpec>,
+        owner: Option<OwnerRef>,
+    ) -> PodId {
+        let now = ctx.now();
+        let id = PodId(self.state.pods.len());
+        self.uid_seq += 1;
+        let deletion_cost = annotations
+            .get("controller.kubernetes.io/pod-deletion-cost")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let node_name = spec.node_name.clone();
+        self.state.pods.push(PodState {
+            namespace: namespace.to_string(),
+            name: name.clone(),
+            uid: self.uid_seq,
+            labels,
+            deletion_cost,
+            owner: owner.clone(),
+            spec,
+            created: now,
+            node: None,
+            scheduled: None,
+            started: None,
+            ready: false,
+            ready_since: None,
+            first_ready: None,
+            phase: PodPhase::Pending,
+            deletion: None,
+            gone: None,
+            end_reason: None,
+            restarts: 0,
+            kubelet: KubeletPhase::Unbound,
+            pull_failures: 0,
+            scheduling_failures: 0,
+            crash_backoff: (0, SimTime::ZERO),
+            kubelet_generation: 0,
+            container_running: Vec::new(),
+            container_ready: Vec::new(),
+            container_restarts: Vec::new(),
+            app_ready: false,
+        });
+        self.serving.push((false, false));
+        self.state
+            .pod_index
+            .insert(ObjKey::new(namespace, &name), id);
+        if let Some(owner) = &owner
+            && owner.kind == "replicaset"
+            && let Some(rs) = self
+                .state
+                .replicasets
+                .get_mut(&ObjKey::new(namespace, &owner.name))
+        {
+            rs.pods.insert(id);
+        }
+        let pod_labels = self.state.pods[id.0].labels.clone();
+        for (key, service) in &self.state.services {
+            if key.namespace == namespace
+                && service
+                    .selector
+                    .as_ref()
+                    .is_some_and(|sel| sel.iter().all(|(k, v)| pod_labels.get(k) == Some(v)))
+            {
+                self.endpoints
+                    .entry(key.clone())
+                    .or_default()
+                    .pods
+                    .insert(id);
+            }
+        }
+        match node_name {
+            Some(node) => match self.state.node_index.get(&node).copied() {
+                Some(node_id) => self.bind(ctx, id, node_id, false),
+                None => {
+                    self.notes.push(format!("Warning: pod {namespace}/{name} names node \"{node}\", which does not exist; it stays Pending"));
+                }
+            },
+            None if self
+                .scheduler
+                .framework_for(&self.state.pods[id.0].spec.scheduler_name)
+                .is_none() =>
+            {
+                let scheduler = self.state.pods[id.0].spec.scheduler_name.clone();
+                self.notes.push(format!("Info: pod {namespace}/{name} asks for scheduler \"{scheduler}\", which is not simulated; it stays Pending"));
+            }
+            None => self.add_to_active(ctx, id),
+        }
+        self.enqueue_owner_syncs(ctx, id);
+        id
+    }
+
+    fn bind(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, node: NodeId, record: bool) {
+        let now = ctx.now();
+        let node_name = self.state.nodes[node.0].node.name.clone();
+        {
+            let p = &mut self.state.pods[pod.0];
+            p.node = Some(node);
+            p.scheduled = Some(now);
+        }
+        let spec = self.state.pods[pod.0].spec.clone();
+        self.node_infos[node.0].add_pod(&spec);
+        self.state.nodes[node.0].pods.insert(pod);
+        if record {
+            let p = &self.state.pods[pod.0];
+            let (ns, name) = (p.namespace.clone(), p.name.clone());
+            self.record(
+                now,
+                &ns,
+                format!("pod/{name}"),
+                EventType::Normal,
+                "Scheduled",
+                format!("Successfully assigned {ns}/{name} to {node_name}"),
+            );
+        }
+        let out = {
+            let (pods, nodes) = (&mut self.state.pods, &mut self.state.nodes);
+            kubelet::on_bound(
+                &mut pods[pod.0],
+                &mut nodes[node.0],
+                &self.images,
+                &mut self.kubelet_rng,
+            )
+        };
+        self.apply_kubelet(ctx, pod, out);
+    }
+
+    fn apply_kubelet(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, out: kubelet::Output) {
+        let now = ctx.now();
+        let (ns, name, generation) = {
+            let p = &self.state.pods[pod.0];
+            (p.namespace.clone(), p.name.clone(), p.kubelet_generation)
+        };
+        for (event_type, reason, message) in out.events {
+            self.record(now, &ns, format!("pod/{name}"), event_type, reason, message);
+        }
+        for (delay, step) in out.timers {
+            ctx.schedule_in(
+                delay,
+                phase::KUBELET,
+                Event::Kubelet {
+                    pod,
+                    generation,
+                    step,
+                },
+            );
+        }
+        if out.status_changed {
+            self.touched.push(pod);
+            self.enqueue_owner_syncs(ctx, pod);
+        }
+    }
+
+    /// Graceful deletion (`kubectl delete pod`, controller scale-down, garbage collection).
+    fn delete_pod(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, reason: &str) {
+        let now = ctx.now();
+        let p = &mut self.state.pods[pod.0];
+        if p.deletion.is_some() || p.gone.is_some() {
+            return;
+        }
+        p.deletion = Some(now);
+        p.end_reason = Some(reason.to_string());
+        p.kubelet_generation += 1;
+        self.touched.push(pod);
+        self.queue.active.retain(|(_, _, id)| *id != pod);
+        self.queue.unschedulable.remove(&pod);
+        self.queue.backing_off.remove(&pod);
+        let bound = self.state.pods[pod.0].node.is_some();
+        if !bound {
+            self.pod_gone(ctx, pod);
+            return;
+        }
+        let (delay, out) = kubelet::on_delete(
+            &mut self.state.pods[pod.0],
+            &self.images,
+            &mut self.kubelet_rng,
+        );
+        self.apply_kubelet(ctx, pod, out);
+        let generation = self.state.pods[pod.0].kubelet_generation;
+        ctx.schedule_in(
+            delay,
+            phase::KUBELET,
+            Event::Kubelet {
+                pod,
+                generation,
+                step: KubeletStep::Stopped,
+            },
+        );
+        self.enqueue_owner_syncs(ctx, pod);
+    }
+
+    /// The pod object disappears: resources are freed and pending pods get another chance.
+    fn pod_gone(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
+        let now = ctx.now();
+        let (key, node, owner, spec) = {
+            let p = &mut self.state.pods[pod.0];
+            if p.gone.is_some() {
+                return;
+            }
+            p.gone = Some(now);
+            p.ready = false;
+            p.app_ready = false;
+            if p.phase == PodPhase::Running || p.phase == PodPhase::Pending {
+                p.phase = PodPhase::Failed;
+            }
+            p.container_running.iter_mut().for_each(|r| *r = false);
+            (
+                ObjKey::new(&p.namespace, &p.name),
+                p.node,
+                p.owner.clone(),
+                p.spec.clone(),
+            )
+        };
+        self.touched.push(pod);
+        self.state.pod_index.remove(&key);
+        if let Some(node) = node {
+            self.node_infos[node.0].remove_pod(&spec);
+            self.state.nodes[node.0].pods.remove(&pod);
+        }
+        if let Some(owner) = &owner
+            && owner.kind == "replicaset"
+            && let Some(rs) = self
+                .state
+                .replicasets
+                .get_mut(&ObjKey::new(&key.namespace, &owner.name))
+        {
+            rs.pods.remove(&pod);
+        }
+        self.enqueue_owner_syncs(ctx, pod);
+        if node.is_some() {
+            self.move_all_unschedulable(ctx);
+        }
+    }
+
+    fn schedule_one(&mut self, ctx: &mut Ctx<'_, Event>) {
+        self.queue.cycle_pending = false;
+        let Some(first) = self.queue.active.iter().next().copied() else {
+            return;
+        };
+        self.queue.active.remove(&first);
+        let pod = first.2;
+        let now = ctx.now();
+        self.queue.last_attempt.insert(pod, now);
+        let outcome = {
+            let p = &self.state.pods[pod.0];
+            let info = PodInfo {
+                namespace: &p.namespace,
+                name: &p.name,
+                labels: &p.labels,
+                spec: &p.spec,
+            };
+            self.scheduler
+                .schedule(&info, &self.node_infos, &mut self.scheduler_rng)
+        };
+        match outcome {
+            ScheduleOutcome::Scheduled { node_index, .. } => {
+                self.queue.last_attempt.remove(&pod);
+                self.bind(ctx, pod, NodeId(node_index), true);
+            }
+            ScheduleOutcome::Unschedulable { message, .. } | ScheduleOutcome::Error { message } => {
+                let p = &mut self.state.pods[pod.0];
+                p.scheduling_failures += 1;
+                let (ns, name) = (p.namespace.clone(), p.name.clone());
+                self.record(
+                    now,
+                    &ns,
+                    format!("pod/{name}"),
+                    EventType::Warning,
+                    "FailedScheduling",
+                    message,
+                );
+                self.queue.unschedulable.insert(pod, now);
+                if !self.queue.flush_pending {
+                    self.queue.flush_pending = true;
+                    ctx.schedule_in(FLUSH_PERIOD_NS, phase::SCHEDULER, Event::FlushUnschedulable);
+                }
+            }
+        }
+        self.ensure_cycle(ctx);
+    }
+
+    fn flush_unschedulable(&mut self, ctx: &mut Ctx<'_, Event>) {
+        self.queue.flush_pending = false;
+        let now = ctx.now();
+        let stale: Vec<PodId> = self
+            .queue
+            .unschedulable
+            .iter()
+            .filter(|(_, since)| now.nanos_since(**since) >= UNSCHEDULABLE_FLUSH_NS)
+            .map(|(id, _)| *id)
+            .collect();
+        for pod in stale {
+            self.queue.unschedulable.remove(&pod);
+            self.requeue_with_backoff(ctx, pod);
+        }
+        if !self.queue.unschedulable.is_empty() {
+            self.queue.flush_pending = true;
+            ctx.schedule_in(FLUSH_PERIOD_NS, phase::SCHEDULER, Event::FlushUnschedulable);
+        }
+    }
+
+    fn sync(&mut self, ctx: &mut Ctx<'_, Event>, target: SyncTarget) {
+        self.pending_syncs.remove(&target);
+        let now = ctx.now();
+        let effects = match &target {
+            SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
+            SyncTarget::ReplicaSet(key) => controllers::replicaset::sync(&self.state, key, now),
+        };
+        for effect in effects {
+            self.apply(ctx, effect);
+        }
+    }
+
+    /// Applies one controller effect.
+    fn apply(&mut self, ctx: &mut Ctx<'_, Event>, effect: Effect) {
+        let now = ctx.now();
+        match effect {
+            Effect::Event {
+                namespace,
+                object,
+                event_type,
+                reason,
+                message,
+            } => self.record(now, &namespace, object, event_type, reason, message),
+            Effect::CreatePod { rs } => {
+                let Some(set) = self.state.replicasets.get(&rs) else {
+                    return;
+                };
+                let name = loop {
+                    let candidate = format!("{}-{}", rs.name, self.names_rng.name_suffix(5));
+                    if !self
+                        .state
+                        .pod_index
+                        .contains_key(&ObjKey::new(&rs.namespace, &candidate))
+                    {
+                        break candidate;
+                    }
+                };
+                let template = set.spec.template.clone();
+                let owner = OwnerRef {
+                    kind: "replicaset".into(),
+                    name: rs.name.clone(),
+                };
+                self.create_pod(
+                    ctx,
+                    &rs.namespace,
+                    name.clone(),
+                    template.labels.clone(),
+                    &template.annotations,
+                    template.spec.clone(),
+                    Some(owner),
+                );
+                self.record(
+                    now,
+                    &rs.namespace,
+                    format!("replicaset/{}", rs.name),
+                    EventType::Normal,
+                    "SuccessfulCreate",
+                    format!("Created pod: {name}"),
+                );
+            }
+            Effect::DeletePod { pod } => {
+                let p = &self.state.pods[pod.0];
+                let (ns, name, owner) = (p.namespace.clone(), p.name.clone(), p.owner.clone());
+                self.delete_pod(ctx, pod, "Deleted");
+                if let Some(owner) = owner {
+                    self.record(
+                        now,
+                        &ns,
+                        format!("{}/{}", owner.kind, owner.name),
+                        EventType::Normal,
+                        "SuccessfulDelete",
+                        format!("Deleted pod: {name}"),
+                    );
+                }
+            }
+            Effect::CreateReplicaSet {
+                key,
+                deployment,
+                labels,
+                annotations,
+                spec,
+            } => {
+                self.rs_seq += 1;
+                let revision = annotations
+                    .get(controllers::deployment::REVISION)
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(0);
+                self.state.replicasets.insert(
+                    key.clone(),
+                    RsState {
+                        key: key.clone(),
+                        labels,
+                        annotations,
+                        owner: Some(deployment.clone()),
+                        spec,
+                        created_seq: self.rs_seq,
+                        created: now,
+                        status: RsStatus::default(),
+                        deleting: false,
+                        pods: BTreeSet::new(),
+                    },
+                );
+                self.start_rollout(&ObjKey::new(&key.namespace, &deployment), revision, now);
+                self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+            }
+            Effect::UpdateReplicaSet {
+                key,
+                replicas,
+                annotations,
+            } => {
+                let Some(rs) = self.state.replicasets.get_mut(&key) else {
+                    return;
+                };
+                let old_revision = rs.revision();
+                rs.spec.replicas = replicas;
+                for (k, v) in annotations {
+                    rs.annotations.insert(k, v);
+                }
+                let new_revision = rs.revision();
+                let owner = rs.owner.clone();
+                if new_revision > old_revision
+                    && let Some(owner) = owner
+                {
+                    self.start_rollout(&ObjKey::new(&key.namespace, &owner), new_revision, now);
+                }
+                self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+            }
+            Effect::DeleteReplicaSet { key } => self.delete_replicaset(ctx, &key),
+            Effect::ReplicaSetStatus { key, status } => {
+                let Some(rs) = self.state.replicasets.get_mut(&key) else {
+                    return;
+                };
+                rs.status = status;
+                if let Some(owner) = rs.owner.clone() {
+                    self.enqueue_sync(
+                        ctx,
+                        SyncTarget::Deployment(ObjKey::new(&key.namespace, &owner)),
+                    );
+                }
+            }
+            Effect::DeploymentStatus { key, status } => {
+                let Some(d) = self.state.deployments.get_mut(&key) else {
+                    return;
+                };
+                let new_reason = status.progressing.as_ref().map(|c| c.reason.clone());
+                let old_reason = d.status.progressing.as_ref().map(|c| c.reason.clone());
+                d.status.replicas = status.replicas;
+                d.status.updated = status.updated;
+                d.status.ready = status.ready;
+                d.status.available = status.available;
+                d.status.unavailable = status.unavailable;
+                d.status.progressing = status.progressing;
+                d.status.available_condition = status.available_condition;
+                d.status.observed_generation = d.generation;
+                if new_reason != old_reason
+                    && let Some(record) = d.rollouts.last_mut()
+                {
+                    match new_reason.as_deref() {
+                        Some("NewReplicaSetAvailable") if record.outcome != "complete" => {
+                            record.outcome = "complete";
+                            record.end = Some(now);
+                        }
+                        Some("ProgressDeadlineExceeded") if record.outcome == "inProgress" => {
+                            record.outcome = "progressDeadlineExceeded";
+                            record.end = Some(now);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Effect::Requeue { target, at } => {
+                if self.timed_syncs.insert((target.clone(), at)) {
+                    ctx.schedule_at(at, phase::CONTROLLER, Event::Sync(target));
+                }
+            }
+        }
+    }
+
+    fn start_rollout(&mut self, deployment: &ObjKey, revision: i64, now: SimTime) {
+        let Some(d) = self.state.deployments.get_mut(deployment) else {
+            return;
+        };
+        if let Some(last) = d.rollouts.last_mut()
+            && last.outcome == "inProgress"
+        {
+            last.outcome = "superseded";
+            last.end = Some(now);
+        }
+        d.rollouts.push(RolloutRecord {
+            revision,
+            start: now,
+            end: None,
+            outcome: "inProgress",
+        });
+    }
+
+    fn delete_replicaset(&mut self, ctx: &mut Ctx<'_, Event>, key: &ObjKey) {
+        let Some(rs) = self.state.replicasets.remove(key) else {
+            return;
+        };
+        for pod in rs.pods {
+            self.delete_pod(ctx, pod, "Deleted");
+        }
+        if let Some(owner) = rs.owner {
+            self.enqueue_sync(
+                ctx,
+                SyncTarget::Deployment(ObjKey::new(&key.namespace, &owner)),
+            );
+        }
+    }
+
+    /// Creates or updates an object (`kubectl apply`).
+    fn apply_object(&mut self, ctx: &mut Ctx<'_, Event>, object: ApiObject) {
+        match object {
+            ApiObject::Deployment(d) => self.upsert_deployment(ctx, d),
+            ApiObject::ReplicaSet(r) => {
+                let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
+                self.state.namespaces.insert(key.namespace.clone());
+                match self.state.replicasets.get_mut(&key) {
+                    Some(existing) => {
+                        existing.spec = r.spec;
+                        existing.labels = r.meta.labels;
+                    }
+                    None => {
+                        self.rs_seq += 1;
+                        self.state.replicasets.insert(
+                            key.clone(),
+                            RsState {
+                                key: key.clone(),
+                                labels: r.meta.labels,
+                                annotations: r.meta.annotations,
+                                owner: None,
+                                spec: r.spec,
+                                created_seq: self.rs_seq,
+                                created: ctx.now(),
+                                status: RsStatus::default(),
+                                deleting: false,
+                                pods: BTreeSet::new(),
+                            },
+                        );
+                    }
+                }
+                self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+            }
+            ApiObject::Pod(PodObject { meta, spec, owner }) => {
+                let key = ObjKey::new(&meta.namespace, &meta.name);
+                if self.state.pod_index.contains_key(&key) {
+                    self.notes.push(format!("Info: pod {}/{} already exists; apply of a running pod's spec is not simulated (pods are immutable)", meta.namespace, meta.name));
+                    return;
+                }
+                self.state.namespaces.insert(meta.namespace.clone());
+                self.create_pod(
+                    ctx,
+                    &meta.namespace,
+                    meta.name,
+                    meta.labels,
+                    &meta.annotations,
+                    spec,
+                    owner,
+                );
+            }
+            ApiObject::Service(service) => {
+                let key = ObjKey::new(&service.namespace, &service.name);
+                let mut endpoints = ServiceEndpoints::default();
+                if let Some(selector) = &service.selector {
+                    for (index, pod) in self.state.pods.iter().enumerate() {
+                        if pod.gone.is_none()
+                            && pod.namespace == service.namespace
+                            && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+                        {
+                            endpoints.pods.insert(PodId(index));
+                            if self.serving[index].0 {
+                                endpoints.ready += 1;
+                            }
+                            if self.serving[index].1 {
+                                endpoints.app_ready += 1;
+                                if pod
+                                    .spec
+                                    .containers
+                                    .iter()
+                                    .any(|c| self.images.get(&c.image).error_rate > 0.0)
+                                {
+                                    endpoints.bad_app_ready += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                self.endpoints.insert(key.clone(), endpoints);
+                self.state.services.insert(key, service);
+            }
+            ApiObject::Node(node) => {
+                if self.state.node_index.contains_key(&node.name) {
+                    self.notes.push(format!(
+                        "Info: node {} already exists; updating nodes is not simulated",
+                        node.name
+                    ));
+                    return;
+                }
+                self.add_node(node);
+                self.move_all_unschedulable(ctx);
+            }
+            ApiObject::Namespace(name) => {
+                self.state.namespaces.insert(name);
+            }
+        }
+    }
+
+    fn upsert_deployment(&mut self, ctx: &mut Ctx<'_, Event>, d: DeploymentObject) {
+        let key = ObjKey::new(&d.meta.namespace, &d.meta.name);
+        self.state.namespaces.insert(key.namespace.clone());
+        match self.state.deployments.get_mut(&key) {
+            Some(existing) => {
+                if existing.spec != d.spec {
+                    existing.generation += 1;
+                }
+                existing.spec = d.spec;
+                existing.source = d.source;
+                existing.labels = d.meta.labels;
+            }
+            None => {
+                self.state.deployments.insert(
+                    key.clone(),
+                    DeploymentState {
+                        key: key.clone(),
+                        labels: d.meta.labels,
+                        spec: d.spec,
+                        source: d.source,
+                        generation: 1,
+                        status: DeploymentStatus::default(),
+                        collision_count: 0,
+                        rollouts: Vec::new(),
+                        deleting: false,
+                    },
+                );
+            }
+        }
+        self.enqueue_sync(ctx, SyncTarget::Deployment(key));
+    }
+
+    fn run_action(&mut self, ctx: &mut Ctx<'_, Event>, index: usize) {
+        if index == usize::MAX {
+            for object in std::mem::take(&mut self.initial_objects) {
+                self.apply_object(ctx, object);
+            }
+            return;
+        }
+        let TimedAction {
+            namespace, action, ..
+        } = self.timeline[index].clone();
+        let now = ctx.now();
+        match action {
+            Action::Apply(object) => self.apply_object(ctx, *object),
+            Action::Delete(target) => {
+                let key = ObjKey::new(&namespace, &target.name);
+                match target.kind.as_str() {
+                    "deployment" => {
+                        if let Some(d) = self.state.deployments.remove(&key) {
+                            let sets: Vec<ObjKey> = self
+                                .state
+                                .replicasets_of(&d.key)
+                                .iter()
+                                .map(|rs| rs.key.clone())
+                                .collect();
+                            for rs in sets {
+                                self.delete_replicaset(ctx, &rs);
+                            }
+                        } else {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
+                    "replicaset" => self.delete_replicaset(ctx, &key),
+                    "pod" => match self.state.pod_index.get(&key).copied() {
+                        Some(pod) => self.delete_pod(ctx, pod, "Deleted"),
+                        None => self.missing(now, &target.to_string(), &namespace),
+                    },
+                    "service" => {
+                        self.state.services.remove(&key);
+                        self.endpoints.remove(&key);
+                    }
+                    other => self.notes.push(format!(
+                        "Info: delete of {other} objects is not simulated in this version"
+                    )),
+                }
+            }
+            Action::SetImage {
+                target,
+                container,
+                image,
+            } => {
+                self.mutate_workload(ctx, &namespace, &target.kind, &target.name, |source| {
+                    let containers = source
+                        .pointer_mut("/spec/template/spec/containers")
+                        .and_then(|c| c.as_array_mut())
+                        .ok_or("the workload has no containers")?;
+                    let chosen: Vec<&mut serde_json::Value> = match &container {
+                        Some(name) => containers
+                            .iter_mut()
+                            .filter(|c| {
+                                c.get("name").and_then(|n| n.as_str()) == Some(name.as_str())
+                            })
+                            .collect(),
+                        None if containers.len() == 1 => containers.iter_mut().collect(),
+                        None => {
+                            return Err("container must be given: the pod has several containers");
+                        }
+                    };
+                    if chosen.is_empty() {
+                        return Err("no container of that name");
+                    }
+                    for c in chosen {
+                        c["image"] = serde_json::Value::String(image.clone());
+                    }
+                    Ok(())
+                });
+            }
+            Action::Scale { target, replicas } => {
+                self.mutate_workload(ctx, &namespace, &target.kind, &target.name, |source| {
+                    source["spec"]["replicas"] = serde_json::json!(replicas);
+                    Ok(())
+                });
+            }
+            Action::Patch { target, patch } => {
+                self.mutate_workload(ctx, &namespace, &target.kind, &target.name, |source| {
+                    merge_patch(source, &patch);
+                    Ok(())
+                });
+            }
+            Action::RolloutPause(target) | Action::RolloutResume(target) => {
+                let pause = matches!(self.timeline[index].action, Action::RolloutPause(_));
+                let changed =
+                    self.mutate_workload(ctx, &namespace, &target.kind, &target.name, |source| {
+                        source["spec"]["paused"] = serde_json::Value::Bool(pause);
+                        Ok(())
+                    });
+                if changed {
+                    let (reason, message) = if pause {
+                        ("DeploymentPaused", "Deployment is paused")
+                    } else {
+                        ("DeploymentResumed", "Deployment is resumed")
+                    };
+                    self.record(
+                        now,
+                        &namespace,
+                        target.to_string(),
+                        EventType::Normal,
+                        reason,
+                        message.to_string(),
+                    );
+                    let key = ObjKey::new(&namespace, &target.name);
+                    if let Some(d) = self.state.deployments.get_mut(&key) {
+                        d.status.progressing = Some(Condition {
+                            status: "Unknown",
+                            reason: reason.into(),
+                            message: message.into(),
+                            last_update: now,
+                            last_transition: now,
+                        });
+                    }
+                }
+            }
+            Action::RolloutUndo {
+                target,
+                to_revision,
+            } => self.rollout_undo(ctx, &namespace, &target.name, to_revision),
+            Action::Cordon(node) | Action::Uncordon(node) => {
+                let cordon = matches!(self.timeline[index].action, Action::Cordon(_));
+                match self.state.node_index.get(&node).copied() {
+                    Some(id) => {
+                        let mut updated = (*self.state.nodes[id.0].node).clone();
+                        updated.unschedulable = cordon;
+                        let updated = Arc::new(updated);
+                        self.state.nodes[id.0].node = updated.clone();
+                        self.node_infos[id.0].node = updated;
+                        let reason = if cordon {
+                            "NodeNotSchedulable"
+                        } else {
+                            "NodeSchedulable"
+                        };
+                        self.record(
+                            now,
+                            "",
+                            format!("node/{node}"),
+                            EventType::Normal,
+                            reason,
+                            format!("Node {node} status is now: {reason}"),
+                        );
+                        if !cordon {
+                            self.move_all_unschedulable(ctx);
+                        }
+                    }
+                    None => self.missing(now, &format!("node/{node}"), ""),
+                }
+            }
+            Action::NotSimulated(_) => {}
+        }
+    }
+
+    fn missing(&mut self, now: SimTime, what: &str, namespace: &str) {
+        self.notes.push(format!("Warning: at {} the timeline names {what} (namespace \"{namespace}\"), which does not exist; the action was skipped", now));
+    }
+
+    /// Edits a workload's JSON form, re-validates it and applies it. Returns whether it applied.
+    fn mutate_workload(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), &'static str>,
+    ) -> bool {
+        let now = ctx.now();
+        let key = ObjKey::new(namespace, name);
+        match kind {
+            "deployment" => {
+                let Some(d) = self.state.deployments.get(&key) else {
+                    self.missing(now, &format!("deployment/{name}"), namespace);
+                    return false;
+                };
+                let mut source = d.source.clone();
+                if let Err(message) = edit(&mut source) {
+                    self.notes.push(format!(
+                        "Warning: at {now} deployment/{name}: {message}; the action was skipped"
+                    ));
+                    return false;
+                }
+                let mut notes = Notes::default();
+                match manifests::deployment_from_json(&source, &mut notes) {
+                    Ok(object) => {
+                        self.upsert_deployment(ctx, object);
+                        true
+                    }
+                    Err(message) => {
+                        self.notes.push(format!("Warning: at {now} the change to deployment/{name} was rejected: {message}"));
+                        false
+                    }
+                }
+            }
+            "replicaset" => {
+                let Some(rs) = self.state.replicasets.get_mut(&key) else {
+                    self.missing(now, &format!("replicaset/{name}"), namespace);
+                    return false;
+                };
+                let mut source = serde_json::json!({"spec": {"replicas": rs.spec.replicas}});
+                if edit(&mut source).is_err() {
+                    return false;
+                }
+                if let Some(replicas) = source.pointer("/spec/replicas").and_then(|r| r.as_i64()) {
+                    rs.spec.replicas = replicas.max(0);
+                }
+                self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+                true
+            }
+            other => {
+                self.notes.push(format!("Info: changing {other} objects from the timeline is not simulated in this version"));
+                false
+            }
+        }
+    }
+
+    /// `kubectl rollout undo`: copy the template of the chosen revision into the Deployment.
+    fn rollout_undo(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        namespace: &str,
+        name: &str,
+        to_revision: Option<i64>,
+    ) {
+        let now = ctx.now();
+        let key = ObjKey::new(namespace, name);
+        let Some(d) = self.state.deployments.get(&key) else {
+            self.missing(now, &format!("deployment/{name}"), namespace);
+            return;
+        };
+        let sets = self.state.replicasets_of(&key);
+        let mut revisions: Vec<(i64, &RsState)> =
+            sets.iter().map(|rs| (rs.revision(), *rs)).collect();
+        revisions.sort_by_key(|(r, _)| Reverse(*r));
+        let current = revisions
+            .iter()
+            .find(|(_, rs)| rs.spec.template.canonical == d.spec.template.canonical)
+            .map(|(r, _)| *r);
+        let chosen = match to_revision {
+            Some(revision) => revisions.iter().find(|(r, _)| *r == revision),
+            None => revisions.iter().find(|(r, _)| Some(*r) != current),
+        };
+        let Some((revision, rs)) = chosen.copied() else {
+            let what = to_revision.map_or("a previous revision".to_string(), |r| {
+                format!("revision {r}")
+            });
+            self.notes.push(format!("Warning: at {now} rollout undo of deployment/{name}: unable to find {what}; skipped"));
+            return;
+        };
+        let template_json: serde_json::Value =
+            serde_json::from_str(&rs.spec.template.canonical).unwrap_or(serde_json::Value::Null);
+        let mut source = d.source.clone();
+        source["spec"]["template"] = template_json;
+        if let Some(labels) = source
+            .pointer_mut("/spec/template/metadata/labels")
+            .and_then(|l| l.as_object_mut())
+        {
+            labels.remove("pod-template-hash");
+        }
+        let mut notes = Notes::default();
+        match manifests::deployment_from_json(&source, &mut notes) {
+            Ok(object) => {
+                self.record(
+                    now,
+                    namespace,
+                    format!("deployment/{name}"),
+                    EventType::Normal,
+                    "DeploymentRollback",
+                    format!("Rolled back deployment \"{name}\" to revision {revision}"),
+                );
+                self.upsert_deployment(ctx, object);
+            }
+            Err(message) => self.notes.push(format!(
+                "Warning: at {now} rollout undo of deployment/{name} failed: {message}"
+            )),
+        }
+    }
+
+    /// Updates endpoint counters for pods touched by the last event.
+    fn refresh_serving(&mut self) {
+        let touched = std::mem::take(&mut self.touched);
+        for pod in touched {
+            let p = &self.state.pods[pod.0];
+            let now_serving = (p.is_serving(), p.is_serving() && p.app_ready);
+            let gone = p.gone.is_some();
+            let before = self.serving[pod.0];
+            if now_serving != before {
+                self.serving[pod.0] = now_serving;
+                let ready_delta = i64::from(now_serving.0) - i64::from(before.0);
+                let app_delta = i64::from(now_serving.1) - i64::from(before.1);
+                let bad = p
+                    .spec
+                    .containers
+                    .iter()
+                    .any(|c| self.images.get(&c.image).error_rate > 0.0);
+                for endpoints in self.endpoints.values_mut() {
+                    if endpoints.pods.contains(&pod) {
+                        endpoints.ready += ready_delta;
+                        endpoints.app_ready += app_delta;
+                        if bad {
+                            endpoints.bad_app_ready += app_delta;
+                        }
+                    }
+                }
+            }
+            if gone {
+                for endpoints in self.endpoints.values_mut() {
+                    endpoints.pods.remove(&pod);
+                }
+            }
+        }
+    }
+}
+
+/// Strategic-merge-style patch: objects merge key by key; lists of objects that all carry a
+/// `name` merge element by name; anything else replaces. `null` deletes a key.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (key, value) in p {
+                if value.is_null() {
+                    t.remove(key);
+                    continue;
+                }
+                match t.get_mut(key) {
+                    Some(existing) => merge_patch(existing, value),
+                    None => {
+                        t.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p))
+            if p.iter().all(|v| v.get("name").is_some())
+                && t.iter().all(|v| v.get("name").is_some()) =>
+        {
+            for item in p {
+                let name = item.get("name").cloned();
+                match t
+                    .iter_mut()
+                    .find(|existing| existing.get("name") == name.as_ref())
+                {
+                    Some(existing) => merge_patch(existing, item),
+                    None => t.push(item.clone()),
+                }
+            }
+        }
+        (Value::String(t), Value::Number(n)) => *t = n.to_string(),
+        (t, p) => *t = p.clone(),
+    }
+}
+
+impl Model for World {
+    type Event = Event;
+
+    fn handle(&mut self, ctx: &mut Ctx<'_, Event>, event: Event) {
+        match event {
+            Event::Timeline(index) => self.run_action(ctx, index),
+            Event::Sync(target) => {
+                self.timed_syncs
+                    .retain(|(t, at)| !(t == &target && *at <= ctx.now()));
+                self.sync(ctx, target);
+            }
+            Event::ScheduleOne => self.schedule_one(ctx),
+            Event::BackoffDone(pod) => {
+                if self.queue.backing_off.remove(&pod)
+                    && self.state.pods[pod.0].gone.is_none()
+                    && self.state.pods[pod.0].node.is_none()
+                {
+                    self.add_to_active(ctx, pod);
+                }
+            }
+            Event::FlushUnschedulable => self.flush_unschedulable(ctx),
+            Event::Kubelet {
+                pod,
+                generation,
+                step,
+            } => {
+                if self.state.pods[pod.0].kubelet_generation != generation
+                    || self.state.pods[pod.0].gone.is_some()
+                {
+                    return;
+                }
+                if step == KubeletStep::Stopped {
+                    self.pod_gone(ctx, pod);
+                    return;
+                }
+                let Some(node) = self.state.pods[pod.0].node else {
+                    return;
+                };
+                let now = ctx.now();
+                let out = {
+                    let (pods, nodes) = (&mut self.state.pods, &mut self.state.nodes);
+                    kubelet::on_step(
+                        &mut pods[pod.0],
+                        &mut nodes[node.0],
+                        &self.images,
+                        &mut self.kubelet_rng,
+                        now,
+                        step,
+                    )
+                };
+                self.apply_kubelet(ctx, pod, out);
+            }
+        }
+        self.refresh_serving();
+    }
+
+    fn after_event(&mut self, now: SimTime) {
+        if self.check_invariants && self.violation.is_none() {
+            self.violation = crate::check::invariants(self, now).err();
+        }
+    }
+}

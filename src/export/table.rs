@@ -1,0 +1,151 @@
+//! The kubectl-style terminal summary printed after `run`: UPPERCASE headers, no borders, AGE in
+//! simulated time.
+
+use comfy_table::{Table, presets};
+
+use crate::metrics::RunResults;
+use crate::sim::time::SimTime;
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING);
+    t.set_header(header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for column in t.column_iter_mut() {
+        column.set_padding((0, 3));
+    }
+    t
+}
+
+fn render(t: &Table) -> String {
+    t.lines()
+        .map(|l| l.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Renders the summary tables.
+pub fn render_summary(results: &RunResults) -> String {
+    let world = &results.world;
+    let end = results.duration;
+    let age = |created: SimTime| SimTime(end.nanos_since(created)).to_string();
+    let mut out = String::new();
+    if !world.state.deployments.is_empty() {
+        let mut t = table(&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+        for d in world.state.deployments.values() {
+            let created = d.rollouts.first().map_or(SimTime::ZERO, |r| r.start);
+            t.add_row(vec![
+                format!("deployment/{}", d.key.name),
+                format!("{}/{}", d.status.ready, d.spec.replicas),
+                d.status.updated.to_string(),
+                d.status.available.to_string(),
+                age(created),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
+    if !world.state.replicasets.is_empty() {
+        let mut t = table(&["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
+        for rs in world.state.replicasets.values() {
+            t.add_row(vec![
+                format!("replicaset/{}", rs.key.name),
+                rs.spec.replicas.to_string(),
+                rs.status.replicas.to_string(),
+                rs.status.ready.to_string(),
+                age(rs.created),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
+    if !world.endpoints.is_empty() {
+        let summary = crate::metrics::summary::build(results);
+        let mut t = table(&[
+            "SERVICE",
+            "READY-ENDPOINTS",
+            "AVAILABILITY",
+            "DOWNTIME",
+            "SERVED",
+        ]);
+        for (key, endpoints) in &world.endpoints {
+            let stats = &summary["services"][format!("{}/{}", key.namespace, key.name)];
+            let pct = |v: &serde_json::Value| {
+                v.as_f64()
+                    .map_or("-".to_string(), |v| format!("{:.3}%", v * 100.0))
+            };
+            let downtime = stats["downtime_ms"]
+                .as_u64()
+                .map_or("-".to_string(), |ms| SimTime::from_millis(ms).to_string());
+            t.add_row(vec![
+                format!("service/{}", key.name),
+                endpoints.ready.to_string(),
+                pct(&stats["availability"]),
+                downtime,
+                pct(&stats["served_fraction"]),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
+    let mut t = table(&["NODE", "STATUS", "PODS", "CPU(REQ)", "MEMORY(REQ)"]);
+    let shown = world.node_infos.len().min(20);
+    for info in world.node_infos.iter().take(shown) {
+        let alloc = &info.node.allocatable;
+        let pct = |used: i64, total: i64| {
+            if total > 0 {
+                format!("{}%", used * 100 / total)
+            } else {
+                "-".into()
+            }
+        };
+        let status = match (info.node.ready, info.node.unschedulable) {
+            (true, false) => "Ready",
+            (true, true) => "Ready,SchedulingDisabled",
+            (false, _) => "NotReady",
+        };
+        t.add_row(vec![
+            info.node.name.clone(),
+            status.to_string(),
+            info.pod_count.to_string(),
+            format!(
+                "{}m ({})",
+                info.requested.cpu_millis,
+                pct(info.requested.cpu_millis, alloc.cpu_millis)
+            ),
+            format!(
+                "{} ({})",
+                crate::scenario::quantity::format_bytes(info.requested.memory_bytes),
+                pct(info.requested.memory_bytes, alloc.memory_bytes)
+            ),
+        ]);
+    }
+    out.push_str(&render(&t));
+    if world.node_infos.len() > shown {
+        out.push_str(&format!(
+            "\n... and {} more nodes",
+            world.node_infos.len() - shown
+        ));
+    }
+    out.push('\n');
+    if !results.expectations.is_empty() {
+        out.push('\n');
+        let mut t = table(&["EXPECTATION", "RESULT", "OBSERVED", "MIN", "MAX"]);
+        for e in &results.expectations {
+            let num = |v: Option<f64>| v.map_or("-".to_string(), super::format_value);
+            t.add_row(vec![
+                e.name.clone(),
+                if e.passed {
+                    "PASS".into()
+                } else {
+                    "FAIL".into()
+                },
+                num(e.observed),
+                num(e.min),
+                num(e.max),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,422 @@
+//! The kubelet: per-pod lifecycle on a node — image pulls (with the image cache and pull
+//! back-off), container start, readiness (probe-aligned), exits and crash-loop back-off, and
+//! graceful termination capped by `terminationGracePeriodSeconds`.
+//!
+//! Each function advances one pod by one step and returns what happened: events to record and
+//! timers to set. The world applies them.
+
+use crate::cluster::effects::EventType;
+use crate::cluster::events::KubeletStep;
+use crate::cluster::state::{KubeletPhase, NodeState, PodPhase, PodState};
+use crate::model::behavior::{DurationDist, ImageBehavior};
+use crate::model::pod::{Container, PullPolicy};
+use crate::scenario::spec::ImageCatalog;
+use crate::sim::rng::SimRng;
+use crate::sim::time::{NANOS_PER_SEC, SimTime};
+
+/// Initial image-pull and container-restart back-off.
+pub const BACKOFF_INITIAL_NS: u64 = 10 * NANOS_PER_SEC;
+/// Cap of both back-offs (`MaxContainerBackOff`).
+pub const BACKOFF_MAX_NS: u64 = 300 * NANOS_PER_SEC;
+/// A container that ran this long without failing resets its back-off (2 × cap).
+pub const BACKOFF_RESET_NS: u64 = 600 * NANOS_PER_SEC;
+
+/// What a kubelet step produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// Events on the pod: (type, reason, message).
+    pub events: Vec<(EventType, &'static str, String)>,
+    /// Timers: (delay in ns, step).
+    pub timers: Vec<(u64, KubeletStep)>,
+    /// The pod's readiness or phase changed (controllers and endpoints must look again).
+    pub status_changed: bool,
+}
+
+/// Draws one duration.
+pub fn sample(dist: &DurationDist, rng: &mut SimRng) -> u64 {
+    match *dist {
+        DurationDist::Fixed(ns) => ns,
+        DurationDist::Exponential { mean_ns } => clamp_ns(rng.exponential(mean_ns as f64)),
+        DurationDist::LogNormal { median_ns, sigma } => {
+            clamp_ns(rng.lognormal(median_ns as f64, sigma))
+        }
+        DurationDist::Uniform { min_ns, max_ns } => min_ns + rng.below(max_ns - min_ns + 1),
+    }
+}
+
+fn clamp_ns(value: f64) -> u64 {
+    if value.is_finite() && value > 0.0 {
+        value.min(1e18) as u64
+    } else {
+        0
+    }
+}
+
+/// All containers in start order: init containers, then app containers.
+fn container(pod: &PodState, index: usize) -> &Container {
+    let inits = pod.spec.init_containers.len();
+    if index < inits {
+        &pod.spec.init_containers[index]
+    } else {
+        &pod.spec.containers[index - inits]
+    }
+}
+
+fn container_count(pod: &PodState) -> usize {
+    pod.spec.init_containers.len() + pod.spec.containers.len()
+}
+
+fn behavior<'a>(images: &'a ImageCatalog, pod: &PodState, index: usize) -> &'a ImageBehavior {
+    images.get(&container(pod, index).image)
+}
+
+/// The pod was bound to `node`: begin with the first container.
+pub fn on_bound(
+    pod: &mut PodState,
+    node: &mut NodeState,
+    images: &ImageCatalog,
+    rng: &mut SimRng,
+) -> Output {
+    let n_app = pod.spec.containers.len();
+    pod.container_running = vec![false; n_app];
+    pod.container_ready = vec![false; n_app];
+    pod.container_restarts = vec![0; n_app];
+    let mut out = Output::default();
+    begin_container(pod, node, images, rng, 0, &mut out);
+    out
+}
+
+/// Pull (if needed) then create container `index`.
+fn begin_container(
+    pod: &mut PodState,
+    node: &mut NodeState,
+    images: &ImageCatalog,
+    rng: &mut SimRng,
+    index: usize,
+    out: &mut Output,
+) {
+    if index >= container_count(pod) {
+        pod.kubelet = KubeletPhase::Running;
+        return;
+    }
+    let c = container(pod, index).clone();
+    let b = behavior(images, pod, index);
+    let present = node.images.contains(&c.image);
+    let must_pull = match c.pull_policy {
+        PullPolicy::Always => true,
+        PullPolicy::IfNotPresent => !present,
+        PullPolicy::Never => false,
+    };
+    if c.pull_policy == PullPolicy::Never && !present {
+        pod.kubelet = KubeletPhase::PullBackOff(index);
+        out.events.push((
+            EventType::Warning,
+            "ErrImageNeverPull",
+            format!(
+                "Container image \"{}\" is not present with pull policy of Never",
+                c.image
+            ),
+        ));
+        return;
+    }
+    if must_pull || b.pull_error.is_some() {
+        pod.kubelet = KubeletPhase::Pulling(index);
+        out.events.push((
+            EventType::Normal,
+            "Pulling",
+            format!("Pulling image \"{}\"", c.image),
+        ));
+        let delay = if b.pull_error.is_some() {
+            sample(&b.pull, rng).min(NANOS_PER_SEC)
+        } else {
+            sample(&b.pull, rng)
+        };
+        out.timers.push((delay, KubeletStep::PullDone(index)));
+    } else {
+        out.events.push((
+            EventType::Normal,
+            "Pulled",
+            format!("Container image \"{}\" already present on machine", c.image),
+        ));
+        create_container(pod, images, rng, index, out);
+    }
+}
+
+fn create_container(
+    pod: &mut PodState,
+    images: &ImageCatalog,
+    rng: &mut SimRng,
+    index: usize,
+    out: &mut Output,
+) {
+    let c = container(pod, index);
+    let name = c.name.clone();
+    pod.kubelet = KubeletPhase::Starting(index);
+    out.events.push((
+        EventType::Normal,
+        "Created",
+        format!("Created container: {name}"),
+    ));
+    let delay = sample(&behavior(images, pod, index).start, rng);
+    out.timers.push((delay, KubeletStep::Started(index)));
+}
+
+fn format_secs(ns: u64) -> String {
+    let ms = ns / 1_000_000;
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{}.{:03}s", ms / 1000, ms % 1000)
+            .trim_end_matches('0')
+            .to_string()
+    }
+}
+
+/// Handles one kubelet timer.
+pub fn on_step(
+    pod: &mut PodState,
+    node: &mut NodeState,
+    images: &ImageCatalog,
+    rng: &mut SimRng,
+    now: SimTime,
+    step: KubeletStep,
+) -> Output {
+    let mut out = Output::default();
+    let inits = pod.spec.init_containers.len();
+    match step {
+        KubeletStep::PullDone(index) => {
+            let c = container(pod, index).clone();
+            let b = behavior(images, pod, index);
+            if let Some(reason) = &b.pull_error {
+                pod.pull_failures += 1;
+                out.events.push((EventType::Warning, "Failed", format!("Failed to pull image \"{}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{}\": {reason}", c.image, c.image)));
+                out.events
+                    .push((EventType::Warning, "Failed", format!("Error: {reason}")));
+                let backoff =
+                    (BACKOFF_INITIAL_NS << (pod.pull_failures - 1).min(20)).min(BACKOFF_MAX_NS);
+                pod.kubelet = KubeletPhase::PullBackOff(index);
+                out.events.push((
+                    EventType::Normal,
+                    "BackOff",
+                    format!("Back-off pulling image \"{}\"", c.image),
+                ));
+                out.events.push((
+                    EventType::Warning,
+                    "Failed",
+                    "Error: ImagePullBackOff".to_string(),
+                ));
+                out.timers.push((backoff, KubeletStep::PullRetry(index)));
+            } else {
+                let took = now.nanos_since(pod.scheduled.unwrap_or(now));
+                node.images.insert(c.image.clone());
+                pod.pull_failures = 0;
+                out.events.push((
+                    EventType::Normal,
+                    "Pulled",
+                    format!(
+                        "Successfully pulled image \"{}\" in {} ({} including waiting)",
+                        c.image,
+                        format_secs(took.min(sample_mean(&b.pull))),
+                        format_secs(took)
+                    ),
+                ));
+                create_container(pod, images, rng, index, &mut out);
+            }
+        }
+        KubeletStep::PullRetry(index) => begin_container(pod, node, images, rng, index, &mut out),
+        KubeletStep::Started(index) => {
+            let c = container(pod, index).clone();
+            let b = behavior(images, pod, index).clone();
+            out.events.push((
+                EventType::Normal,
+                "Started",
+                format!("Started container {}", c.name),
+            ));
+            if index < inits {
+                pod.kubelet = KubeletPhase::RunningInit(index);
+                let run = b.run_for.as_ref().map_or(0, |d| sample(d, rng));
+                out.timers
+                    .push((run, KubeletStep::Exited(index, b.exit_code)));
+                return out;
+            }
+            let app = index - inits;
+            pod.container_running[app] = true;
+            if pod.phase == PodPhase::Pending {
+                pod.phase = PodPhase::Running;
+                out.status_changed = true;
+            }
+            // Readiness: without a probe the container is Ready at once; with one, at the first
+            // probe that finds the app ready (plus successThreshold − 1 periods).
+            let app_ready_ns = sample(&b.ready, rng);
+            let ready_delay = match c.readiness_probe {
+                None => 0,
+                Some(p) => {
+                    let initial = p.initial_delay_s.max(0) as u64 * NANOS_PER_SEC;
+                    let period = p.period_s.max(1) as u64 * NANOS_PER_SEC;
+                    let first = if app_ready_ns <= initial {
+                        initial
+                    } else {
+                        initial + (app_ready_ns - initial).div_ceil(period) * period
+                    };
+                    first + (p.success_threshold.max(1) as u64 - 1) * period
+                }
+            };
+            out.timers.push((
+                ready_delay.max(if c.readiness_probe.is_none() {
+                    0
+                } else {
+                    app_ready_ns
+                }),
+                KubeletStep::ContainerReady(app),
+            ));
+            if let Some(run) = &b.run_for {
+                out.timers
+                    .push((sample(run, rng), KubeletStep::Exited(index, b.exit_code)));
+            } else if let Some(crash) = &b.crash_after {
+                out.timers
+                    .push((sample(crash, rng), KubeletStep::Exited(index, 1)));
+            }
+            pod.app_ready = c.readiness_probe.is_some() || app_ready_ns == 0;
+            if !pod.app_ready {
+                // The app answers `ready` after start; without a probe, Ready came first.
+                out.timers
+                    .push((app_ready_ns, KubeletStep::ContainerReady(usize::MAX)));
+            }
+            begin_container(pod, node, images, rng, index + 1, &mut out);
+            if pod.container_running.iter().all(|r| *r) && pod.started.is_none() {
+                pod.started = Some(now);
+            }
+        }
+        KubeletStep::ContainerReady(usize::MAX) => {
+            pod.app_ready = true;
+            out.status_changed = true;
+        }
+        KubeletStep::ContainerReady(app) => {
+            if app < pod.container_ready.len()
+                && pod.container_running[app]
+                && !pod.container_ready[app]
+            {
+                pod.container_ready[app] = true;
+                if pod.container_ready.iter().all(|r| *r) && !pod.ready {
+                    pod.ready = true;
+                    pod.ready_since = Some(now);
+                    pod.first_ready.get_or_insert(now);
+                    if pod
+                        .spec
+                        .containers
+                        .iter()
+                        .any(|c| c.readiness_probe.is_some())
+                    {
+                        pod.app_ready = true;
+                    }
+                    out.status_changed = true;
+                }
+            }
+        }
+        KubeletStep::Exited(index, code) => {
+            if index < inits {
+                if code == 0 {
+                    begin_container(pod, node, images, rng, index + 1, &mut out);
+                } else {
+                    restart_or_fail(pod, now, index, code, &mut out);
+                }
+                return out;
+            }
+            let app = index - inits;
+            pod.container_running[app] = false;
+            if pod.container_ready[app] {
+                pod.container_ready[app] = false;
+            }
+            if pod.ready {
+                pod.ready = false;
+                pod.ready_since = None;
+            }
+            pod.app_ready = false;
+            out.status_changed = true;
+            restart_or_fail(pod, now, index, code, &mut out);
+        }
+        KubeletStep::Restart(index) => {
+            pod.restarts += 1;
+            if index >= inits {
+                pod.container_restarts[index - inits] += 1;
+            }
+            create_container(pod, images, rng, index, &mut out);
+        }
+        KubeletStep::Stopped => {}
+    }
+    out
+}
+
+fn sample_mean(dist: &DurationDist) -> u64 {
+    dist.mean_ns().max(0.0) as u64
+}
+
+/// After an exit: restart per `restartPolicy` with the crash-loop back-off, or finish the pod.
+fn restart_or_fail(pod: &mut PodState, now: SimTime, index: usize, code: i64, out: &mut Output) {
+    let policy = pod.spec.restart_policy.as_str();
+    let restart = policy == "Always" || (policy == "OnFailure" && code != 0);
+    if !restart {
+        let all_done = pod.container_running.iter().all(|r| !*r);
+        if all_done {
+            pod.phase = if code == 0 {
+                PodPhase::Succeeded
+            } else {
+                PodPhase::Failed
+            };
+            pod.kubelet = KubeletPhase::Finished;
+            out.status_changed = true;
+        }
+        return;
+    }
+    // client-go back-off: an absent or expired entry (quiet > 600 s) restarts at once and sets
+    // 10 s; otherwise wait the entry, then double it (cap 300 s). SPEC §9.
+    let (entry, updated) = pod.crash_backoff;
+    let delay = if entry == 0 || now.nanos_since(updated) > BACKOFF_RESET_NS {
+        pod.crash_backoff = (BACKOFF_INITIAL_NS, now);
+        0
+    } else {
+        pod.crash_backoff = ((entry * 2).min(BACKOFF_MAX_NS), now.plus_nanos(entry));
+        entry
+    };
+    let name = container(pod, index).name.clone();
+    if delay > 0 {
+        pod.kubelet = KubeletPhase::CrashBackOff;
+        out.events.push((
+            EventType::Warning,
+            "BackOff",
+            format!(
+                "Back-off restarting failed container {name} in pod {}_{}",
+                pod.name, pod.namespace
+            ),
+        ));
+    }
+    out.timers.push((delay, KubeletStep::Restart(index)));
+}
+
+/// Graceful deletion: stop every running container; returns the delay until the pod is gone.
+pub fn on_delete(pod: &mut PodState, images: &ImageCatalog, rng: &mut SimRng) -> (u64, Output) {
+    let mut out = Output::default();
+    let grace_ns = pod.spec.termination_grace_period_s.max(0) as u64 * NANOS_PER_SEC;
+    let mut longest = 0u64;
+    let inits = pod.spec.init_containers.len();
+    let running: Vec<usize> = pod
+        .container_running
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r)
+        .map(|(i, _)| i)
+        .collect();
+    for app in running {
+        let name = pod.spec.containers[app].name.clone();
+        out.events.push((
+            EventType::Normal,
+            "Killing",
+            format!("Stopping container {name}"),
+        ));
+        longest = longest.max(sample(&behavior(images, pod, inits + app).stop, rng));
+    }
+    pod.kubelet = KubeletPhase::Stopping;
+    pod.ready = false;
+    pod.app_ready = false;
+    (longest.min(grace_ns), out)
+}

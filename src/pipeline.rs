@@ -1,0 +1,77 @@
+//! One run of one scenario: build the world, drive it with the engine under limits, record the
+//! series, evaluate the expectations.
+
+use thiserror::Error;
+
+use crate::cluster::World;
+use crate::metrics::expect;
+use crate::metrics::{Observed, Recorder, RunResults};
+use crate::scenario::Scenario;
+use crate::sim::engine::{Limits, SimError, Simulation};
+use crate::sim::time::SimTime;
+
+/// Default budget of events per run.
+pub const DEFAULT_MAX_EVENTS: u64 = 50_000_000;
+
+/// Options of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Seed (the scenario's unless overridden).
+    pub seed: u64,
+    /// Stop time (the scenario's duration unless overridden).
+    pub until: SimTime,
+    /// Event budget.
+    pub max_events: u64,
+    /// Check invariants after every event.
+    pub check_invariants: bool,
+}
+
+/// Why a run failed.
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// The engine's limits were hit.
+    #[error("{0}")]
+    Limit(#[from] SimError),
+    /// An invariant broke: a bug in timonel.
+    #[error("internal error: invariant violated: {0}")]
+    Invariant(String),
+}
+
+/// Runs `scenario` once.
+pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunError> {
+    let mut world = World::new(scenario, options.seed);
+    world.check_invariants = options.check_invariants;
+    let initial = world.initial_events();
+    let mut sim = Simulation::new(Observed::new(
+        world,
+        Recorder::new(scenario.traffic.clone()),
+    ));
+    for (time, phase, event) in initial {
+        sim.schedule(time, phase, event);
+    }
+    let stats = sim.run(Limits {
+        until: options.until,
+        max_events: options.max_events,
+    })?;
+    let mut observed = sim.model;
+    observed.finish(stats.end);
+    if let Some(violation) = observed.world.violation.take() {
+        return Err(RunError::Invariant(violation));
+    }
+    let expectations = expect::evaluate(
+        &scenario.expectations,
+        &observed.world,
+        &observed.recorder,
+        options.until,
+    );
+    Ok(RunResults {
+        scenario: scenario.name.clone(),
+        seed: options.seed,
+        duration: options.until,
+        events_processed: stats.events_processed,
+        trace_hash: stats.trace_hash,
+        world: observed.world,
+        recorder: observed.recorder,
+        expectations,
+    })
+}

@@ -1,0 +1,48 @@
+//! The kube-scheduler, as a framework: small plugins, one trait per extension point, one registry
+//! table, profiles with weights. "Did not fit" is data ([`Status`]), not an error.
+//!
+//! One scheduling cycle ([`Scheduler::schedule`], upstream `schedulePod`):
+//!
+//! ```text
+//!  pod ──► PreFilter (all plugins; Skip ⇒ that plugin's Filter is off; may narrow the nodes)
+//!            │ rejected ─────────────────────────────────────────────┐
+//!            ▼                                                       │
+//!          Filter: nodes visited round-robin from next_start_node_index,
+//!          first failing plugin speaks for a node; stop after
+//!          num_feasible_nodes_to_find feasible nodes; start += examined
+//!            │ 0 feasible ───────────────────────────────────────────┤
+//!            │ 1 feasible ──► Scheduled (no scoring, no RNG draw)    ▼
+//!            ▼                                        PostFilter (preemption placeholder)
+//!          PreScore (Skip ⇒ that plugin's Score is off)              │
+//!          Score ─► NormalizeScore ─► × weight ─► Σ per node         ▼
+//!            ▼                                        Unschedulable { FitError message }
+//!          select_host: highest total, ties by reservoir sampling (SimRng)
+//!            ▼
+//!          Scheduled { node_index }
+//! ```
+//!
+//! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
+//! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
+//! [`schedule_one`] (the cycle), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
+
+pub mod framework;
+pub mod plugins;
+pub mod profile;
+pub mod registry;
+pub mod runtime;
+pub mod schedule_one;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use framework::{
+    Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo,
+    NodeToStatus, Plugin, PodInfo, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, Reason, ScorePlugin, StateData, Status,
+};
+pub use profile::{ConfigError, DEFAULT_SCHEDULER_NAME, PluginArgs, PluginEntry, Profile};
+pub use registry::{REGISTRY, RegistryEntry, lookup};
+pub use runtime::{Framework, PreFilterOutcome};
+pub use schedule_one::{
+    NO_NODES_AVAILABLE, ScheduleOutcome, Scheduler, num_feasible_nodes_to_find, select_host,
+};

@@ -1,0 +1,36 @@
+//! In-tree plugins, one file each, plus the scoring helpers they share.
+//!
+//! | plugin | extension points | default weight |
+//! |---|---|---|
+//! | [`NodeUnschedulable`] | Filter | – |
+//! | [`NodeName`] | Filter | – |
+//! | [`TaintToleration`] | Filter, Score (normalize reversed) | 3 |
+//! | [`NodeAffinity`] | PreFilter, Filter, PreScore, Score | 2 |
+//! | [`NodePorts`] | PreFilter, Filter | – |
+//! | [`NodeResourcesFit`] | PreFilter, Filter, PreScore, Score | 1 |
+//! | [`DefaultPreemption`] | PostFilter (placeholder) | – |
+//! | [`BalancedAllocation`] | PreScore, Score | 1 |
+
+pub mod balanced_allocation;
+pub mod default_preemption;
+pub mod node_affinity;
+pub mod node_name;
+pub mod node_ports;
+pub mod node_resources_fit;
+pub mod node_unschedulable;
+pub mod normalize;
+pub mod resource_allocation;
+pub mod taint_toleration;
+
+pub use balanced_allocation::{BalancedAllocation, BalancedAllocationArgs};
+pub use default_preemption::DefaultPreemption;
+pub use node_affinity::NodeAffinity;
+pub use node_name::NodeName;
+pub use node_ports::NodePorts;
+pub use node_resources_fit::{
+    NodeResourcesFit, NodeResourcesFitArgs, ScoringStrategy, ScoringStrategyType,
+};
+pub use node_unschedulable::NodeUnschedulable;
+pub use normalize::default_normalize_score;
+pub use resource_allocation::{ResourceSpec, default_resources};
+pub use taint_toleration::TaintToleration;

@@ -1,0 +1,139 @@
+//! The plugin registry (`plugins/registry.go`): the **one** table mapping plugin names to
+//! constructors. Adding a plugin = one file under `plugins/` + one row here (+ its place in
+//! [`Profile::default_profile`](crate::scheduler::profile::Profile::default_profile)).
+
+use crate::scheduler::framework::Plugin;
+use crate::scheduler::plugins::{
+    BalancedAllocation, BalancedAllocationArgs, DefaultPreemption, NodeAffinity, NodeName,
+    NodePorts, NodeResourcesFit, NodeResourcesFitArgs, NodeUnschedulable, TaintToleration,
+    balanced_allocation, default_preemption, node_affinity, node_name, node_ports,
+    node_resources_fit, node_unschedulable, taint_toleration,
+};
+use crate::scheduler::profile::{ConfigError, PluginArgs};
+
+/// Builds a plugin from its arguments.
+pub type PluginFactory = fn(&PluginArgs) -> Result<Box<dyn Plugin>, ConfigError>;
+
+/// One registry row.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistryEntry {
+    /// Plugin name.
+    pub name: &'static str,
+    /// Constructor.
+    pub factory: PluginFactory,
+}
+
+/// For plugins without arguments: accepts only [`PluginArgs::Default`].
+fn no_args(name: &'static str, args: &PluginArgs) -> Result<(), ConfigError> {
+    match args {
+        PluginArgs::Default => Ok(()),
+        _ => Err(ConfigError::ArgsMismatch { plugin: name }),
+    }
+}
+
+/// Every in-tree plugin, by name.
+pub static REGISTRY: &[RegistryEntry] = &[
+    RegistryEntry {
+        name: node_unschedulable::NAME,
+        factory: |args| {
+            no_args(node_unschedulable::NAME, args)?;
+            Ok(Box::new(NodeUnschedulable::default()))
+        },
+    },
+    RegistryEntry {
+        name: node_name::NAME,
+        factory: |args| {
+            no_args(node_name::NAME, args)?;
+            Ok(Box::new(NodeName))
+        },
+    },
+    RegistryEntry {
+        name: taint_toleration::NAME,
+        factory: |args| {
+            no_args(taint_toleration::NAME, args)?;
+            Ok(Box::new(TaintToleration))
+        },
+    },
+    RegistryEntry {
+        name: node_affinity::NAME,
+        factory: |args| {
+            no_args(node_affinity::NAME, args)?;
+            Ok(Box::new(NodeAffinity))
+        },
+    },
+    RegistryEntry {
+        name: node_ports::NAME,
+        factory: |args| {
+            no_args(node_ports::NAME, args)?;
+            Ok(Box::new(NodePorts))
+        },
+    },
+    RegistryEntry {
+        name: node_resources_fit::NAME,
+        factory: |args| match args {
+            PluginArgs::Default => Ok(Box::new(NodeResourcesFit::new(
+                &NodeResourcesFitArgs::default(),
+            )?)),
+            PluginArgs::NodeResourcesFit(a) => Ok(Box::new(NodeResourcesFit::new(a)?)),
+            _ => Err(ConfigError::ArgsMismatch {
+                plugin: node_resources_fit::NAME,
+            }),
+        },
+    },
+    RegistryEntry {
+        name: default_preemption::NAME,
+        factory: |args| {
+            no_args(default_preemption::NAME, args)?;
+            Ok(Box::new(DefaultPreemption))
+        },
+    },
+    RegistryEntry {
+        name: balanced_allocation::NAME,
+        factory: |args| match args {
+            PluginArgs::Default => Ok(Box::new(BalancedAllocation::new(
+                &BalancedAllocationArgs::default(),
+            )?)),
+            PluginArgs::BalancedAllocation(a) => Ok(Box::new(BalancedAllocation::new(a)?)),
+            _ => Err(ConfigError::ArgsMismatch {
+                plugin: balanced_allocation::NAME,
+            }),
+        },
+    },
+];
+
+/// The registry row for `name`.
+pub fn lookup(name: &str) -> Option<&'static RegistryEntry> {
+    REGISTRY.iter().find(|entry| entry.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_builds_a_plugin_with_its_own_name() {
+        for entry in REGISTRY {
+            let plugin = (entry.factory)(&PluginArgs::Default).expect("defaults are valid");
+            assert_eq!(plugin.name(), entry.name);
+            assert!(std::ptr::eq(lookup(entry.name).expect("listed"), entry));
+        }
+        assert!(lookup("VolumeBinding").is_none());
+    }
+
+    #[test]
+    fn wrong_args_are_rejected() {
+        let fit_args = PluginArgs::NodeResourcesFit(NodeResourcesFitArgs::default());
+        let err = (lookup("NodeName").expect("listed").factory)(&fit_args).err();
+        assert_eq!(err, Some(ConfigError::ArgsMismatch { plugin: "NodeName" }));
+        let err = (lookup("NodeResourcesBalancedAllocation")
+            .expect("listed")
+            .factory)(&fit_args)
+        .err();
+        assert_eq!(
+            err,
+            Some(ConfigError::ArgsMismatch {
+                plugin: "NodeResourcesBalancedAllocation"
+            })
+        );
+    }
+}

@@ -1,0 +1,548 @@
+//! The framework runner (`framework/runtime/framework.go`): a profile instantiated through the
+//! registry, with the per-extension-point plugin lists and the `Run*Plugins` loops.
+
+use std::collections::BTreeSet;
+
+use crate::scheduler::framework::{
+    Code, CycleState, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo, NodeToStatus, Plugin, PodInfo,
+    PostFilterResult, PreFilterResult, Status,
+};
+use crate::scheduler::profile::{ConfigError, Profile};
+use crate::scheduler::registry;
+
+/// Output of [`Framework::run_pre_filter_plugins`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreFilterOutcome {
+    /// Merged node restriction (`None` = all nodes).
+    pub result: Option<PreFilterResult>,
+    /// `Success`, a rejection (the cycle ends) or an `Error`.
+    pub status: Status,
+    /// Plugins whose PreFilter restricted the nodes (upstream's third return value).
+    pub plugins_with_nodes: BTreeSet<&'static str>,
+}
+
+/// One profile, instantiated (`frameworkImpl`).
+pub struct Framework {
+    profile: Profile,
+    plugins: Vec<Box<dyn Plugin>>,
+    pre_filter: Vec<usize>,
+    filter: Vec<usize>,
+    post_filter: Vec<usize>,
+    pre_score: Vec<usize>,
+    /// `(plugin index, weight)`.
+    score: Vec<(usize, i64)>,
+}
+
+impl std::fmt::Debug for Framework {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Framework")
+            .field("profile", &self.profile.scheduler_name)
+            .field(
+                "plugins",
+                &self.plugins.iter().map(|p| p.name()).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Go's `%v` of a string slice: `[a b c]`.
+pub(crate) fn go_list(names: &BTreeSet<&'static str>) -> String {
+    let joined: Vec<&str> = names.iter().copied().collect();
+    format!("[{}]", joined.join(" "))
+}
+
+impl Framework {
+    /// Builds every plugin of `profile` through the registry and sorts them into extension
+    /// points, keeping the profile's order.
+    pub fn new(profile: &Profile) -> Result<Self, ConfigError> {
+        let name = &profile.scheduler_name;
+        if let Some(p) = profile.percentage_of_nodes_to_score
+            && !(0..=100).contains(&p)
+        {
+            return Err(ConfigError::InvalidPercentage {
+                profile: name.clone(),
+                percentage: p,
+            });
+        }
+        let mut fw = Framework {
+            profile: profile.clone(),
+            plugins: Vec::with_capacity(profile.plugins.len()),
+            pre_filter: Vec::new(),
+            filter: Vec::new(),
+            post_filter: Vec::new(),
+            pre_score: Vec::new(),
+            score: Vec::new(),
+        };
+        for entry in &profile.plugins {
+            if fw.plugins.iter().any(|p| p.name() == entry.name) {
+                return Err(ConfigError::DuplicatePlugin {
+                    profile: name.clone(),
+                    plugin: entry.name.clone(),
+                });
+            }
+            let Some(row) = registry::lookup(&entry.name) else {
+                return Err(ConfigError::UnknownPlugin {
+                    profile: name.clone(),
+                    plugin: entry.name.clone(),
+                });
+            };
+            let plugin = (row.factory)(&entry.args)?;
+            let index = fw.plugins.len();
+            if plugin.as_pre_filter().is_some() {
+                fw.pre_filter.push(index);
+            }
+            if plugin.as_filter().is_some() {
+                fw.filter.push(index);
+            }
+            if plugin.as_post_filter().is_some() {
+                fw.post_filter.push(index);
+            }
+            if plugin.as_pre_score().is_some() {
+                fw.pre_score.push(index);
+            }
+            if plugin.as_score().is_some() {
+                if entry.weight < 0 {
+                    return Err(ConfigError::NegativeWeight {
+                        profile: name.clone(),
+                        plugin: entry.name.clone(),
+                        weight: entry.weight,
+                    });
+                }
+                fw.score.push((index, entry.weight.max(1)));
+            }
+            fw.plugins.push(plugin);
+        }
+        Ok(fw)
+    }
+
+    /// The profile this framework was built from.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The profile's scheduler name.
+    pub fn profile_name(&self) -> &str {
+        &self.profile.scheduler_name
+    }
+
+    /// `percentageOfNodesToScore` of the profile.
+    pub fn percentage_of_nodes_to_score(&self) -> Option<i64> {
+        self.profile.percentage_of_nodes_to_score
+    }
+
+    /// `(extension point, plugin name)` pairs in execution order, for diagnostics and tests.
+    pub fn plugin_names(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        let points: [(&'static str, &[usize]); 4] = [
+            ("PreFilter", &self.pre_filter),
+            ("Filter", &self.filter),
+            ("PostFilter", &self.post_filter),
+            ("PreScore", &self.pre_score),
+        ];
+        for (point, list) in points {
+            out.extend(list.iter().map(|&i| (point, self.plugins[i].name())));
+        }
+        out.extend(
+            self.score
+                .iter()
+                .map(|&(i, _)| ("Score", self.plugins[i].name())),
+        );
+        out
+    }
+
+    /// The weight of a score plugin, if it scores in this profile.
+    pub fn score_weight(&self, plugin: &str) -> Option<i64> {
+        self.score
+            .iter()
+            .find(|(i, _)| self.plugins[*i].name() == plugin)
+            .map(|&(_, w)| w)
+    }
+
+    /// True when some plugin filters.
+    pub fn has_filter_plugins(&self) -> bool {
+        !self.filter.is_empty()
+    }
+
+    /// True when some plugin scores.
+    pub fn has_score_plugins(&self) -> bool {
+        !self.score.is_empty()
+    }
+
+    /// True when some plugin runs at PostFilter.
+    pub fn has_post_filter_plugins(&self) -> bool {
+        !self.post_filter.is_empty()
+    }
+
+    /// `RunPreFilterPlugins`: runs every PreFilter in order. `Skip` adds the plugin to
+    /// `state.skip_filter_plugins`; `UnschedulableAndUnresolvable` stops at once; `Unschedulable`
+    /// is remembered and the others still run; results are intersected, and an empty
+    /// intersection rejects the pod (`node(s) didn't satisfy plugin(s) …`).
+    pub fn run_pre_filter_plugins(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        nodes: &[NodeInfo],
+    ) -> PreFilterOutcome {
+        let mut result: Option<PreFilterResult> = None;
+        let mut plugins_with_nodes = BTreeSet::new();
+        let mut return_status = Status::success();
+        state.skip_filter_plugins.clear();
+        for &i in &self.pre_filter {
+            let plugin = &self.plugins[i];
+            let Some(pre_filter) = plugin.as_pre_filter() else {
+                continue;
+            };
+            let name = plugin.name();
+            let (r, s) = pre_filter.pre_filter(state, pod, nodes);
+            if s.is_skip() {
+                state.skip_filter_plugins.insert(name);
+                continue;
+            }
+            match s.code {
+                Code::Success => {}
+                Code::UnschedulableAndUnresolvable => {
+                    return PreFilterOutcome {
+                        result: None,
+                        status: s.with_plugin(name),
+                        plugins_with_nodes: BTreeSet::new(),
+                    };
+                }
+                Code::Unschedulable => {
+                    return_status = s.with_plugin(name);
+                    continue;
+                }
+                Code::Error | Code::Skip => {
+                    return PreFilterOutcome {
+                        result: None,
+                        status: Status::error(format!(
+                            "running PreFilter plugin {name:?}: {}",
+                            s.message()
+                        ))
+                        .with_plugin(name),
+                        plugins_with_nodes: BTreeSet::new(),
+                    };
+                }
+            }
+            let Some(r) = r else { continue };
+            if r.all_nodes() {
+                continue;
+            }
+            plugins_with_nodes.insert(name);
+            let merged = match result.take() {
+                None => r,
+                Some(prev) => prev.merge(r),
+            };
+            let empty = merged.node_names.as_ref().is_some_and(|n| n.is_empty());
+            result = Some(merged);
+            if empty {
+                let message = if plugins_with_nodes.len() == 1 {
+                    let only = plugins_with_nodes
+                        .iter()
+                        .next()
+                        .copied()
+                        .unwrap_or_default();
+                    format!("node(s) didn't satisfy plugin {only}")
+                } else {
+                    format!(
+                        "node(s) didn't satisfy plugin(s) {} simultaneously",
+                        go_list(&plugins_with_nodes)
+                    )
+                };
+                return PreFilterOutcome {
+                    result,
+                    status: Status::new(Code::UnschedulableAndUnresolvable, message),
+                    plugins_with_nodes,
+                };
+            }
+        }
+        PreFilterOutcome {
+            result,
+            status: return_status,
+            plugins_with_nodes,
+        }
+    }
+
+    /// The Filter plugins not skipped by PreFilter this cycle, by plugin index (computed once per
+    /// cycle, then passed to [`Self::run_filter_plugins_with`]).
+    pub fn active_filter_plugins(&self, state: &CycleState) -> Vec<usize> {
+        self.filter
+            .iter()
+            .copied()
+            .filter(|&i| !state.skip_filter_plugins.contains(self.plugins[i].name()))
+            .collect()
+    }
+
+    /// `RunFilterPlugins` over a precomputed active list: the first non-success status wins,
+    /// tagged with its plugin; a status other than a rejection becomes an `Error`.
+    pub fn run_filter_plugins_with(
+        &self,
+        active: &[usize],
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        node: &NodeInfo,
+    ) -> Status {
+        for &i in active {
+            let plugin = &self.plugins[i];
+            let Some(filter) = plugin.as_filter() else {
+                continue;
+            };
+            let status = filter.filter(state, pod, node);
+            if status.is_success() {
+                continue;
+            }
+            let name = plugin.name();
+            if !status.is_rejected() {
+                return Status::error(format!(
+                    "running {name:?} filter plugin: {}",
+                    status.message()
+                ))
+                .with_plugin(name);
+            }
+            return status.with_plugin(name);
+        }
+        Status::success()
+    }
+
+    /// `RunFilterPlugins` for one node (computes the active list; prefer
+    /// [`Self::run_filter_plugins_with`] in loops).
+    pub fn run_filter_plugins(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        node: &NodeInfo,
+    ) -> Status {
+        let active = self.active_filter_plugins(state);
+        self.run_filter_plugins_with(&active, state, pod, node)
+    }
+
+    /// `RunPostFilterPlugins`: stops at the first `Success` or `UnschedulableAndUnresolvable`;
+    /// an `Error` aborts; otherwise the reasons of all plugins are collected into one
+    /// `Unschedulable` status.
+    pub fn run_post_filter_plugins(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        nodes: &[NodeInfo],
+        statuses: &NodeToStatus,
+    ) -> (Option<PostFilterResult>, Status) {
+        let mut result = None;
+        let mut reasons = Vec::new();
+        let mut rejector = "";
+        for &i in &self.post_filter {
+            let plugin = &self.plugins[i];
+            let Some(post_filter) = plugin.as_post_filter() else {
+                continue;
+            };
+            let name = plugin.name();
+            let (r, s) = post_filter.post_filter(state, pod, nodes, statuses);
+            match s.code {
+                Code::Success => return (r, s),
+                Code::UnschedulableAndUnresolvable => return (r, s.with_plugin(name)),
+                Code::Unschedulable => {
+                    if r.is_some() {
+                        result = r;
+                    }
+                    reasons.extend(s.reasons);
+                    if rejector.is_empty() {
+                        rejector = name;
+                    }
+                }
+                Code::Error | Code::Skip => {
+                    return (
+                        None,
+                        Status::with_reasons(Code::Error, s.reasons).with_plugin(name),
+                    );
+                }
+            }
+        }
+        (
+            result,
+            Status::with_reasons(Code::Unschedulable, reasons).with_plugin(rejector),
+        )
+    }
+
+    /// `RunPreScorePlugins`: `Skip` adds the plugin to `state.skip_score_plugins`; any other
+    /// non-success is an `Error`.
+    pub fn run_pre_score_plugins(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        nodes: &[&NodeInfo],
+    ) -> Status {
+        state.skip_score_plugins.clear();
+        for &i in &self.pre_score {
+            let plugin = &self.plugins[i];
+            let Some(pre_score) = plugin.as_pre_score() else {
+                continue;
+            };
+            let name = plugin.name();
+            let status = pre_score.pre_score(state, pod, nodes);
+            if status.is_skip() {
+                state.skip_score_plugins.insert(name);
+            } else if !status.is_success() {
+                return Status::error(format!(
+                    "running PreScore plugin {name:?}: {}",
+                    status.message()
+                ))
+                .with_plugin(name);
+            }
+        }
+        Status::success()
+    }
+
+    /// `RunScorePlugins`: for each score plugin not skipped, scores every node, normalizes,
+    /// checks the range `[0, 100]`, multiplies by the weight and adds into `totals` (resized to
+    /// `nodes.len()` and zeroed). `scratch` is a reusable buffer (no per-node allocation).
+    pub fn run_score_plugins(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        nodes: &[&NodeInfo],
+        totals: &mut Vec<i64>,
+        scratch: &mut Vec<i64>,
+    ) -> Status {
+        totals.clear();
+        totals.resize(nodes.len(), 0);
+        for &(i, weight) in &self.score {
+            let plugin = &self.plugins[i];
+            let name = plugin.name();
+            if state.skip_score_plugins.contains(name) {
+                continue;
+            }
+            let Some(score) = plugin.as_score() else {
+                continue;
+            };
+            scratch.clear();
+            for node in nodes {
+                match score.score(state, pod, node) {
+                    Ok(s) => scratch.push(s),
+                    Err(status) => {
+                        return Status::error(format!(
+                            "running Score plugins: plugin {name:?} failed with: {}",
+                            status.message()
+                        ))
+                        .with_plugin(name);
+                    }
+                }
+            }
+            let status = score.normalize_score(state, pod, nodes, scratch);
+            if !status.is_success() {
+                return Status::error(format!(
+                    "running Normalize on Score plugins: plugin {name:?} failed with: {}",
+                    status.message()
+                ))
+                .with_plugin(name);
+            }
+            for (total, &s) in totals.iter_mut().zip(scratch.iter()) {
+                if !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(&s) {
+                    return Status::error(format!(
+                        "plugin {name:?} returns an invalid score {s}, it should in the range of \
+                         [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing"
+                    ))
+                    .with_plugin(name);
+                }
+                *total += s * weight;
+            }
+        }
+        Status::success()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::profile::{PluginArgs, PluginEntry};
+
+    #[test]
+    fn default_profile_extension_points_keep_profile_order() {
+        let fw = Framework::new(&Profile::default_profile()).expect("default profile is valid");
+        let at = |point: &str| -> Vec<&str> {
+            fw.plugin_names()
+                .into_iter()
+                .filter(|(p, _)| *p == point)
+                .map(|(_, n)| n)
+                .collect()
+        };
+        assert_eq!(
+            at("PreFilter"),
+            ["NodeAffinity", "NodePorts", "NodeResourcesFit"]
+        );
+        assert_eq!(
+            at("Filter"),
+            [
+                "NodeUnschedulable",
+                "NodeName",
+                "TaintToleration",
+                "NodeAffinity",
+                "NodePorts",
+                "NodeResourcesFit"
+            ]
+        );
+        assert_eq!(at("PostFilter"), ["DefaultPreemption"]);
+        assert_eq!(
+            at("PreScore"),
+            [
+                "NodeAffinity",
+                "NodeResourcesFit",
+                "NodeResourcesBalancedAllocation"
+            ]
+        );
+        assert_eq!(
+            at("Score"),
+            [
+                "TaintToleration",
+                "NodeAffinity",
+                "NodeResourcesFit",
+                "NodeResourcesBalancedAllocation"
+            ]
+        );
+        assert_eq!(fw.score_weight("TaintToleration"), Some(3));
+        assert_eq!(fw.score_weight("NodeName"), None);
+    }
+
+    #[test]
+    fn configuration_errors() {
+        let mut p = Profile::default_profile();
+        p.plugins.push(PluginEntry::new("VolumeBinding", 0));
+        assert!(matches!(
+            Framework::new(&p),
+            Err(ConfigError::UnknownPlugin { .. })
+        ));
+
+        let mut p = Profile::default_profile();
+        p.plugins.push(PluginEntry::new("NodeName", 0));
+        assert!(matches!(
+            Framework::new(&p),
+            Err(ConfigError::DuplicatePlugin { .. })
+        ));
+
+        let mut p = Profile::default_profile();
+        p.plugins[2].weight = -1;
+        assert!(matches!(
+            Framework::new(&p),
+            Err(ConfigError::NegativeWeight { .. })
+        ));
+
+        let mut p = Profile::default_profile();
+        p.percentage_of_nodes_to_score = Some(101);
+        assert!(matches!(
+            Framework::new(&p),
+            Err(ConfigError::InvalidPercentage { .. })
+        ));
+
+        let mut p = Profile::default_profile();
+        assert!(p.set_args(
+            "NodeName",
+            PluginArgs::BalancedAllocation(Default::default())
+        ));
+        assert!(matches!(
+            Framework::new(&p),
+            Err(ConfigError::ArgsMismatch { .. })
+        ));
+
+        let mut p = Profile::default_profile();
+        p.plugins[2].weight = 0;
+        let fw = Framework::new(&p).expect("weight 0 means 1");
+        assert_eq!(fw.score_weight("TaintToleration"), Some(1));
+    }
+}
