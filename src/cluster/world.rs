@@ -461,6 +461,7 @@ impl World {
             self.node_infos[node.0].remove_pod(&spec);
             self.state.nodes[node.0].pods.remove(&pod);
         }
+        let mut deployment = None;
         if let Some(owner) = &owner
             && owner.kind == "replicaset"
             && let Some(rs) = self
@@ -469,8 +470,16 @@ impl World {
                 .get_mut(&ObjKey::new(&key.namespace, &owner.name))
         {
             rs.pods.remove(&pod);
+            deployment = rs.owner.clone();
         }
         self.enqueue_owner_syncs(ctx, pod);
+        // The Deployment controller watches pod deletions too (Recreate waits for old pods to go).
+        if let Some(deployment) = deployment {
+            self.enqueue_sync(
+                ctx,
+                SyncTarget::Deployment(ObjKey::new(&key.namespace, &deployment)),
+            );
+        }
         if node.is_some() {
             self.move_all_unschedulable(ctx);
         }

@@ -68,21 +68,35 @@ impl fmt::Display for SimTime {
     /// Formats as kubectl's AGE column does: `45s`, `3m12s`, `2h5m`, `3d4h`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0 / NANOS_PER_SEC;
-        if secs < 120 {
-            if self.0 < NANOS_PER_SEC && self.0 > 0 {
-                return write!(f, "{}ms", self.as_millis());
-            }
+        let (minutes, hours) = (secs / 60, secs / 3600);
+        if self.0 > 0 && secs == 0 {
+            write!(f, "{}ms", self.as_millis())
+        } else if secs < 120 {
             write!(f, "{secs}s")
-        } else if secs < 600 {
-            write!(f, "{}m{}s", secs / 60, secs % 60)
-        } else if secs < 3 * 3600 {
-            write!(f, "{}m", secs / 60)
-        } else if secs < 8 * 3600 {
-            write!(f, "{}h{}m", secs / 3600, (secs % 3600) / 60)
-        } else if secs < 2 * 86400 {
-            write!(f, "{}h", secs / 3600)
+        } else if minutes < 10 {
+            if secs % 60 == 0 {
+                write!(f, "{minutes}m")
+            } else {
+                write!(f, "{minutes}m{}s", secs % 60)
+            }
+        } else if hours < 3 {
+            write!(f, "{minutes}m")
+        } else if hours < 8 {
+            if minutes % 60 == 0 {
+                write!(f, "{hours}h")
+            } else {
+                write!(f, "{hours}h{}m", minutes % 60)
+            }
+        } else if hours < 48 {
+            write!(f, "{hours}h")
+        } else if hours < 24 * 8 {
+            if hours % 24 == 0 {
+                write!(f, "{}d", hours / 24)
+            } else {
+                write!(f, "{}d{}h", hours / 24, hours % 24)
+            }
         } else {
-            write!(f, "{}d", secs / 86400)
+            write!(f, "{}d", hours / 24)
         }
     }
 }
@@ -105,9 +119,12 @@ mod tests {
             (0, "0s"),
             (59, "59s"),
             (150, "2m30s"),
+            (480, "8m"),
             (3600, "60m"),
             (4 * 3600 + 60, "4h1m"),
             (86400 * 3, "3d"),
+            (86400 * 3 + 7200, "3d2h"),
+            (86400 * 9, "9d"),
         ];
         for (secs, want) in cases {
             assert_eq!(SimTime::from_secs(secs).to_string(), want);
