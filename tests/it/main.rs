@@ -1,0 +1,10 @@
+//! Integration tests of timonel, by behaviour. They drive the real binary (as a user does) or the
+//! library's pipeline, and check outputs against Kubernetes' documented behaviour.
+
+mod behaviour;
+mod determinism;
+mod malformed;
+mod real_data;
+mod scenarios;
+mod support;
+mod tidy;
