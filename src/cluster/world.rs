@@ -36,6 +36,7 @@ const FLUSH_PERIOD_NS: u64 = 30 * NANOS_PER_SEC;
 #[derive(Debug, Default)]
 struct SchedulingQueue {
     active: BTreeSet<(Reverse<i64>, u64, PodId)>,
+    active_keys: BTreeMap<PodId, (Reverse<i64>, u64)>,
     unschedulable: BTreeMap<PodId, SimTime>,
     backing_off: BTreeSet<PodId>,
     last_attempt: BTreeMap<PodId, SimTime>,
@@ -200,6 +201,9 @@ impl World {
         self.queue
             .active
             .insert((Reverse(priority), self.queue.seq, pod));
+        self.queue
+            .active_keys
+            .insert(pod, (Reverse(priority), self.queue.seq));
         self.ensure_cycle(ctx);
     }
 
@@ -406,7 +410,9 @@ impl World {
         p.end_reason = Some(reason.to_string());
         p.kubelet_generation += 1;
         self.touched.push(pod);
-        self.queue.active.retain(|(_, _, id)| *id != pod);
+        if let Some(key) = self.queue.active_keys.remove(&pod) {
+            self.queue.active.remove(&(key.0, key.1, pod));
+        }
         self.queue.unschedulable.remove(&pod);
         self.queue.backing_off.remove(&pod);
         let bound = self.state.pods[pod.0].node.is_some();
@@ -491,6 +497,7 @@ impl World {
             return;
         };
         self.queue.active.remove(&first);
+        self.queue.active_keys.remove(&first.2);
         let pod = first.2;
         let now = ctx.now();
         self.queue.last_attempt.insert(pod, now);
@@ -723,6 +730,7 @@ impl World {
                 }
             }
             Effect::Requeue { target, at } => {
+                let at = at.max(now);
                 if self.timed_syncs.insert((target.clone(), at)) {
                     ctx.schedule_at(at, phase::CONTROLLER, Event::Sync(target));
                 }
@@ -1256,8 +1264,7 @@ impl Model for World {
         match event {
             Event::Timeline(index) => self.run_action(ctx, index),
             Event::Sync(target) => {
-                self.timed_syncs
-                    .retain(|(t, at)| !(t == &target && *at <= ctx.now()));
+                self.timed_syncs.remove(&(target.clone(), ctx.now()));
                 self.sync(ctx, target);
             }
             Event::ScheduleOne => self.schedule_one(ctx),

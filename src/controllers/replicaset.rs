@@ -1,8 +1,10 @@
 //! The ReplicaSet controller (`pkg/controller/replicaset/replica_set.go`): keep `spec.replicas`
 //! active pods, deleting the best-ranked ones first, and report status.
 
+use std::collections::BTreeMap;
+
 use crate::cluster::effects::{Effect, SyncTarget};
-use crate::cluster::state::{ClusterState, ObjKey, PodId, PodPhase, RsStatus};
+use crate::cluster::state::{ClusterState, NodeId, ObjKey, PodId, PodPhase, RsStatus};
 use crate::controllers::pod_ranking::{PodRankView, RankPhase, pods_to_delete};
 use crate::sim::time::SimTime;
 
@@ -97,17 +99,18 @@ fn choose_victims(
             .collect(),
         None => active.to_vec(),
     };
+    // Rank = number of related active pods on the same node (upstream counts per node name).
+    let mut per_node: BTreeMap<NodeId, i64> = BTreeMap::new();
+    for id in &related {
+        if let Some(node) = state.pod(*id).node {
+            *per_node.entry(node).or_insert(0) += 1;
+        }
+    }
     let views: Vec<PodRankView> = active
         .iter()
         .map(|id| {
             let pod = state.pod(*id);
-            let rank = match pod.node {
-                Some(node) => related
-                    .iter()
-                    .filter(|r| state.pod(**r).node == Some(node))
-                    .count() as i64,
-                None => 0,
-            };
+            let rank = pod.node.map_or(0, |node| per_node.get(&node).copied().unwrap_or(0));
             PodRankView {
                 assigned: pod.node.is_some(),
                 phase: match pod.phase {

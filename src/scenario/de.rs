@@ -16,8 +16,23 @@ use super::yaml::{Node, Pos, Value};
 pub struct DeError {
     /// Position, once known.
     pub pos: Option<Pos>,
+    /// Field path from the root of the document to the node (`spec.replicas`,
+    /// `spec.template.spec.containers[0]`), empty at the root.
+    pub path: String,
     /// Serde's message.
     pub message: String,
+}
+
+impl DeError {
+    /// Prepends a mapping key or a `[index]` segment to the path.
+    fn under(mut self, segment: &str) -> Self {
+        self.path = if self.path.is_empty() || self.path.starts_with('[') {
+            format!("{segment}{}", self.path)
+        } else {
+            format!("{segment}.{}", self.path)
+        };
+        self
+    }
 }
 
 impl fmt::Display for DeError {
@@ -32,6 +47,7 @@ impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         DeError {
             pos: None,
+            path: String::new(),
             message: msg.to_string(),
         }
     }
@@ -143,11 +159,15 @@ impl<'de> de::Deserializer<'de> for &'de Node {
                 Plain::Bool(v) => visitor.visit_bool(v),
                 Plain::Int(v) => visitor.visit_i64(v),
                 Plain::UInt(v) => visitor.visit_u64(v),
-                Plain::Float(v) => visitor.visit_f64(v),
+                // A literal too large for f64 (`1e1000`) stays text, so messages quote it.
+                Plain::Float(v) if v.is_finite() || !text.contains(|c: char| c.is_ascii_digit()) => {
+                    visitor.visit_f64(v)
+                }
+                Plain::Float(_) => visitor.visit_str(text),
                 Plain::Str(s) => visitor.visit_str(s),
             },
             Value::Seq(items) => visitor.visit_seq(Seq {
-                items: items.iter(),
+                items: items.iter().enumerate(),
             }),
             Value::Map(entries) => visitor.visit_map(Map {
                 entries: entries.iter(),
@@ -227,9 +247,20 @@ impl<'de> de::Deserializer<'de> for &'de Node {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, DeError> {
+        // A Kubernetes quantity keeps the text the author wrote (`cpu: 1e1000`, `memory:
+        // 123456789012345678901`): reading it as a float first would round or overflow it.
+        if name == "Quantity"
+            && let Value::Scalar { text, plain: true } = &self.value
+            && matches!(
+                resolve_plain(text),
+                Plain::Int(_) | Plain::UInt(_) | Plain::Float(_)
+            )
+        {
+            return at(self.pos, visitor.visit_str(text));
+        }
         at(self.pos, visitor.visit_newtype_struct(self))
     }
 
@@ -238,10 +269,12 @@ impl<'de> de::Deserializer<'de> for &'de Node {
             Value::Seq(items) => at(
                 self.pos,
                 visitor.visit_seq(Seq {
-                    items: items.iter(),
+                    items: items.iter().enumerate(),
                 }),
             ),
-            _ if self.is_null() => at(self.pos, visitor.visit_seq(Seq { items: [].iter() })),
+            _ if self.is_null() => at(self.pos, visitor.visit_seq(Seq {
+                    items: [].iter().enumerate(),
+                })),
             _ => Err(invalid_type(self, &visitor)),
         }
     }
@@ -324,7 +357,7 @@ impl<'de> de::Deserializer<'de> for &'de Node {
 }
 
 struct Seq<'de> {
-    items: std::slice::Iter<'de, Node>,
+    items: std::iter::Enumerate<std::slice::Iter<'de, Node>>,
 }
 
 impl<'de> SeqAccess<'de> for Seq<'de> {
@@ -334,7 +367,10 @@ impl<'de> SeqAccess<'de> for Seq<'de> {
         seed: T,
     ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed.deserialize(node).map(Some),
+            Some((index, node)) => seed
+                .deserialize(node)
+                .map(Some)
+                .map_err(|e| e.under(&format!("[{index}]"))),
             None => Ok(None),
         }
     }
@@ -345,7 +381,7 @@ impl<'de> SeqAccess<'de> for Seq<'de> {
 
 struct Map<'de> {
     entries: std::slice::Iter<'de, (String, Pos, Node)>,
-    value: Option<&'de Node>,
+    value: Option<(&'de str, &'de Node)>,
 }
 
 impl<'de> MapAccess<'de> for Map<'de> {
@@ -356,7 +392,7 @@ impl<'de> MapAccess<'de> for Map<'de> {
     ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((key, key_pos, value)) => {
-                self.value = Some(value);
+                self.value = Some((key, value));
                 let key_de: de::value::BorrowedStrDeserializer<'de, DeError> =
                     de::value::BorrowedStrDeserializer::new(key);
                 at(*key_pos, seed.deserialize(key_de)).map(Some)
@@ -366,7 +402,7 @@ impl<'de> MapAccess<'de> for Map<'de> {
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
-            Some(node) => seed.deserialize(node),
+            Some((key, node)) => seed.deserialize(node).map_err(|e| e.under(key)),
             None => Err(de::Error::custom("value requested before key")),
         }
     }

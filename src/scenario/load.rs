@@ -310,10 +310,26 @@ fn build(
         pos: Some(doc.root.locate(path)),
         message,
     };
-    let raw: RawScenario = from_node(&doc.root).map_err(|e| ScenarioError {
-        file: file.to_string(),
-        pos: e.pos.or(Some(doc.root.pos)),
-        message: format!("The Scenario is invalid: {}", e.message),
+    let raw: RawScenario = from_node(&doc.root).map_err(|e| {
+        let name = doc
+            .root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        let field = if e.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", e.path)
+        };
+        ScenarioError {
+            file: file.to_string(),
+            pos: e.pos.or(Some(doc.root.pos)),
+            message: format!(
+                "The Scenario \"{name}\" is invalid: {field}{}",
+                scenario_type_message(&e.message)
+            ),
+        }
     })?;
     let mut notes = NoteSink::default();
     let mut scenario_notes = Notes::default();
@@ -490,6 +506,7 @@ fn build(
 
     // Manifests.
     let mut objects = Vec::new();
+    let mut origins: Vec<String> = Vec::new();
     let mut input_files = Vec::new();
     let mut hasher = Sha256::new();
     for &file_index in files {
@@ -539,22 +556,31 @@ fn build(
                             pos: Some(d.root.locate("spec.replicas")),
                             message,
                         })?;
-                        if objects.iter().any(|o: &ApiObject| {
+                        let pos = d.root.locate("metadata.name");
+                        let origin = format!("{}:{}:{}", d.file, pos.line, pos.col);
+                        // Like `kubectl apply -f DIR`: a later definition of the same object
+                        // (e.g. the docs' nginx-deployment.yaml and deployment-update.yaml)
+                        // updates the earlier one, never silently.
+                        match objects.iter().position(|o: &ApiObject| {
                             o.kind() == object.kind()
                                 && o.name() == object.name()
                                 && namespace_of(o) == namespace_of(&object)
                         }) {
-                            return Err(ScenarioError {
-                                file: d.file.to_string(),
-                                pos: Some(d.root.locate("metadata.name")),
-                                message: format!(
-                                    "{}s \"{}\" already exists",
+                            Some(index) => {
+                                notes.push(format!(
+                                    "Warning: {origin}: {}s \"{}\" is defined again; this definition replaces the one at {} (as kubectl apply would)",
                                     object.kind(),
-                                    object.name()
-                                ),
-                            });
+                                    object.name(),
+                                    origins[index]
+                                ));
+                                objects[index] = object;
+                                origins[index] = origin;
+                            }
+                            None => {
+                                objects.push(object);
+                                origins.push(origin);
+                            }
                         }
-                        objects.push(object);
                     }
                 }
             }
@@ -676,6 +702,14 @@ fn build(
                 format!("Required value: metric {} needs a target", e.metric),
             ));
         }
+        for (field, bound) in [("min", e.min), ("max", e.max)] {
+            if bound.is_some_and(f64::is_nan) {
+                return Err(invalid(
+                    &format!("{path}.{field}"),
+                    "Invalid value: .nan: must be a number".into(),
+                ));
+            }
+        }
         if e.min.is_none() && e.max.is_none() {
             return Err(invalid(&path, "Required value: min or max".into()));
         }
@@ -759,6 +793,29 @@ fn build(
     })
 }
 
+/// Serde's message without the names of the mirror types (`expected struct RawSpec`).
+fn scenario_type_message(message: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        (
+            "data did not match any variant of untagged enum RawScalar",
+            "expected a number or a string",
+        ),
+    ];
+    if let Some((_, text)) = NAMES.iter().find(|(from, _)| message.contains(from)) {
+        return (*text).to_string();
+    }
+    match message.find("struct Raw") {
+        Some(start) => {
+            let rest = &message[start + "struct Raw".len()..];
+            let end = rest
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(rest.len());
+            format!("{}a mapping{}", &message[..start], &rest[end..])
+        }
+        None => message.to_string(),
+    }
+}
+
 fn namespace_of(object: &ApiObject) -> &str {
     match object {
         ApiObject::Deployment(d) => &d.meta.namespace,
@@ -776,9 +833,12 @@ fn check_object_limits(object: &ApiObject) -> Result<(), String> {
         _ => 0,
     };
     if replicas > MAX_REPLICAS {
+        let kind = match object {
+            ApiObject::ReplicaSet(_) => "ReplicaSet",
+            _ => "Deployment",
+        };
         return Err(format!(
-            "The {} \"{}\" is invalid: spec.replicas: Invalid value: {replicas}: timonel simulates at most {MAX_REPLICAS} replicas per workload",
-            object.kind(),
+            "The {kind} \"{}\" is invalid: spec.replicas: Invalid value: {replicas}: timonel simulates at most {MAX_REPLICAS} replicas per workload",
             object.name()
         ));
     }

@@ -190,9 +190,13 @@ pub fn convert(
 
 fn read<'a, T: serde::Deserialize<'a>>(node: &'a Node) -> Result<T, ManifestError> {
     from_node(node).map_err(|e: DeError| ManifestError {
-        path: String::new(),
+        message: if e.path.is_empty() {
+            e.message
+        } else {
+            format!("{}: {}", e.path, e.message)
+        },
+        path: e.path,
         pos: e.pos,
-        message: e.message,
     })
 }
 
@@ -422,6 +426,16 @@ fn resource_list(
             }
             "pods" => list.pods = parsed.to_units().map_err(too_large)?,
             other => {
+                // Extended resources (`nvidia.com/gpu`) come in whole units only.
+                let extended = other.contains('/') && !other.contains("kubernetes.io/");
+                if extended && parsed.nanos() % 1_000_000_000 != 0 {
+                    return Err(invalid(
+                        kind,
+                        name,
+                        &field,
+                        format!("Invalid value: \"{}\": must be an integer", quantity.0),
+                    ));
+                }
                 list.scalars
                     .insert(other.to_string(), parsed.to_units().map_err(too_large)?);
             }

@@ -144,7 +144,7 @@ pub struct RawTaint {
 }
 
 /// A duration: Go-style text, or a distribution.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum RawDuration {
     /// `2s`, `1m30s`.
@@ -153,6 +153,39 @@ pub enum RawDuration {
     Number(f64),
     /// `{dist: exponential, mean: 5s}` and friends.
     Dist(RawDist),
+}
+
+/// By hand rather than `untagged`: serde's untagged enums read a struct from a sequence too
+/// (`pull: [5s]` would become `dist: 5s`) and fail with a message that names no expected form.
+impl<'de> Deserialize<'de> for RawDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawDuration;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a duration such as \"5s\" or a distribution such as {dist: exponential, mean: 5s}",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawDuration, E> {
+                Ok(RawDuration::Fixed(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Number(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Number(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawDuration, E> {
+                Ok(RawDuration::Number(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDuration, A::Error> {
+                RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawDuration::Dist)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A duration distribution.

@@ -78,7 +78,12 @@ impl NodePool {
         let name = format!("{}-{index}", self.name);
         let mut labels = self.labels.clone();
         labels.insert("kubernetes.io/hostname".into(), name.clone());
+        // The labels a kubelet registers (the beta ones are still set, and real manifests such
+        // as sock-shop's select on `beta.kubernetes.io/os`).
         labels.insert("kubernetes.io/os".into(), "linux".into());
+        labels.insert("kubernetes.io/arch".into(), "amd64".into());
+        labels.insert("beta.kubernetes.io/os".into(), "linux".into());
+        labels.insert("beta.kubernetes.io/arch".into(), "amd64".into());
         labels.insert("node.kubernetes.io/pool".into(), self.name.clone());
         if !self.zones.is_empty() {
             labels.insert(

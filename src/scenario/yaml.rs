@@ -114,7 +114,22 @@ pub enum PathSeg<'a> {
 /// Splits `a.b[2].c` into segments.
 pub fn split_path(path: &str) -> Vec<PathSeg<'_>> {
     let mut out = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
+    // Split at dots outside brackets: `requests[example.com/gpu]` is one segment.
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
         let mut rest = part;
         if let Some(bracket) = rest.find('[') {
             if bracket > 0 {
@@ -123,8 +138,11 @@ pub fn split_path(path: &str) -> Vec<PathSeg<'_>> {
             rest = &rest[bracket..];
             while let Some(stripped) = rest.strip_prefix('[') {
                 let Some(end) = stripped.find(']') else { break };
-                if let Ok(index) = stripped[..end].parse() {
-                    out.push(PathSeg::Index(index));
+                // `[2]` indexes a sequence; `[cpu]` is a map key, as in the apiserver's
+                // `resources.requests[cpu]`.
+                match stripped[..end].parse() {
+                    Ok(index) => out.push(PathSeg::Index(index)),
+                    Err(_) => out.push(PathSeg::Key(&stripped[..end])),
                 }
                 rest = &stripped[end + 1..];
             }
