@@ -155,7 +155,8 @@ impl CratePq {
             now = time;
             let seq = self.next_seq;
             self.next_seq += 1;
-            self.queue.push(seq, Reverse((now + self.rng.increment(), seq)));
+            self.queue
+                .push(seq, Reverse((now + self.rng.increment(), seq)));
         }
         now
     }
@@ -223,7 +224,11 @@ fn hold_model(c: &mut Criterion) {
 
         // The three variants must process the same events, or the comparison means nothing.
         let expected = bare.clone().hold(HOLDS);
-        assert_eq!(crate_pq.clone().hold(HOLDS), expected, "priority-queue diverged");
+        assert_eq!(
+            crate_pq.clone().hold(HOLDS),
+            expected,
+            "priority-queue diverged"
+        );
         assert_eq!(
             timonel_hold(&mut timonel_sim(&prefill), HOLDS),
             expected,

@@ -11,7 +11,7 @@ use super::events::{Event, KubeletStep, phase};
 use super::state::*;
 use crate::controllers;
 use crate::kubelet;
-use crate::model::meta::OwnerRef;
+use crate::model::meta::{ObjectMeta, OwnerRef};
 use crate::model::node::Node;
 use crate::model::objects::{ApiObject, DeploymentObject, PodObject};
 use crate::model::pod::PodSpec;
@@ -244,13 +244,17 @@ impl World {
     fn create_pod(
         &mut self,
         ctx: &mut Ctx<'_, Event>,
-        namespace: &str,
-        name: String,
-        labels: BTreeMap<String, String>,
-        annotations: &BTreeMap<String, String>,
+        meta: ObjectMeta,
         spec: Arc<PodSpec>,
         owner: Option<OwnerRef>,
     ) -> PodId {
+        let ObjectMeta {
+            namespace,
+            name,
+            labels,
+            annotations,
+        } = meta;
+        let namespace = namespace.as_str();
         let now = ctx.now();
         let id = PodId(self.state.pods.len());
         self.uid_seq += 1;
@@ -601,15 +605,13 @@ impl World {
                     kind: "replicaset".into(),
                     name: rs.name.clone(),
                 };
-                self.create_pod(
-                    ctx,
-                    &rs.namespace,
-                    name.clone(),
-                    template.labels.clone(),
-                    &template.annotations,
-                    template.spec.clone(),
-                    Some(owner),
-                );
+                let meta = ObjectMeta {
+                    namespace: rs.namespace.clone(),
+                    name: name.clone(),
+                    labels: template.labels.clone(),
+                    annotations: template.annotations.clone(),
+                };
+                self.create_pod(ctx, meta, template.spec.clone(), Some(owner));
                 self.record(
                     now,
                     &rs.namespace,
@@ -811,15 +813,7 @@ impl World {
                     return;
                 }
                 self.state.namespaces.insert(meta.namespace.clone());
-                self.create_pod(
-                    ctx,
-                    &meta.namespace,
-                    meta.name,
-                    meta.labels,
-                    &meta.annotations,
-                    spec,
-                    owner,
-                );
+                self.create_pod(ctx, meta, spec, owner);
             }
             ApiObject::Service(service) => {
                 let key = ObjKey::new(&service.namespace, &service.name);

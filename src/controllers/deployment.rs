@@ -143,7 +143,7 @@ impl<'a> Sync<'a> {
             )
         };
         let size_changes = old_size != new_size;
-        if !size_changes && !(update_annotations && annotations_differ) {
+        if !(size_changes || update_annotations && annotations_differ) {
             return false;
         }
         let (desired, max) = (

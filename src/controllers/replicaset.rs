@@ -110,7 +110,9 @@ fn choose_victims(
         .iter()
         .map(|id| {
             let pod = state.pod(*id);
-            let rank = pod.node.map_or(0, |node| per_node.get(&node).copied().unwrap_or(0));
+            let rank = pod
+                .node
+                .map_or(0, |node| per_node.get(&node).copied().unwrap_or(0));
             PodRankView {
                 assigned: pod.node.is_some(),
                 phase: match pod.phase {

@@ -163,7 +163,7 @@ fn create_container(
 
 fn format_secs(ns: u64) -> String {
     let ms = ns / 1_000_000;
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{}.{:03}s", ms / 1000, ms % 1000)

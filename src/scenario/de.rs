@@ -160,7 +160,9 @@ impl<'de> de::Deserializer<'de> for &'de Node {
                 Plain::Int(v) => visitor.visit_i64(v),
                 Plain::UInt(v) => visitor.visit_u64(v),
                 // A literal too large for f64 (`1e1000`) stays text, so messages quote it.
-                Plain::Float(v) if v.is_finite() || !text.contains(|c: char| c.is_ascii_digit()) => {
+                Plain::Float(v)
+                    if v.is_finite() || !text.contains(|c: char| c.is_ascii_digit()) =>
+                {
                     visitor.visit_f64(v)
                 }
                 Plain::Float(_) => visitor.visit_str(text),
@@ -272,9 +274,12 @@ impl<'de> de::Deserializer<'de> for &'de Node {
                     items: items.iter().enumerate(),
                 }),
             ),
-            _ if self.is_null() => at(self.pos, visitor.visit_seq(Seq {
+            _ if self.is_null() => at(
+                self.pos,
+                visitor.visit_seq(Seq {
                     items: [].iter().enumerate(),
-                })),
+                }),
+            ),
             _ => Err(invalid_type(self, &visitor)),
         }
     }

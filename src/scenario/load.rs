@@ -795,12 +795,10 @@ fn build(
 
 /// Serde's message without the names of the mirror types (`expected struct RawSpec`).
 fn scenario_type_message(message: &str) -> String {
-    const NAMES: &[(&str, &str)] = &[
-        (
-            "data did not match any variant of untagged enum RawScalar",
-            "expected a number or a string",
-        ),
-    ];
+    const NAMES: &[(&str, &str)] = &[(
+        "data did not match any variant of untagged enum RawScalar",
+        "expected a number or a string",
+    )];
     if let Some((_, text)) = NAMES.iter().find(|(from, _)| message.contains(from)) {
         return (*text).to_string();
     }

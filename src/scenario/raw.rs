@@ -179,7 +179,10 @@ impl<'de> Deserialize<'de> for RawDuration {
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawDuration, E> {
                 Ok(RawDuration::Number(v))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDuration, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawDuration, A::Error> {
                 RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(RawDuration::Dist)
             }

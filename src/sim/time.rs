@@ -74,7 +74,7 @@ impl fmt::Display for SimTime {
         } else if secs < 120 {
             write!(f, "{secs}s")
         } else if minutes < 10 {
-            if secs % 60 == 0 {
+            if secs.is_multiple_of(60) {
                 write!(f, "{minutes}m")
             } else {
                 write!(f, "{minutes}m{}s", secs % 60)
@@ -82,7 +82,7 @@ impl fmt::Display for SimTime {
         } else if hours < 3 {
             write!(f, "{minutes}m")
         } else if hours < 8 {
-            if minutes % 60 == 0 {
+            if minutes.is_multiple_of(60) {
                 write!(f, "{hours}h")
             } else {
                 write!(f, "{hours}h{}m", minutes % 60)
@@ -90,7 +90,7 @@ impl fmt::Display for SimTime {
         } else if hours < 48 {
             write!(f, "{hours}h")
         } else if hours < 24 * 8 {
-            if hours % 24 == 0 {
+            if hours.is_multiple_of(24) {
                 write!(f, "{}d", hours / 24)
             } else {
                 write!(f, "{}d{}h", hours / 24, hours % 24)

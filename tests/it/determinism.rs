@@ -3,29 +3,53 @@
 
 use crate::support::{root, stderr, temp_dir, timonel};
 
-const FILES: [&str; 5] = ["manifest.json", "summary.json", "events.csv", "timeseries.csv", "pods.csv"];
+const FILES: [&str; 5] = [
+    "manifest.json",
+    "summary.json",
+    "events.csv",
+    "timeseries.csv",
+    "pods.csv",
+];
 
 fn run_into(scenario: &str, dir: &std::path::Path, seed: Option<&str>) {
     let path = root().join(scenario);
-    let mut args = vec!["run", path.to_str().unwrap(), "--out", dir.to_str().unwrap(), "-o", "none"];
+    let mut args = vec![
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "-o",
+        "none",
+    ];
     if let Some(seed) = seed {
         args.extend(["--seed", seed]);
     }
     let output = timonel(&args);
-    assert!(matches!(output.status.code(), Some(0) | Some(3)), "{}", stderr(&output));
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(3)),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn two_processes_write_identical_files() {
     let base = temp_dir("determinism");
-    for scenario in ["scenarios/nginx-rolling-update.yaml", "scenarios/rolling-vs-recreate.yaml", "scenarios/proportional-scaling.yaml"] {
+    for scenario in [
+        "scenarios/nginx-rolling-update.yaml",
+        "scenarios/rolling-vs-recreate.yaml",
+        "scenarios/proportional-scaling.yaml",
+    ] {
         let (a, b) = (base.join("a"), base.join("b"));
         run_into(scenario, &a, None);
         run_into(scenario, &b, None);
         for file in FILES {
             let left = std::fs::read(a.join(file)).unwrap();
             let right = std::fs::read(b.join(file)).unwrap();
-            assert!(left == right, "{scenario}: {file} differs between two processes");
+            assert!(
+                left == right,
+                "{scenario}: {file} differs between two processes"
+            );
         }
     }
 }
@@ -33,15 +57,29 @@ fn two_processes_write_identical_files() {
 #[test]
 fn another_seed_gives_other_pod_names() {
     let base = temp_dir("seeds");
-    run_into("scenarios/nginx-rolling-update.yaml", &base.join("s1"), Some("1"));
-    run_into("scenarios/nginx-rolling-update.yaml", &base.join("s2"), Some("2"));
+    run_into(
+        "scenarios/nginx-rolling-update.yaml",
+        &base.join("s1"),
+        Some("1"),
+    );
+    run_into(
+        "scenarios/nginx-rolling-update.yaml",
+        &base.join("s2"),
+        Some("2"),
+    );
     let names = |dir: &std::path::Path| -> Vec<String> {
-        std::fs::read_to_string(dir.join("pods.csv")).unwrap().lines().skip(1).map(|l| l.split(',').nth(1).unwrap().to_string()).collect()
+        std::fs::read_to_string(dir.join("pods.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect()
     };
     let (one, two) = (names(&base.join("s1")), names(&base.join("s2")));
     assert_eq!(one.len(), two.len());
     assert_ne!(one, two, "pod name suffixes must come from the seeded RNG");
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(base.join("s2/manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base.join("s2/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["seed"], 2);
 }
 
@@ -49,10 +87,15 @@ fn another_seed_gives_other_pod_names() {
 fn outputs_record_their_checksums() {
     let base = temp_dir("checksums");
     run_into("scenarios/nginx-rolling-update.yaml", &base, None);
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(base.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base.join("manifest.json")).unwrap()).unwrap();
     for file in ["summary.json", "events.csv", "timeseries.csv", "pods.csv"] {
         let bytes = std::fs::read(base.join(file)).unwrap();
-        assert_eq!(manifest["outputs"][file], timonel::scenario::load::sha256_hex(&bytes), "{file}");
+        assert_eq!(
+            manifest["outputs"][file],
+            timonel::scenario::load::sha256_hex(&bytes),
+            "{file}"
+        );
     }
     assert_eq!(manifest["schema_version"], 1);
     assert_eq!(manifest["kubernetes_version"], "1.33");

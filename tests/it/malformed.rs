@@ -66,7 +66,10 @@ fn base() -> String {
 /// The base file with the first `from` replaced by `to`.
 fn edit(from: &str, to: &str) -> String {
     let text = base();
-    assert!(text.contains(from), "the base file does not contain {from:?}");
+    assert!(
+        text.contains(from),
+        "the base file does not contain {from:?}"
+    );
     text.replacen(from, to, 1)
 }
 
@@ -153,9 +156,15 @@ fn cases() -> Vec<Case> {
         // YAML syntax.
         case(
             "bad-indentation",
-            edit("  labels:\n    app: web\nspec:", "  labels:\n     app: web\n   tier: x\nspec:"),
+            edit(
+                "  labels:\n    app: web\nspec:",
+                "  labels:\n     app: web\n   tier: x\nspec:",
+            ),
             At::Text("tier: x", 0),
-            &["error converting YAML to JSON: yaml:", "did not find expected key"],
+            &[
+                "error converting YAML to JSON: yaml:",
+                "did not find expected key",
+            ],
         ),
         case(
             "unclosed-quote",
@@ -183,7 +192,12 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "deep-nesting",
-            format!("{}---\nkey: {}{}\n", SCENARIO, "[".repeat(100_000), "]".repeat(100_000)),
+            format!(
+                "{}---\nkey: {}{}\n",
+                SCENARIO,
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
             At::Somewhere,
             &["error converting YAML to JSON: yaml:"],
         ),
@@ -196,7 +210,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "document-is-a-string",
-            edit("apiVersion: apps/v1", "just some words\n---\napiVersion: apps/v1"),
+            edit(
+                "apiVersion: apps/v1",
+                "just some words\n---\napiVersion: apps/v1",
+            ),
             At::Text("just some words", 0),
             &["a document must be a mapping"],
         ),
@@ -214,7 +231,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "unknown-kind",
-            edit("apiVersion: apps/v1\nkind: Deployment", "apiVersion: example.com/v1\nkind: Widget"),
+            edit(
+                "apiVersion: apps/v1\nkind: Deployment",
+                "apiVersion: example.com/v1\nkind: Widget",
+            ),
             At::Text("kind: Widget", 0),
             &["no matches for kind \"Widget\" in version \"example.com/v1\""],
         ),
@@ -247,7 +267,9 @@ fn cases() -> Vec<Case> {
             "replicas-list",
             edit("replicas: 3", "replicas: [1]"),
             At::Text("[1]", 0),
-            &["The Deployment \"web\" is invalid: spec.replicas: invalid type: sequence, expected i32"],
+            &[
+                "The Deployment \"web\" is invalid: spec.replicas: invalid type: sequence, expected i32",
+            ],
         ),
         case(
             "replicas-string",
@@ -271,44 +293,61 @@ fn cases() -> Vec<Case> {
             "pool-count-fraction",
             edit("count: 2", "count: 1.5"),
             At::Text("1.5", 0),
-            &["The Scenario \"web\" is invalid: spec.cluster.nodePools[0].count: invalid type: floating point `1.5`"],
+            &[
+                "The Scenario \"web\" is invalid: spec.cluster.nodePools[0].count: invalid type: floating point `1.5`",
+            ],
         ),
         case(
             "scenario-spec-scalar",
-            edit("spec:\n  duration: 10m\n", "spec: 5\nrest:\n  duration: 10m\n"),
+            edit(
+                "spec:\n  duration: 10m\n",
+                "spec: 5\nrest:\n  duration: 10m\n",
+            ),
             At::Text("5\nrest", 0),
-            &["The Scenario \"web\" is invalid: spec: invalid type: string \"5\", expected a mapping"],
+            &[
+                "The Scenario \"web\" is invalid: spec: invalid type: string \"5\", expected a mapping",
+            ],
         ),
         // Deployment validation (apiserver wording).
         case(
             "negative-replicas",
             edit("replicas: 3", "replicas: -1"),
             At::Text("replicas: -1", 0),
-            &["The Deployment \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"],
+            &[
+                "The Deployment \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0",
+            ],
         ),
         case(
             "surge-and-unavailable-zero",
             with_strategy("      maxSurge: 0\n      maxUnavailable: 0\n"),
             At::Text("maxUnavailable", 0),
-            &["The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"],
+            &[
+                "The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0",
+            ],
         ),
         case(
             "unavailable-over-100-percent",
             with_strategy("      maxUnavailable: 120%\n"),
             At::Text("maxUnavailable", 0),
-            &["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"120%\": must not be greater than 100%"],
+            &[
+                "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"120%\": must not be greater than 100%",
+            ],
         ),
         case(
             "surge-not-a-percent",
             with_strategy("      maxSurge: \"abc\"\n"),
             At::Text("maxSurge", 0),
-            &["spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc\": a valid percent string must be a numeric string followed by an ending '%'"],
+            &[
+                "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"abc\": a valid percent string must be a numeric string followed by an ending '%'",
+            ],
         ),
         case(
             "bad-quantity",
             edit("cpu: 100m", "cpu: 1.2.3"),
             At::Text("cpu: 1.2.3", 0),
-            &["spec.template.spec.containers[0].resources.requests[cpu]: Invalid value: \"1.2.3\": quantities must match the regular expression"],
+            &[
+                "spec.template.spec.containers[0].resources.requests[cpu]: Invalid value: \"1.2.3\": quantities must match the regular expression",
+            ],
         ),
         case(
             "quantity-overflows-f64",
@@ -326,20 +365,29 @@ fn cases() -> Vec<Case> {
             "container-without-image",
             edit("        image: nginx:1.14.2\n", ""),
             At::Text("name: nginx", 0),
-            &["The Deployment \"web\" is invalid: spec.template.spec.containers[0].image: Required value"],
+            &[
+                "The Deployment \"web\" is invalid: spec.template.spec.containers[0].image: Required value",
+            ],
         ),
         case(
             "selector-does-not-match-labels",
-            edit("        app: web\n    spec:", "        app: other\n    spec:"),
+            edit(
+                "        app: web\n    spec:",
+                "        app: other\n    spec:",
+            ),
             At::Text("labels:\n        app: other", 0),
-            &["spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`"],
+            &[
+                "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`",
+            ],
         ),
         // Scenario document.
         case(
             "duration-with-words",
             edit("duration: 10m", "duration: 5 minutes"),
             At::Text("duration: 5 minutes", 0),
-            &["The Scenario \"web\" is invalid: spec.duration: Invalid value: \"5 minutes\": time: unknown unit \" minutes\" in duration \"5 minutes\""],
+            &[
+                "The Scenario \"web\" is invalid: spec.duration: Invalid value: \"5 minutes\": time: unknown unit \" minutes\" in duration \"5 minutes\"",
+            ],
         ),
         case(
             "at-without-unit",
@@ -357,7 +405,9 @@ fn cases() -> Vec<Case> {
             "unknown-action",
             edit("action: setImage", "action: explode"),
             At::Text("action: explode", 0),
-            &["spec.timeline[0].action: Unsupported value: \"explode\": supported values: apply, delete, setImage"],
+            &[
+                "spec.timeline[0].action: Unsupported value: \"explode\": supported values: apply, delete, setImage",
+            ],
         ),
         case(
             "set-image-without-image",
@@ -369,7 +419,9 @@ fn cases() -> Vec<Case> {
             "unknown-metric",
             edit("metric: availableReplicas", "metric: happiness"),
             At::Text("metric: happiness", 0),
-            &["spec.expect[0].metric: Unsupported value: \"happiness\": supported values: availability"],
+            &[
+                "spec.expect[0].metric: Unsupported value: \"happiness\": supported values: availability",
+            ],
         ),
         case(
             "expectation-min-nan",
@@ -379,15 +431,23 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "image-duration-without-unit",
-            edit("  timeline:", "  images:\n    default: {pull: 5}\n  timeline:"),
+            edit(
+                "  timeline:",
+                "  images:\n    default: {pull: 5}\n  timeline:",
+            ),
             At::Text("pull: 5", 0),
             &["spec.images.default.pull: Invalid value: 5: a duration needs a unit"],
         ),
         case(
             "image-duration-list",
-            edit("  timeline:", "  images:\n    default: {pull: [5s]}\n  timeline:"),
+            edit(
+                "  timeline:",
+                "  images:\n    default: {pull: [5s]}\n  timeline:",
+            ),
             At::Text("[5s]", 0),
-            &["spec.images.default.pull: expected a duration such as \"5s\""],
+            &[
+                "spec.images.default.pull: invalid type: sequence, expected a duration such as \"5s\" or a distribution",
+            ],
         ),
         // Files and flags.
         Case {
@@ -426,7 +486,14 @@ fn cases() -> Vec<Case> {
 }
 
 /// Checks one invocation; returns a description of what is wrong, if anything.
-fn check(case: &Case, file: &str, text: Option<&str>, command: &str, out: &Output, out_dir: &Path) -> Option<String> {
+fn check(
+    case: &Case,
+    file: &str,
+    text: Option<&str>,
+    command: &str,
+    out: &Output,
+    out_dir: &Path,
+) -> Option<String> {
     let err = stderr(out);
     let mut problems = Vec::new();
     if out.status.code() != Some(2) {
@@ -474,7 +541,11 @@ fn check(case: &Case, file: &str, text: Option<&str>, command: &str, out: &Outpu
     if problems.is_empty() {
         None
     } else {
-        Some(format!("{} ({command}): {}\n--- stderr:\n{err}", case.name, problems.join("; ")))
+        Some(format!(
+            "{} ({command}): {}\n--- stderr:\n{err}",
+            case.name,
+            problems.join("; ")
+        ))
     }
 }
 
@@ -511,7 +582,12 @@ fn malformed_inputs_are_validation_errors_with_positions() {
             failures.extend(check(case, &file, text, command, out, &out_dir));
         }
     }
-    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -522,7 +598,9 @@ fn stdin_errors_name_the_dash() {
     let (line, col) = position(&text, "replicas: -1", 0);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains(&format!("error: -:{line}:{col}: The Deployment \"web\" is invalid: spec.replicas")),
+        stderr(&out).contains(&format!(
+            "error: -:{line}:{col}: The Deployment \"web\" is invalid: spec.replicas"
+        )),
         "{}",
         stderr(&out)
     );
@@ -541,10 +619,15 @@ fn unknown_fields_warn_and_unsimulated_kinds_inform() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     let (line, col) = position(&text, "replicaz", 0);
     assert!(
-        err.contains(&format!("Warning: notes.yaml:{line}:{col}: unknown field \"spec.replicaz\"")),
+        err.contains(&format!(
+            "Warning: notes.yaml:{line}:{col}: unknown field \"spec.replicaz\""
+        )),
         "{err}"
     );
-    assert!(err.lines().any(|l| l.starts_with("Info: Ingress \"web\"")), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("Info: Ingress \"web\"")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -553,7 +636,11 @@ fn later_definition_of_an_object_replaces_the_earlier_with_a_warning() {
     // deployment-update.yaml, two versions of the same Deployment, side by side.
     let dir = temp_dir("malformed-redefined");
     std::fs::write(dir.join("s.yaml"), base()).expect("write");
-    std::fs::write(dir.join("again.yaml"), DEPLOYMENT.replace("replicas: 3", "replicas: 5")).expect("write");
+    std::fs::write(
+        dir.join("again.yaml"),
+        DEPLOYMENT.replace("replicas: 3", "replicas: 5"),
+    )
+    .expect("write");
     let out = timonel_in(&dir, &["validate", "s.yaml", "again.yaml"], None);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -561,7 +648,11 @@ fn later_definition_of_an_object_replaces_the_earlier_with_a_warning() {
         err.contains("Warning: again.yaml:4:3: deployments \"web\" is defined again; this definition replaces the one at s.yaml:"),
         "{err}"
     );
-    assert!(crate::support::stdout(&out).contains("1 objects"), "{}", crate::support::stdout(&out));
+    assert!(
+        crate::support::stdout(&out).contains("1 objects"),
+        "{}",
+        crate::support::stdout(&out)
+    );
 }
 
 /// A fixed-seed linear congruential generator (Knuth's MMIX constants).
@@ -569,7 +660,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
@@ -625,7 +719,8 @@ fn mutate(text: &str, rng: &mut Lcg) -> Vec<u8> {
 
 #[test]
 fn random_mutations_never_panic() {
-    let source = std::fs::read_to_string(root().join("scenarios/nginx-rolling-update.yaml")).expect("read scenario");
+    let source = std::fs::read_to_string(root().join("scenarios/nginx-rolling-update.yaml"))
+        .expect("read scenario");
     let dir = temp_dir("malformed-mutations");
     let mut rng = Lcg(0x7173_6f6e_656c);
     let inputs: Vec<(usize, Vec<u8>)> = (0..200).map(|i| (i, mutate(&source, &mut rng))).collect();
@@ -641,7 +736,8 @@ fn random_mutations_never_panic() {
                         std::fs::write(dir.join(&file), bytes).expect("write mutation");
                         let out = timonel_in(dir, &["validate", &file], None);
                         let err = stderr(&out);
-                        let ok = matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked");
+                        let ok =
+                            matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked");
                         if !ok {
                             failures.push(format!(
                                 "{file}: exit {:?}\n{err}\n--- input:\n{}",
@@ -654,7 +750,15 @@ fn random_mutations_never_panic() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("mutation thread")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("mutation thread"))
+            .collect()
     });
-    assert!(failures.is_empty(), "{} mutation(s) failed:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mutation(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -13,10 +13,17 @@ pub fn timonel_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_timonel"));
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn timonel");
     if let Some(text) = stdin {
-        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
     } else {
         drop(child.stdin.take());
     }
@@ -30,7 +37,10 @@ pub fn timonel(args: &[&str]) -> Output {
 
 /// A fresh temporary folder under the target directory.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = root().join("target").join("it-tmp").join(format!("{name}-{}", std::process::id()));
+    let dir = root()
+        .join("target")
+        .join("it-tmp")
+        .join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir

@@ -8,7 +8,13 @@ fn sources(dir: &str) -> Vec<(String, String)> {
     let mut dirs = vec![root().join("src").join(dir)];
     while let Some(d) = dirs.pop() {
         if d.is_file() {
-            out.push((d.strip_prefix(root()).unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&d).unwrap()));
+            out.push((
+                d.strip_prefix(root())
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
+                std::fs::read_to_string(&d).unwrap(),
+            ));
             continue;
         }
         for entry in std::fs::read_dir(&d).unwrap() {
@@ -16,7 +22,13 @@ fn sources(dir: &str) -> Vec<(String, String)> {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push((path.strip_prefix(root()).unwrap().to_string_lossy().to_string(), std::fs::read_to_string(&path).unwrap()));
+                out.push((
+                    path.strip_prefix(root())
+                        .unwrap()
+                        .to_string_lossy()
+                        .to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
             }
         }
     }
@@ -26,7 +38,10 @@ fn sources(dir: &str) -> Vec<(String, String)> {
 
 /// Code lines only (comments dropped), for grepping.
 fn code(text: &str) -> String {
-    text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -36,8 +51,18 @@ fn no_wall_clock_or_unseeded_randomness_in_the_model() {
             continue;
         }
         let text = code(&text);
-        for banned in ["thread_rng", "rand::rng()", "Instant::now", "SystemTime::now", "from_entropy", "OsRng"] {
-            assert!(!text.contains(banned), "{path} uses {banned}: all randomness comes from sim::rng, time from sim::time");
+        for banned in [
+            "thread_rng",
+            "rand::rng()",
+            "Instant::now",
+            "SystemTime::now",
+            "from_entropy",
+            "OsRng",
+        ] {
+            assert!(
+                !text.contains(banned),
+                "{path} uses {banned}: all randomness comes from sim::rng, time from sim::time"
+            );
         }
     }
 }
@@ -51,26 +76,112 @@ fn no_hash_map_iteration_reaches_outputs() {
             continue;
         }
         let text = code(&text);
-        assert!(!text.contains("HashMap") && !text.contains("HashSet"), "{path} uses a hash map: use BTreeMap/BTreeSet or dense ids");
+        assert!(
+            !text.contains("HashMap") && !text.contains("HashSet"),
+            "{path} uses a hash map: use BTreeMap/BTreeSet or dense ids"
+        );
     }
 }
 
 #[test]
 fn module_dependency_rules() {
     let rules: [(&str, &[&str]); 7] = [
-        ("sim", &["crate::model", "crate::scenario", "crate::cluster", "crate::scheduler", "crate::controllers", "crate::kubelet", "crate::metrics", "crate::export", "crate::cli", "crate::check", "crate::pipeline"]),
-        ("model", &["crate::scenario", "crate::cluster", "crate::scheduler", "crate::controllers", "crate::kubelet", "crate::metrics", "crate::export", "crate::cli", "crate::sim::engine", "crate::sim::rng"]),
-        ("scenario", &["crate::cluster", "crate::scheduler", "crate::controllers", "crate::kubelet", "crate::metrics", "crate::export", "crate::cli", "crate::pipeline"]),
-        ("scheduler", &["crate::cluster", "crate::controllers", "crate::kubelet", "crate::metrics", "crate::export", "crate::cli", "crate::scenario"]),
-        ("controllers", &["crate::scheduler", "crate::kubelet", "crate::metrics", "crate::export", "crate::cli", "crate::scenario"]),
-        ("kubelet", &["crate::scheduler", "crate::controllers", "crate::metrics", "crate::export", "crate::cli"]),
-        ("metrics", &["crate::export", "crate::cli", "crate::scheduler", "crate::controllers", "crate::kubelet"]),
+        (
+            "sim",
+            &[
+                "crate::model",
+                "crate::scenario",
+                "crate::cluster",
+                "crate::scheduler",
+                "crate::controllers",
+                "crate::kubelet",
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+                "crate::check",
+                "crate::pipeline",
+            ],
+        ),
+        (
+            "model",
+            &[
+                "crate::scenario",
+                "crate::cluster",
+                "crate::scheduler",
+                "crate::controllers",
+                "crate::kubelet",
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+                "crate::sim::engine",
+                "crate::sim::rng",
+            ],
+        ),
+        (
+            "scenario",
+            &[
+                "crate::cluster",
+                "crate::scheduler",
+                "crate::controllers",
+                "crate::kubelet",
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+                "crate::pipeline",
+            ],
+        ),
+        (
+            "scheduler",
+            &[
+                "crate::cluster",
+                "crate::controllers",
+                "crate::kubelet",
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+                "crate::scenario",
+            ],
+        ),
+        (
+            "controllers",
+            &[
+                "crate::scheduler",
+                "crate::kubelet",
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+                "crate::scenario",
+            ],
+        ),
+        (
+            "kubelet",
+            &[
+                "crate::scheduler",
+                "crate::controllers",
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+            ],
+        ),
+        (
+            "metrics",
+            &[
+                "crate::export",
+                "crate::cli",
+                "crate::scheduler",
+                "crate::controllers",
+                "crate::kubelet",
+            ],
+        ),
     ];
     for (module, banned) in rules {
         for (path, text) in sources(module) {
             let text = code(&text);
             for b in banned {
-                assert!(!text.contains(&format!("{b}::")) && !text.contains(&format!("{b};")), "{path} must not depend on {b}");
+                assert!(
+                    !text.contains(&format!("{b}::")) && !text.contains(&format!("{b};")),
+                    "{path} must not depend on {b}"
+                );
             }
         }
     }
@@ -89,6 +200,9 @@ fn module_dependency_rules() {
 #[test]
 fn every_module_is_documented() {
     for (path, text) in sources("") {
-        assert!(text.trim_start().starts_with("//!"), "{path} has no module doc comment");
+        assert!(
+            text.trim_start().starts_with("//!"),
+            "{path} has no module doc comment"
+        );
     }
 }
