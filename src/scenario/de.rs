@@ -490,6 +490,10 @@ mod tests {
         let node = root("a:\n  n: [1]\n");
         let err = from_node::<S>(&node).unwrap_err();
         assert_eq!(err.pos, Some(Pos { line: 2, col: 6 }));
+        assert_eq!(err.path, "a.n");
+        let node = root("- a:\n    n: 1\n- a:\n    n: x\n");
+        let err = from_node::<Vec<S>>(&node).unwrap_err();
+        assert_eq!(err.path, "[1].a.n");
         let node = root("a:\n  n: 99999999999\n");
         let err = from_node::<S>(&node).unwrap_err();
         assert!(err.message.contains("99999999999"), "{}", err.message);

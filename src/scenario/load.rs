@@ -437,7 +437,7 @@ fn build(
             .collect();
         let mut capacity = manifests::resource_list_from_text(&text)
             .map_err(|(field, msg)| invalid(&format!("{path}.capacity.{field}"), msg))?;
-        if capacity.pods == 0 {
+        if !text.contains_key("pods") {
             capacity.pods = 110;
         }
         let mut allocatable = match &pool.allocatable {
@@ -449,7 +449,11 @@ fn build(
             }
             None => capacity.clone(),
         };
-        if allocatable.pods == 0 {
+        if !pool
+            .allocatable
+            .as_ref()
+            .is_some_and(|a| a.contains_key("pods"))
+        {
             allocatable.pods = capacity.pods;
         }
         let mut taints = Vec::new();

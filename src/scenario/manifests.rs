@@ -1272,7 +1272,11 @@ fn node_object(node: &Node, notes: &mut Notes) -> Result<ModelNode, ManifestErro
         .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
         .is_none_or(|c| c.status == "True");
     let mut allocatable = allocatable;
-    if allocatable.pods == 0 {
+    if !capacity_text.contains_key("pods")
+        && status
+            .and_then(|s| s.allocatable.as_ref())
+            .is_none_or(|a| !a.contains_key("pods"))
+    {
         allocatable.pods = 110;
     }
     Ok(ModelNode {

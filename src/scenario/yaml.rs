@@ -388,6 +388,12 @@ mod tests {
             Pos { line: 7, col: 7 }
         );
         assert_eq!(&src[docs[1].byte_range.clone()][..3], "---");
+        let doc = parse_stream("r:\n  requests:\n    example.com/gpu: 1.5\n").unwrap();
+        let root = doc[0].root.as_ref().unwrap();
+        assert_eq!(
+            root.locate("r.requests[example.com/gpu]"),
+            Pos { line: 3, col: 5 }
+        );
     }
 
     #[test]
