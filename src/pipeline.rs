@@ -58,6 +58,9 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunEr
     if let Some(violation) = observed.world.violation.take() {
         return Err(RunError::Invariant(violation));
     }
+    if options.check_invariants {
+        crate::check::invariants(&observed.world, stats.end, true).map_err(RunError::Invariant)?;
+    }
     let expectations = expect::evaluate(
         &scenario.expectations,
         &observed.world,

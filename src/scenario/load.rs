@@ -590,6 +590,21 @@ fn build(
             }
         }
     }
+    let base_dir = Path::new(file)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    if let Some(trace) = &spec.cluster.node_trace {
+        let text = read_trace(trace, "spec.cluster.nodeTrace", &base_dir, &invalid)?;
+        let limit = trace_limit(trace, "spec.cluster.nodeTrace", &invalid)?;
+        let traced = super::trace::openb_nodes(&text, limit).map_err(|e| invalid("spec.cluster.nodeTrace.file", format!("Invalid value: \"{}\": {e}", trace.file)))?;
+        for node in traced {
+            if nodes.iter().any(|n| n.name == node.name) {
+                return Err(invalid("spec.cluster.nodeTrace", format!("Duplicate value: node \"{}\" already exists", node.name)));
+            }
+            nodes.push(node);
+        }
+    }
     if nodes.len() > MAX_NODES {
         return Err(invalid(
             "spec.cluster.nodePools",
@@ -639,10 +654,6 @@ fn build(
     }
 
     // Timeline.
-    let base_dir = Path::new(file)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     let mut timeline = Vec::new();
     for (index, a) in spec.timeline.iter().enumerate() {
         let path = format!("spec.timeline[{index}]");
@@ -655,6 +666,29 @@ fn build(
             action,
             index,
         });
+    }
+    let mut shared_gpu = 0;
+    for (index, trace) in spec.arrivals.iter().enumerate() {
+        let path = format!("spec.arrivals[{index}]");
+        let text = read_trace(trace, &path, &base_dir, &invalid)?;
+        let limit = trace_limit(trace, &path, &invalid)?;
+        let mode = match trace.mode.as_deref() {
+            None | Some("timed") => super::trace::ReplayMode::Timed,
+            Some("bulk") => super::trace::ReplayMode::Bulk,
+            Some(other) => return Err(invalid(&format!("{path}.mode"), format!("Unsupported value: \"{other}\": supported values: \"timed\", \"bulk\""))),
+        };
+        let image = trace.image.clone().unwrap_or_else(|| "openb-task".into());
+        let pods = super::trace::openb_pods(&text, mode, limit, &image).map_err(|e| invalid(&format!("{path}.file"), format!("Invalid value: \"{}\": {e}", trace.file)))?;
+        for pod in pods {
+            shared_gpu += usize::from(pod.shared_gpu);
+            if let Some(delete_at) = pod.delete_at {
+                timeline.push(TimedAction { at: delete_at, namespace: "default".into(), action: Action::Delete(super::trace::pod_ref(&pod)), index });
+            }
+            timeline.push(TimedAction { at: pod.at, namespace: "default".into(), action: Action::Apply(Box::new(pod.object)), index });
+        }
+    }
+    if shared_gpu > 0 {
+        notes.push(format!("Info: {shared_gpu} trace pod(s) ask for a fraction of one GPU (gpu_milli < 1000); GPU sharing is not simulated, each counts as one whole nvidia.com/gpu"));
     }
     timeline.sort_by_key(|t| t.at);
 
@@ -1277,4 +1311,22 @@ pub fn describe_duration(ns: u64) -> String {
 /// Checks that a quantity string parses (used by tests of the loader's error paths).
 pub fn quantity_is_valid(text: &str) -> bool {
     Quantity::parse(text).is_ok()
+}
+
+fn read_trace(trace: &super::raw::RawTrace, path: &str, base_dir: &Path, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<String, ScenarioError> {
+    if trace.format != "openb" {
+        return Err(invalid(&format!("{path}.format"), format!("Unsupported value: \"{}\": supported values: \"openb\"", trace.format)));
+    }
+    if trace.file.is_empty() {
+        return Err(invalid(&format!("{path}.file"), "Required value".into()));
+    }
+    let full = base_dir.join(&trace.file);
+    read_file(&full.to_string_lossy()).map(|input| input.text).map_err(|e| invalid(&format!("{path}.file"), e.message))
+}
+
+fn trace_limit(trace: &super::raw::RawTrace, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<Option<usize>, ScenarioError> {
+    match trace.limit {
+        Some(l) if l < 0 => Err(invalid(&format!("{path}.limit"), format!("Invalid value: {l}: must be greater than or equal to 0"))),
+        other => Ok(other.map(|l| l as usize)),
+    }
 }

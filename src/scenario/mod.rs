@@ -11,6 +11,7 @@ pub mod manifests;
 pub mod quantity;
 pub mod raw;
 pub mod spec;
+pub mod trace;
 pub mod yaml;
 
 pub use load::{Input, LoadOptions, ScenarioError, load, read_inputs};

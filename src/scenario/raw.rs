@@ -67,6 +67,9 @@ pub struct RawSpec {
     /// Expectations.
     #[serde(default)]
     pub expect: Vec<RawExpect>,
+    /// Pods replayed from traces.
+    #[serde(default)]
+    pub arrivals: Vec<RawTrace>,
 }
 
 /// `spec.cluster`.
@@ -76,6 +79,30 @@ pub struct RawCluster {
     /// Node pools.
     #[serde(default)]
     pub node_pools: Vec<RawNodePool>,
+    /// Nodes read from a trace's node list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_trace: Option<RawTrace>,
+}
+
+/// A trace file to replay (`spec.cluster.nodeTrace`, `spec.arrivals[]`).
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawTrace {
+    /// Trace format (`openb`).
+    #[serde(default)]
+    pub format: String,
+    /// CSV file, relative to the scenario file.
+    #[serde(default)]
+    pub file: String,
+    /// At most this many rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// `timed` (the trace's times) or `bulk` (all at t=0, file order); pods only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Image of the replayed pods (behaviour from `spec.images`); default `openb-task`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// One node pool.
