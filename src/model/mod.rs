@@ -9,6 +9,7 @@ pub mod node;
 pub mod objects;
 pub mod pod;
 pub mod resources;
+pub mod scheduler_config;
 pub mod selector;
 pub mod service;
 pub mod workloads;

@@ -13,6 +13,7 @@ use super::duration::{format_duration, parse_duration};
 use super::manifests::{self, Converted, ManifestError, Notes};
 use super::quantity::Quantity;
 use super::raw::{RawDuration, RawImage, RawScenario};
+use super::scheduler_config;
 use super::spec::{
     Action, Expectation, ImageCatalog, InputFile, Metric, NodePool, Scenario, TimedAction, Traffic,
     Window,
@@ -509,6 +510,27 @@ fn build(
     }
 
     // Manifests.
+    let mut scheduler: Option<crate::model::scheduler_config::SchedulerConfig> = match doc
+        .root
+        .get("spec")
+        .and_then(|n| n.get("scheduler"))
+        .and_then(|n| n.get("configuration"))
+    {
+        Some(node) => {
+            let mut config_notes = Notes::default();
+            let config =
+                scheduler_config::parse(node, &mut config_notes).map_err(|e| ScenarioError {
+                    file: file.to_string(),
+                    pos: e.pos.or_else(|| Some(node.locate(&e.path))),
+                    message: e.message,
+                })?;
+            for info in config_notes.infos {
+                notes.push(format!("Info: {info}"));
+            }
+            Some(config)
+        }
+        None => None,
+    };
     let mut objects = Vec::new();
     let mut origins: Vec<String> = Vec::new();
     let mut input_files = Vec::new();
@@ -524,8 +546,21 @@ fn build(
         hasher.update(input.text.as_bytes());
         for d in &per_file[file_index] {
             let mut doc_notes = Notes::default();
-            let converted = manifests::convert(&d.api_version, &d.kind, &d.root, &mut doc_notes)
-                .map_err(|e| manifest_error(d, e))?;
+            let converted = if d.api_version == scheduler_config::API_VERSION
+                && d.kind == "KubeSchedulerConfiguration"
+            {
+                if scheduler.is_some() {
+                    return Err(ScenarioError { file: d.file.to_string(), pos: Some(d.root.pos), message: "a scenario takes one KubeSchedulerConfiguration (or spec.scheduler.configuration); this is the second".into() });
+                }
+                scheduler = Some(
+                    scheduler_config::parse(&d.root, &mut doc_notes)
+                        .map_err(|e| manifest_error(d, e))?,
+                );
+                Converted::NotSimulated
+            } else {
+                manifests::convert(&d.api_version, &d.kind, &d.root, &mut doc_notes)
+                    .map_err(|e| manifest_error(d, e))?
+            };
             for (path, message) in doc_notes.warnings {
                 let pos = d.root.locate(&path);
                 if options.strict {
@@ -597,10 +632,18 @@ fn build(
     if let Some(trace) = &spec.cluster.node_trace {
         let text = read_trace(trace, "spec.cluster.nodeTrace", &base_dir, &invalid)?;
         let limit = trace_limit(trace, "spec.cluster.nodeTrace", &invalid)?;
-        let traced = super::trace::openb_nodes(&text, limit).map_err(|e| invalid("spec.cluster.nodeTrace.file", format!("Invalid value: \"{}\": {e}", trace.file)))?;
+        let traced = super::trace::openb_nodes(&text, limit).map_err(|e| {
+            invalid(
+                "spec.cluster.nodeTrace.file",
+                format!("Invalid value: \"{}\": {e}", trace.file),
+            )
+        })?;
         for node in traced {
             if nodes.iter().any(|n| n.name == node.name) {
-                return Err(invalid("spec.cluster.nodeTrace", format!("Duplicate value: node \"{}\" already exists", node.name)));
+                return Err(invalid(
+                    "spec.cluster.nodeTrace",
+                    format!("Duplicate value: node \"{}\" already exists", node.name),
+                ));
             }
             nodes.push(node);
         }
@@ -675,16 +718,38 @@ fn build(
         let mode = match trace.mode.as_deref() {
             None | Some("timed") => super::trace::ReplayMode::Timed,
             Some("bulk") => super::trace::ReplayMode::Bulk,
-            Some(other) => return Err(invalid(&format!("{path}.mode"), format!("Unsupported value: \"{other}\": supported values: \"timed\", \"bulk\""))),
+            Some(other) => {
+                return Err(invalid(
+                    &format!("{path}.mode"),
+                    format!(
+                        "Unsupported value: \"{other}\": supported values: \"timed\", \"bulk\""
+                    ),
+                ));
+            }
         };
         let image = trace.image.clone().unwrap_or_else(|| "openb-task".into());
-        let pods = super::trace::openb_pods(&text, mode, limit, &image).map_err(|e| invalid(&format!("{path}.file"), format!("Invalid value: \"{}\": {e}", trace.file)))?;
+        let pods = super::trace::openb_pods(&text, mode, limit, &image).map_err(|e| {
+            invalid(
+                &format!("{path}.file"),
+                format!("Invalid value: \"{}\": {e}", trace.file),
+            )
+        })?;
         for pod in pods {
             shared_gpu += usize::from(pod.shared_gpu);
             if let Some(delete_at) = pod.delete_at {
-                timeline.push(TimedAction { at: delete_at, namespace: "default".into(), action: Action::Delete(super::trace::pod_ref(&pod)), index });
+                timeline.push(TimedAction {
+                    at: delete_at,
+                    namespace: "default".into(),
+                    action: Action::Delete(super::trace::pod_ref(&pod)),
+                    index,
+                });
             }
-            timeline.push(TimedAction { at: pod.at, namespace: "default".into(), action: Action::Apply(Box::new(pod.object)), index });
+            timeline.push(TimedAction {
+                at: pod.at,
+                namespace: "default".into(),
+                action: Action::Apply(Box::new(pod.object)),
+                index,
+            });
         }
     }
     if shared_gpu > 0 {
@@ -808,6 +873,17 @@ fn build(
         });
     }
 
+    let mut scheduler_settings = scheduler.unwrap_or_default();
+    if let Some(settings) = &spec.scheduler {
+        if let Some(text) = &settings.scheduling_latency {
+            scheduler_settings.scheduling_latency_ns =
+                parse_duration_field(text, "spec.scheduler.schedulingLatency", &invalid)?;
+        }
+        if let Some(text) = &settings.binding_latency {
+            scheduler_settings.binding_latency_ns =
+                parse_duration_field(text, "spec.scheduler.bindingLatency", &invalid)?;
+        }
+    }
     Ok(Scenario {
         name,
         description: raw.metadata.description.clone().unwrap_or_default(),
@@ -828,6 +904,7 @@ fn build(
         traffic,
         expectations,
         notes: notes.lines,
+        scheduler: scheduler_settings,
     })
 }
 
@@ -1313,20 +1390,40 @@ pub fn quantity_is_valid(text: &str) -> bool {
     Quantity::parse(text).is_ok()
 }
 
-fn read_trace(trace: &super::raw::RawTrace, path: &str, base_dir: &Path, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<String, ScenarioError> {
+fn read_trace(
+    trace: &super::raw::RawTrace,
+    path: &str,
+    base_dir: &Path,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<String, ScenarioError> {
     if trace.format != "openb" {
-        return Err(invalid(&format!("{path}.format"), format!("Unsupported value: \"{}\": supported values: \"openb\"", trace.format)));
+        return Err(invalid(
+            &format!("{path}.format"),
+            format!(
+                "Unsupported value: \"{}\": supported values: \"openb\"",
+                trace.format
+            ),
+        ));
     }
     if trace.file.is_empty() {
         return Err(invalid(&format!("{path}.file"), "Required value".into()));
     }
     let full = base_dir.join(&trace.file);
-    read_file(&full.to_string_lossy()).map(|input| input.text).map_err(|e| invalid(&format!("{path}.file"), e.message))
+    read_file(&full.to_string_lossy())
+        .map(|input| input.text)
+        .map_err(|e| invalid(&format!("{path}.file"), e.message))
 }
 
-fn trace_limit(trace: &super::raw::RawTrace, path: &str, invalid: &dyn Fn(&str, String) -> ScenarioError) -> Result<Option<usize>, ScenarioError> {
+fn trace_limit(
+    trace: &super::raw::RawTrace,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<Option<usize>, ScenarioError> {
     match trace.limit {
-        Some(l) if l < 0 => Err(invalid(&format!("{path}.limit"), format!("Invalid value: {l}: must be greater than or equal to 0"))),
+        Some(l) if l < 0 => Err(invalid(
+            &format!("{path}.limit"),
+            format!("Invalid value: {l}: must be greater than or equal to 0"),
+        )),
         other => Ok(other.map(|l| l as usize)),
     }
 }

@@ -10,6 +10,7 @@ pub mod load;
 pub mod manifests;
 pub mod quantity;
 pub mod raw;
+pub mod scheduler_config;
 pub mod spec;
 pub mod trace;
 pub mod yaml;

@@ -70,6 +70,24 @@ pub struct RawSpec {
     /// Pods replayed from traces.
     #[serde(default)]
     pub arrivals: Vec<RawTrace>,
+    /// Scheduler settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<RawSchedulerSpec>,
+}
+
+/// `spec.scheduler`: latencies and an inline `KubeSchedulerConfiguration`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawSchedulerSpec {
+    /// Time one scheduling cycle takes (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduling_latency: Option<String>,
+    /// Time from decision to binding (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding_latency: Option<String>,
+    /// An inline `KubeSchedulerConfiguration` (read separately, with positions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<serde_json::Value>,
 }
 
 /// `spec.cluster`.

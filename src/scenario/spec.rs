@@ -7,6 +7,7 @@ use crate::model::behavior::ImageBehavior;
 use crate::model::node::{Node, Taint};
 use crate::model::objects::ApiObject;
 use crate::model::resources::ResourceList;
+use crate::model::scheduler_config::SchedulerConfig;
 use crate::sim::time::SimTime;
 
 /// A validated scenario.
@@ -42,6 +43,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// `Warning:` and `Info:` lines for the user, deduplicated, in input order.
     pub notes: Vec<String>,
+    /// Scheduler configuration (profiles, back-off, latencies).
+    pub scheduler: SchedulerConfig,
 }
 
 /// One input file.
