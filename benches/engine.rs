@@ -210,12 +210,12 @@ fn hold_model(c: &mut Criterion) {
             group
                 .sample_size(10)
                 .warm_up_time(Duration::from_secs(1))
-                .measurement_time(Duration::from_secs(5));
+                .measurement_time(Duration::from_secs(8));
         } else {
             group
                 .sample_size(20)
                 .warm_up_time(Duration::from_secs(1))
-                .measurement_time(Duration::from_secs(3));
+                .measurement_time(Duration::from_secs(5));
         }
 
         let prefill = Prefill::new(pending);

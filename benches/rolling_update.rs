@@ -142,7 +142,7 @@ fn rolling_update(c: &mut Criterion) {
         .throughput(Throughput::Elements(events))
         .sample_size(20)
         .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(10));
+        .measurement_time(Duration::from_secs(8));
     group.bench_function("1000_replicas_100_nodes", |b| {
         b.iter(|| pipeline::run(black_box(&scenario), black_box(options)).expect("run"));
     });
