@@ -14,20 +14,41 @@ fn check_node(world: &World, index: usize, now: SimTime) -> Result<(), String> {
     let node = &state.nodes[index];
     let alloc = &info.node.allocatable;
     // Pods placed by the scheduler never over-commit a node (pods naming their node bypass it).
-    let scheduled_only = node.pods.iter().all(|p| state.pod(*p).spec.node_name.is_none());
-    if scheduled_only && (info.requested.cpu_millis > alloc.cpu_millis || info.requested.memory_bytes > alloc.memory_bytes || info.pod_count > alloc.pods) {
+    let scheduled_only = node
+        .pods
+        .iter()
+        .all(|p| state.pod(*p).spec.node_name.is_none());
+    if scheduled_only
+        && (info.requested.cpu_millis > alloc.cpu_millis
+            || info.requested.memory_bytes > alloc.memory_bytes
+            || info.pod_count > alloc.pods)
+    {
         return Err(format!(
             "node {} over-committed at {now}: requested {}m cpu / {} bytes / {} pods of {}m / {} / {}",
-            info.node.name, info.requested.cpu_millis, info.requested.memory_bytes, info.pod_count, alloc.cpu_millis, alloc.memory_bytes, alloc.pods
+            info.node.name,
+            info.requested.cpu_millis,
+            info.requested.memory_bytes,
+            info.pod_count,
+            alloc.cpu_millis,
+            alloc.memory_bytes,
+            alloc.pods
         ));
     }
     if info.pod_count != node.pods.len() as i64 {
-        return Err(format!("node {} counts {} pods in the scheduler cache but {} bound", info.node.name, info.pod_count, node.pods.len()));
+        return Err(format!(
+            "node {} counts {} pods in the scheduler cache but {} bound",
+            info.node.name,
+            info.pod_count,
+            node.pods.len()
+        ));
     }
     for pod in &node.pods {
         let p = state.pod(*pod);
         if p.node != Some(NodeId(index)) || p.gone.is_some() {
-            return Err(format!("pod {}/{} listed on node {} but bound to {:?} (gone: {:?})", p.namespace, p.name, info.node.name, p.node, p.gone));
+            return Err(format!(
+                "pod {}/{} listed on node {} but bound to {:?} (gone: {:?})",
+                p.namespace, p.name, info.node.name, p.node, p.gone
+            ));
         }
     }
     Ok(())
@@ -36,16 +57,25 @@ fn check_node(world: &World, index: usize, now: SimTime) -> Result<(), String> {
 fn check_pod(world: &World, id: PodId) -> Result<(), String> {
     let pod = world.state.pod(id);
     if pod.ready && (pod.node.is_none() || pod.phase != PodPhase::Running) {
-        return Err(format!("pod {}/{} is Ready but not running on a node", pod.namespace, pod.name));
+        return Err(format!(
+            "pod {}/{} is Ready but not running on a node",
+            pod.namespace, pod.name
+        ));
     }
     if pod.scheduled.is_some() != pod.node.is_some() {
-        return Err(format!("pod {}/{} has a binding time but no node, or the reverse", pod.namespace, pod.name));
+        return Err(format!(
+            "pod {}/{} has a binding time but no node, or the reverse",
+            pod.namespace, pod.name
+        ));
     }
     if let Some(node) = pod.node
         && pod.gone.is_none()
         && !world.state.nodes[node.0].pods.contains(&id)
     {
-        return Err(format!("pod {}/{} is bound to {} but the node does not list it", pod.namespace, pod.name, world.state.nodes[node.0].node.name));
+        return Err(format!(
+            "pod {}/{} is bound to {} but the node does not list it",
+            pod.namespace, pod.name, world.state.nodes[node.0].node.name
+        ));
     }
     Ok(())
 }
@@ -62,9 +92,16 @@ pub fn invariants(world: &World, now: SimTime, full: bool) -> Result<(), String>
             check_pod(world, PodId(index))?;
         }
         for (key, endpoints) in &world.endpoints {
-            let ready = endpoints.pods.iter().filter(|p| state.pod(**p).is_serving()).count() as i64;
+            let ready = endpoints
+                .pods
+                .iter()
+                .filter(|p| state.pod(**p).is_serving())
+                .count() as i64;
             if ready != endpoints.ready {
-                return Err(format!("service {}/{} counts {} ready endpoints, recount gives {ready}", key.namespace, key.name, endpoints.ready));
+                return Err(format!(
+                    "service {}/{} counts {} ready endpoints, recount gives {ready}",
+                    key.namespace, key.name, endpoints.ready
+                ));
             }
         }
     } else {
@@ -77,15 +114,23 @@ pub fn invariants(world: &World, now: SimTime, full: bool) -> Result<(), String>
     }
     for d in state.deployments.values() {
         let sets = state.replicasets_of(&d.key);
-        let settled = sets.iter().all(|rs| rs.spec.replicas == 0 || rs.annotation_i64(crate::controllers::deployment::DESIRED_REPLICAS) == Some(d.spec.replicas));
-        if let crate::model::workloads::DeploymentStrategy::RollingUpdate { max_surge, .. } = d.spec.strategy
+        let settled = sets.iter().all(|rs| {
+            rs.spec.replicas == 0
+                || rs.annotation_i64(crate::controllers::deployment::DESIRED_REPLICAS)
+                    == Some(d.spec.replicas)
+        });
+        if let crate::model::workloads::DeploymentStrategy::RollingUpdate { max_surge, .. } =
+            d.spec.strategy
             && settled
             && !d.spec.paused
         {
             let surge = max_surge.scaled_value(d.spec.replicas, true);
             let total: i64 = sets.iter().map(|rs| rs.spec.replicas).sum();
             if total > d.spec.replicas + surge {
-                return Err(format!("deployment {}/{} has {total} replicas across its ReplicaSets, above {} + maxSurge {surge}", d.key.namespace, d.key.name, d.spec.replicas));
+                return Err(format!(
+                    "deployment {}/{} has {total} replicas across its ReplicaSets, above {} + maxSurge {surge}",
+                    d.key.namespace, d.key.name, d.spec.replicas
+                ));
             }
         }
     }

@@ -85,6 +85,13 @@ pub struct RunArgs {
     /// Print no Info lines and no summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// Monte Carlo: run each scenario N times with seeds base, base+1, … into run-<k>/, and
+    /// write statistics over the runs to the top summary.json.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub runs: u64,
+    /// Threads for --runs (default: the number of cores); outputs do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub jobs: Option<u64>,
     /// Most events one run may process before it stops with an error.
     #[arg(long, default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: u64,
@@ -196,6 +203,16 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             max_events: args.max_events,
             check_invariants: cfg!(debug_assertions),
         };
+        if args.runs > 1 {
+            let out_dir = match (&args.out, several) {
+                (Some(dir), false) => dir.clone(),
+                (Some(dir), true) => dir.join(&s.name),
+                (None, _) => Path::new("results").join(&s.name),
+            };
+            failed += run_many(s, args, options, &out_dir)?;
+            eprintln!("timonel: wrote {}", out_dir.display());
+            continue;
+        }
         let results = pipeline::run(s, options).map_err(|e| match e {
             pipeline::RunError::Limit(e) => CliError::Runtime(format!("scenario {}: {e}", s.name)),
             pipeline::RunError::Invariant(m) => CliError::Internal(format!(
@@ -275,4 +292,125 @@ pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<S
             .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(summary_text.trim_end().to_string())
+}
+
+/// Runs one simulation and writes its files; returns its summary and failed expectations.
+fn run_once(
+    s: &Scenario,
+    options: RunOptions,
+    dir: &Path,
+) -> Result<(serde_json::Value, Vec<String>, Vec<String>), CliError> {
+    let results = pipeline::run(s, options).map_err(|e| match e {
+        pipeline::RunError::Limit(e) => {
+            CliError::Runtime(format!("scenario {} (seed {}): {e}", s.name, options.seed))
+        }
+        pipeline::RunError::Invariant(m) => CliError::Internal(format!(
+            "scenario {} (seed {}): invariant violated: {m}",
+            s.name, options.seed
+        )),
+    })?;
+    let text = write_outputs(s, &results, dir)?;
+    let summary: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| CliError::Internal(e.to_string()))?;
+    let failures = results
+        .expectations
+        .iter()
+        .filter(|e| !e.passed)
+        .map(|e| e.name.clone())
+        .collect();
+    Ok((summary, failures, results.world.notes))
+}
+
+/// `run --runs N`: seeds base+k on `--jobs` threads, each run into `run-<k>/`, then statistics.
+fn run_many(
+    s: &Scenario,
+    args: &RunArgs,
+    base: RunOptions,
+    out_dir: &Path,
+) -> Result<usize, CliError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    type Outcome = Result<(serde_json::Value, Vec<String>, Vec<String>), CliError>;
+    let runs = args.runs;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
+        .min(runs)
+        .max(1);
+    let next = AtomicU64::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..runs).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    if k >= runs {
+                        break;
+                    }
+                    let options = RunOptions {
+                        seed: base.seed.wrapping_add(k),
+                        ..base
+                    };
+                    let outcome = run_once(s, options, &out_dir.join(format!("run-{k}")));
+                    if let Ok(mut slots) = outcomes.lock() {
+                        slots[k as usize] = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
+    let outcomes = outcomes
+        .into_inner()
+        .map_err(|_| CliError::Internal("a run thread panicked".into()))?;
+    let mut summaries = Vec::new();
+    let mut failed = 0;
+    for (k, outcome) in outcomes.into_iter().enumerate() {
+        let (summary, failures, notes) =
+            outcome.ok_or_else(|| CliError::Internal(format!("run {k} did not finish")))??;
+        if k == 0 {
+            for note in notes {
+                if !(args.quiet && note.starts_with("Info:")) {
+                    eprintln!("{note}");
+                }
+            }
+        }
+        for name in failures {
+            failed += 1;
+            eprintln!(
+                "FAIL: {} (run {k}, seed {}): {name}",
+                s.name,
+                base.seed.wrapping_add(k as u64)
+            );
+        }
+        summaries.push(summary);
+    }
+    let refs: Vec<&serde_json::Value> = summaries.iter().collect();
+    let mut top = summary::aggregate_runs(&refs);
+    top["scenario"] = serde_json::json!(s.name);
+    top["runs"] = serde_json::json!(runs);
+    top["seeds"] = serde_json::json!(
+        (0..runs)
+            .map(|k| base.seed.wrapping_add(k))
+            .collect::<Vec<_>>()
+    );
+    let text =
+        serde_json::to_string_pretty(&top).map_err(|e| CliError::Internal(e.to_string()))? + "\n";
+    let manifest = export::manifest::build(s, base.seed, &[("summary.json", text.as_bytes())]);
+    let manifest_text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| CliError::Internal(e.to_string()))?
+        + "\n";
+    for (name, bytes) in [
+        ("summary.json", text.as_bytes()),
+        ("manifest.json", manifest_text.as_bytes()),
+    ] {
+        let path = out_dir.join(name);
+        export::write_atomic(&path, bytes)
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    match args.output {
+        OutputFormat::Table if !args.quiet => print!("{}", export::table::render_runs(&top)),
+        OutputFormat::Json => println!("{}", text.trim_end()),
+        _ => {}
+    }
+    Ok(failed)
 }

@@ -149,3 +149,59 @@ pub fn render_summary(results: &RunResults) -> String {
     }
     out
 }
+
+/// Renders the statistics table of `run --runs N` from the aggregate summary.
+pub fn render_runs(top: &serde_json::Value) -> String {
+    let mut out = String::new();
+    let stat = |v: &serde_json::Value| -> String {
+        match (v["mean"].as_f64(), v["stddev"].as_f64()) {
+            (Some(mean), Some(sd)) => format!(
+                "{} ± {}",
+                super::format_value(mean),
+                super::format_value(sd)
+            ),
+            _ => "-".into(),
+        }
+    };
+    if let Some(expectations) = top["expectations"].as_array() {
+        let mut t = table(&["EXPECTATION", "PASSED", "OBSERVED (MEAN ± SD)", "MIN … MAX"]);
+        for e in expectations {
+            let name = e["name"].as_str().unwrap_or("-").to_string();
+            let passed = e["passed"]["mean"]
+                .as_f64()
+                .map_or("-".into(), |r| format!("{:.0}%", r * 100.0));
+            let range = format!(
+                "{} … {}",
+                e["observed"]["min"]
+                    .as_f64()
+                    .map_or("-".into(), super::format_value),
+                e["observed"]["max"]
+                    .as_f64()
+                    .map_or("-".into(), super::format_value)
+            );
+            t.add_row(vec![name, passed, stat(&e["observed"]), range]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
+    if let Some(services) = top["services"].as_object() {
+        let mut t = table(&[
+            "SERVICE",
+            "AVAILABILITY (MEAN ± SD)",
+            "DOWNTIME MS (MEAN ± SD)",
+            "SERVED (MEAN ± SD)",
+        ]);
+        for (name, stats) in services {
+            t.add_row(vec![
+                format!("service/{name}"),
+                stat(&stats["availability"]),
+                stat(&stats["downtime_ms"]),
+                stat(&stats["served_fraction"]),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!("{} runs, seeds {}\n", top["runs"], top["seeds"]));
+    out
+}

@@ -4,6 +4,7 @@
 
 pub mod expect;
 pub mod recorder;
+pub mod statistics;
 pub mod summary;
 
 pub use recorder::{Observed, Recorder, RunResults};

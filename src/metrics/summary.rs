@@ -264,6 +264,12 @@ pub fn build(results: &RunResults) -> Value {
     })
 }
 
+/// The top `summary.json` of `run --runs N`: every numeric value of the runs' summaries
+/// replaced by its statistics over the runs.
+pub fn aggregate_runs(summaries: &[&Value]) -> Value {
+    super::statistics::aggregate(summaries)
+}
+
 fn outcome_json(o: &Outcome) -> Value {
     json!({"name": o.name, "passed": o.passed, "observed": o.observed.map(round6), "min": o.min, "max": o.max})
 }

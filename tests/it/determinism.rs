@@ -100,3 +100,55 @@ fn outputs_record_their_checksums() {
     assert_eq!(manifest["schema_version"], 1);
     assert_eq!(manifest["kubernetes_version"], "1.33");
 }
+
+#[test]
+fn monte_carlo_outputs_do_not_depend_on_the_thread_count() {
+    let base = temp_dir("monte-carlo");
+    let scenario = root().join("scenarios/nginx-rolling-update.yaml");
+    for (dir, jobs) in [("one", "1"), ("two", "2")] {
+        let out = base.join(dir);
+        let output = timonel(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--runs",
+            "3",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+            "-o",
+            "none",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    for file in [
+        "summary.json",
+        "manifest.json",
+        "run-0/events.csv",
+        "run-1/pods.csv",
+        "run-2/timeseries.csv",
+        "run-2/summary.json",
+    ] {
+        let left = std::fs::read(base.join("one").join(file)).unwrap();
+        let right = std::fs::read(base.join("two").join(file)).unwrap();
+        assert!(
+            left == right,
+            "{file} differs between --jobs 1 and --jobs 2"
+        );
+    }
+    let top: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base.join("one/summary.json")).unwrap()).unwrap();
+    assert_eq!(top["runs"], 3);
+    assert_eq!(top["seeds"], serde_json::json!([1, 2, 3]));
+    let min_available = &top["workloads"]["deployment/default/nginx-deployment"]["min_available"];
+    for key in ["mean", "stddev", "min", "max", "ci95_low", "ci95_high"] {
+        assert!(
+            min_available[key].is_number(),
+            "{key} missing: {min_available}"
+        );
+    }
+    let run1: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base.join("one/run-1/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(run1["seed"], 2, "run k uses seed base + k");
+}
