@@ -20,6 +20,7 @@ use crate::sim::time::SimTime;
     name = "timonel",
     version,
     about,
+    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating",
     long_about = "timonel replays hours of a Kubernetes cluster's life in seconds, deterministically from a seed: \
 real manifests, the kube-scheduler, the Deployment and ReplicaSet controllers, kubelets pulling images and probing. \
 It writes Kubernetes-style events, availability and resource series, and a summary."

@@ -4,5 +4,6 @@
 
 pub mod deployment;
 pub mod deployment_math;
+pub mod node_lifecycle_math;
 pub mod pod_ranking;
 pub mod replicaset;
