@@ -12,10 +12,47 @@ pub enum KubeletStep {
     PullRetry(usize),
     /// kubelet → kubelet: container `index` started.
     Started(usize),
-    /// kubelet → kubelet: container `index` (app) passed readiness.
-    ContainerReady(usize),
+    /// kubelet → kubelet: app container `app` passed readiness (its `incarnation`-th run).
+    ContainerReady {
+        /// App container index.
+        app: usize,
+        /// Restart count of the container when the timer was set (older ones are stale).
+        incarnation: u32,
+    },
+    /// kubelet → kubelet: the application of container `app` answers requests (it may lag Ready
+    /// when there is no readiness probe).
+    AppAnswering {
+        /// App container index.
+        app: usize,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+    },
+    /// kubelet → kubelet: the readiness probe of `app` failed `failureThreshold` times (hung app).
+    Unready {
+        /// App container index.
+        app: usize,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+    },
+    /// kubelet → kubelet: a liveness (or startup) probe failed `failureThreshold` times; the
+    /// container is killed and restarted per the restart policy.
+    ProbeKill {
+        /// Container index (init containers first).
+        index: usize,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+        /// True for the liveness probe, false for the startup probe.
+        liveness: bool,
+    },
     /// kubelet → kubelet: container `index` exited with `code`.
-    Exited(usize, i64),
+    Exited {
+        /// Container index (init containers first).
+        index: usize,
+        /// Exit code.
+        code: i64,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+    },
     /// kubelet → kubelet: the crash-loop back-off of container `index` expired; restart it.
     Restart(usize),
     /// kubelet → world: graceful termination finished; the pod object goes away.

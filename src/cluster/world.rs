@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::effects::{Effect, EventType, KubeEvent, SyncTarget};
 use super::events::{Event, KubeletStep, phase};
+use super::selectors;
 use super::state::*;
 use crate::controllers;
 use crate::kubelet;
@@ -17,6 +18,7 @@ use crate::model::objects::{ApiObject, DeploymentObject, PodObject};
 use crate::model::pod::PodSpec;
 use crate::scenario::manifests::{self, Notes};
 use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
+use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
 use crate::scheduler::{NodeInfo, PodInfo, ScheduleOutcome, Scheduler};
 use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
@@ -356,8 +358,16 @@ impl World {
             p.scheduled = Some(now);
         }
         self.touched.push(pod);
-        let spec = self.state.pods[pod.0].spec.clone();
-        self.node_infos[node.0].add_pod(&spec);
+        {
+            let p = &self.state.pods[pod.0];
+            self.node_infos[node.0].add_pod(&PodInfo::new(
+                &p.namespace,
+                &p.name,
+                &p.labels,
+                &p.spec,
+                p.uid,
+            ));
+        }
         self.state.nodes[node.0].pods.insert(pod);
         if record {
             let p = &self.state.pods[pod.0];
@@ -389,6 +399,13 @@ impl World {
             let p = &self.state.pods[pod.0];
             (p.namespace.clone(), p.name.clone(), p.kubelet_generation)
         };
+        if let Some(node) = self.state.pods[pod.0].node {
+            self.node_infos[node.0].add_pulled_images(
+                &self.state.pods[pod.0].spec,
+                &self.state.nodes[node.0].images,
+                DEFAULT_IMAGE_SIZE_BYTES,
+            );
+        }
         for (event_type, reason, message) in out.events {
             self.record(now, &ns, format!("pod/{name}"), event_type, reason, message);
         }
@@ -430,6 +447,9 @@ impl World {
             self.pod_gone(ctx, pod);
             return;
         }
+        if let Some(node) = self.state.pods[pod.0].node {
+            self.node_infos[node.0].set_terminating(self.state.pods[pod.0].uid);
+        }
         let (delay, out) = kubelet::on_delete(
             &mut self.state.pods[pod.0],
             &self.images,
@@ -452,7 +472,7 @@ impl World {
     /// The pod object disappears: resources are freed and pending pods get another chance.
     fn pod_gone(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
         let now = ctx.now();
-        let (key, node, owner, spec) = {
+        let (key, node, owner) = {
             let p = &mut self.state.pods[pod.0];
             if p.gone.is_some() {
                 return;
@@ -464,17 +484,12 @@ impl World {
                 p.phase = PodPhase::Failed;
             }
             p.container_running.iter_mut().for_each(|r| *r = false);
-            (
-                ObjKey::new(&p.namespace, &p.name),
-                p.node,
-                p.owner.clone(),
-                p.spec.clone(),
-            )
+            (ObjKey::new(&p.namespace, &p.name), p.node, p.owner.clone())
         };
         self.touched.push(pod);
         self.state.pod_index.remove(&key);
         if let Some(node) = node {
-            self.node_infos[node.0].remove_pod(&spec);
+            self.node_infos[node.0].remove_pod(self.state.pods[pod.0].uid);
             self.state.nodes[node.0].pods.remove(&pod);
         }
         let mut deployment = None;
@@ -514,10 +529,8 @@ impl World {
         let outcome = {
             let p = &self.state.pods[pod.0];
             let info = PodInfo {
-                namespace: &p.namespace,
-                name: &p.name,
-                labels: &p.labels,
-                spec: &p.spec,
+                default_spread_selector: selectors::default_spread_selector(&self.state, p),
+                ..PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid)
             };
             self.scheduler
                 .schedule(&info, &self.node_infos, &mut self.scheduler_rng)

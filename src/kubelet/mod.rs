@@ -9,7 +9,7 @@ use crate::cluster::effects::EventType;
 use crate::cluster::events::KubeletStep;
 use crate::cluster::state::{KubeletPhase, NodeState, PodPhase, PodState};
 use crate::model::behavior::{DurationDist, ImageBehavior};
-use crate::model::pod::{Container, PullPolicy};
+use crate::model::pod::{Container, Probe, PullPolicy};
 use crate::scenario::spec::ImageCatalog;
 use crate::sim::rng::SimRng;
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
@@ -235,86 +235,180 @@ pub fn on_step(
             if index < inits {
                 pod.kubelet = KubeletPhase::RunningInit(index);
                 let run = b.run_for.as_ref().map_or(0, |d| sample(d, rng));
-                out.timers
-                    .push((run, KubeletStep::Exited(index, b.exit_code)));
+                out.timers.push((
+                    run,
+                    KubeletStep::Exited {
+                        index,
+                        code: b.exit_code,
+                        incarnation: pod.restarts as u32,
+                    },
+                ));
                 return out;
             }
             let app = index - inits;
+            let incarnation = pod.container_restarts[app];
             pod.container_running[app] = true;
             if pod.phase == PodPhase::Pending {
                 pod.phase = PodPhase::Running;
                 out.status_changed = true;
             }
-            // Readiness: without a probe the container is Ready at once; with one, at the first
-            // probe that finds the app ready (plus successThreshold − 1 periods).
-            let app_ready_ns = sample(&b.ready, rng);
-            let ready_delay = match c.readiness_probe {
-                None => 0,
-                Some(p) => {
-                    let initial = p.initial_delay_s.max(0) as u64 * NANOS_PER_SEC;
-                    let period = p.period_s.max(1) as u64 * NANOS_PER_SEC;
-                    let first = if app_ready_ns <= initial {
-                        initial
-                    } else {
-                        initial + (app_ready_ns - initial).div_ceil(period) * period
-                    };
-                    first + (p.success_threshold.max(1) as u64 - 1) * period
+            let plan = probe_plan(&c, &b, rng);
+            match plan.startup_kill_ns {
+                Some(kill) => out.timers.push((
+                    kill,
+                    KubeletStep::ProbeKill {
+                        index,
+                        incarnation,
+                        liveness: false,
+                    },
+                )),
+                None => {
+                    out.timers.push((
+                        plan.ready_ns,
+                        KubeletStep::ContainerReady { app, incarnation },
+                    ));
+                    if plan.answering_ns > plan.ready_ns {
+                        out.timers.push((
+                            plan.answering_ns,
+                            KubeletStep::AppAnswering { app, incarnation },
+                        ));
+                    }
+                    if let Some(unready) = plan.unready_ns {
+                        out.timers
+                            .push((unready, KubeletStep::Unready { app, incarnation }));
+                    }
+                    if let Some(kill) = plan.liveness_kill_ns {
+                        out.timers.push((
+                            kill,
+                            KubeletStep::ProbeKill {
+                                index,
+                                incarnation,
+                                liveness: true,
+                            },
+                        ));
+                    }
                 }
-            };
-            out.timers.push((
-                ready_delay.max(if c.readiness_probe.is_none() {
-                    0
-                } else {
-                    app_ready_ns
-                }),
-                KubeletStep::ContainerReady(app),
-            ));
+            }
             if let Some(run) = &b.run_for {
-                out.timers
-                    .push((sample(run, rng), KubeletStep::Exited(index, b.exit_code)));
+                out.timers.push((
+                    sample(run, rng),
+                    KubeletStep::Exited {
+                        index,
+                        code: b.exit_code,
+                        incarnation,
+                    },
+                ));
             } else if let Some(crash) = &b.crash_after {
-                out.timers
-                    .push((sample(crash, rng), KubeletStep::Exited(index, 1)));
+                out.timers.push((
+                    sample(crash, rng),
+                    KubeletStep::Exited {
+                        index,
+                        code: 1,
+                        incarnation,
+                    },
+                ));
             }
-            pod.app_ready = c.readiness_probe.is_some() || app_ready_ns == 0;
-            if !pod.app_ready {
-                // The app answers `ready` after start; without a probe, Ready came first.
-                out.timers
-                    .push((app_ready_ns, KubeletStep::ContainerReady(usize::MAX)));
-            }
+            pod.app_ready = plan.answering_ns <= plan.ready_ns;
             begin_container(pod, node, images, rng, index + 1, &mut out);
             if pod.container_running.iter().all(|r| *r) && pod.started.is_none() {
                 pod.started = Some(now);
             }
         }
-        KubeletStep::ContainerReady(usize::MAX) => {
-            pod.app_ready = true;
-            out.status_changed = true;
+        KubeletStep::AppAnswering { app, incarnation } => {
+            if current(pod, app, incarnation) {
+                pod.app_ready = true;
+                out.status_changed = true;
+            }
         }
-        KubeletStep::ContainerReady(app) => {
-            if app < pod.container_ready.len()
-                && pod.container_running[app]
-                && !pod.container_ready[app]
-            {
+        KubeletStep::ContainerReady { app, incarnation } => {
+            if current(pod, app, incarnation) && !pod.container_ready[app] {
                 pod.container_ready[app] = true;
                 if pod.container_ready.iter().all(|r| *r) && !pod.ready {
                     pod.ready = true;
                     pod.ready_since = Some(now);
                     pod.first_ready.get_or_insert(now);
-                    if pod
-                        .spec
-                        .containers
-                        .iter()
-                        .any(|c| c.readiness_probe.is_some())
-                    {
-                        pod.app_ready = true;
-                    }
                     out.status_changed = true;
                 }
             }
         }
-        KubeletStep::Exited(index, code) => {
+        KubeletStep::Unready { app, incarnation } => {
+            if current(pod, app, incarnation) {
+                let c = &pod.spec.containers[app];
+                let timeout = c.readiness_probe.map_or(1, |p| p.timeout_s);
+                out.events.push((
+                    EventType::Warning,
+                    "Unhealthy",
+                    format!("Readiness probe failed: probe timed out after {timeout}s"),
+                ));
+                pod.container_ready[app] = false;
+                pod.ready = false;
+                pod.ready_since = None;
+                pod.app_ready = false;
+                out.status_changed = true;
+            }
+        }
+        KubeletStep::ProbeKill {
+            index,
+            incarnation,
+            liveness,
+        } => {
+            let app = index.saturating_sub(inits);
+            if index < inits || !current(pod, app, incarnation) {
+                return out;
+            }
+            let c = container(pod, index).clone();
+            let probe = if liveness {
+                c.liveness_probe
+            } else {
+                c.startup_probe
+            };
+            let timeout = probe.map_or(1, |p| p.timeout_s);
+            let (kind, word) = if liveness {
+                ("Liveness", "liveness")
+            } else {
+                ("Startup", "startup")
+            };
+            out.events.push((
+                EventType::Warning,
+                "Unhealthy",
+                format!("{kind} probe failed: probe timed out after {timeout}s"),
+            ));
+            out.events.push((
+                EventType::Normal,
+                "Killing",
+                format!(
+                    "Container {} failed {word} probe, will be restarted",
+                    c.name
+                ),
+            ));
+            pod.container_ready[app] = false;
+            if pod.ready {
+                pod.ready = false;
+                pod.ready_since = None;
+                out.status_changed = true;
+            }
+            pod.app_ready = false;
+            // SIGTERM, then SIGKILL at the grace period: exit code 137 when killed.
+            let grace_ns = pod.spec.termination_grace_period_s.max(0) as u64 * NANOS_PER_SEC;
+            let stop = sample(&behavior(images, pod, index).stop, rng).min(grace_ns);
+            out.timers.push((
+                stop,
+                KubeletStep::Exited {
+                    index,
+                    code: 137,
+                    incarnation,
+                },
+            ));
+        }
+        KubeletStep::Exited {
+            index,
+            code,
+            incarnation,
+        } => {
             if index < inits {
+                if incarnation != pod.restarts as u32 {
+                    return out;
+                }
                 if code == 0 {
                     begin_container(pod, node, images, rng, index + 1, &mut out);
                 } else {
@@ -323,10 +417,11 @@ pub fn on_step(
                 return out;
             }
             let app = index - inits;
-            pod.container_running[app] = false;
-            if pod.container_ready[app] {
-                pod.container_ready[app] = false;
+            if !current(pod, app, incarnation) {
+                return out;
             }
+            pod.container_running[app] = false;
+            pod.container_ready[app] = false;
             if pod.ready {
                 pod.ready = false;
                 pod.ready_since = None;
@@ -345,6 +440,101 @@ pub fn on_step(
         KubeletStep::Stopped => {}
     }
     out
+}
+
+/// True when a timer set for the `incarnation`-th run of app container `app` still applies.
+fn current(pod: &PodState, app: usize, incarnation: u32) -> bool {
+    app < pod.container_running.len()
+        && pod.container_running[app]
+        && pod.container_restarts[app] == incarnation
+}
+
+/// When, after a container starts, each probe outcome happens (all delays from the start, ns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbePlan {
+    /// The container turns Ready.
+    pub ready_ns: u64,
+    /// The application answers requests.
+    pub answering_ns: u64,
+    /// The readiness probe turns it unready again (the app hung).
+    pub unready_ns: Option<u64>,
+    /// The liveness probe kills it (the app hung).
+    pub liveness_kill_ns: Option<u64>,
+    /// The startup probe kills it (the app never became ready in time).
+    pub startup_kill_ns: Option<u64>,
+}
+
+/// The probe times `initialDelaySeconds + k × periodSeconds`: the first at or after `at_ns`.
+fn first_probe_at_or_after(probe: &Probe, at_ns: u64) -> u64 {
+    let initial = probe.initial_delay_s.max(0) as u64 * NANOS_PER_SEC;
+    let period = probe.period_s.max(1) as u64 * NANOS_PER_SEC;
+    if at_ns <= initial {
+        initial
+    } else {
+        initial + (at_ns - initial).div_ceil(period) * period
+    }
+}
+
+fn period_ns(probe: &Probe) -> u64 {
+    probe.period_s.max(1) as u64 * NANOS_PER_SEC
+}
+
+/// Works out the probes' verdicts for one run of a container, from the app's behaviour: it
+/// answers `ready` after start and, with `hangAfter`, stops answering later. Probes run every
+/// `periodSeconds` from `initialDelaySeconds`; liveness and readiness start once the startup
+/// probe succeeded; a probe flips after `successThreshold` / `failureThreshold` consecutive
+/// results. Without a readiness probe the container is Ready as soon as it started.
+pub fn probe_plan(c: &Container, b: &ImageBehavior, rng: &mut SimRng) -> ProbePlan {
+    let answering_ns = sample(&b.ready, rng);
+    let hang_ns = b
+        .hang_after
+        .as_ref()
+        .map(|d| sample(d, rng).max(answering_ns));
+    let mut plan = ProbePlan {
+        ready_ns: 0,
+        answering_ns,
+        unready_ns: None,
+        liveness_kill_ns: None,
+        startup_kill_ns: None,
+    };
+    // Startup probe: failing while the app does not answer; failureThreshold failures kill it.
+    let started_ns = match c.startup_probe {
+        None => 0,
+        Some(p) => {
+            let success = first_probe_at_or_after(&p, answering_ns);
+            let failures_before =
+                (success.saturating_sub(first_probe_at_or_after(&p, 0))) / period_ns(&p);
+            if failures_before >= p.failure_threshold.max(1) as u64 {
+                plan.startup_kill_ns = Some(
+                    first_probe_at_or_after(&p, 0)
+                        + (p.failure_threshold.max(1) as u64 - 1) * period_ns(&p),
+                );
+                return plan;
+            }
+            success
+        }
+    };
+    plan.ready_ns = match c.readiness_probe {
+        None => started_ns,
+        Some(p) => {
+            first_probe_at_or_after(&p, answering_ns.max(started_ns))
+                + (p.success_threshold.max(1) as u64 - 1) * period_ns(&p)
+        }
+    };
+    if let Some(hang) = hang_ns {
+        if let Some(p) = c.readiness_probe {
+            let unready = first_probe_at_or_after(&p, hang.max(plan.ready_ns))
+                + (p.failure_threshold.max(1) as u64 - 1) * period_ns(&p);
+            plan.unready_ns = Some(unready);
+        }
+        if let Some(p) = c.liveness_probe {
+            plan.liveness_kill_ns = Some(
+                first_probe_at_or_after(&p, hang.max(started_ns))
+                    + (p.failure_threshold.max(1) as u64 - 1) * period_ns(&p),
+            );
+        }
+    }
+    plan
 }
 
 fn sample_mean(dist: &DurationDist) -> u64 {
@@ -413,7 +603,9 @@ pub fn on_delete(pod: &mut PodState, images: &ImageCatalog, rng: &mut SimRng) ->
             "Killing",
             format!("Stopping container {name}"),
         ));
-        longest = longest.max(sample(&behavior(images, pod, inits + app).stop, rng));
+        // preStop runs first, then SIGTERM; the app exits `stop` later; SIGKILL at the grace period.
+        let pre_stop = pod.spec.containers[app].pre_stop_ns;
+        longest = longest.max(pre_stop + sample(&behavior(images, pod, inits + app).stop, rng));
     }
     pod.kubelet = KubeletPhase::Stopping;
     pod.ready = false;

@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(d["min"], 2.0);
         assert_eq!(d["max"], 9.0);
         // 5 ± 2.365 × 2.13809 / √8
-        assert_eq!(d["ci95_low"], 3.212494);
+        assert_eq!(d["ci95_low"], 3.212228);
         let single = describe(&[3.0]);
         assert_eq!(
             (single["stddev"].clone(), single["ci95_low"].clone()),

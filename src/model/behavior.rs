@@ -58,6 +58,9 @@ pub struct ImageBehavior {
     pub exit_code: i64,
     /// The container crashes (exit 1) this long after every start.
     pub crash_after: Option<DurationDist>,
+    /// The application stops answering (hangs) this long after every start: liveness and
+    /// readiness probes then fail.
+    pub hang_after: Option<DurationDist>,
     /// The pull always fails with this reason (`ErrImagePull`).
     pub pull_error: Option<String>,
     /// Share of requests this image fails (0..1).
@@ -76,6 +79,7 @@ impl Default for ImageBehavior {
             run_for: None,
             exit_code: 0,
             crash_after: None,
+            hang_after: None,
             pull_error: None,
             error_rate: 0.0,
         }

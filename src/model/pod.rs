@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::node::{Taint, TaintEffect};
 use super::resources::ResourceList;
-use super::selector::NodeSelectorTerm;
+use super::selector::{LabelSelector, NodeSelectorTerm};
 
 /// `imagePullPolicy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,6 +48,13 @@ pub struct Container {
     pub limits: ResourceList,
     /// `readinessProbe` timing, if any.
     pub readiness_probe: Option<Probe>,
+    /// `livenessProbe` timing, if any.
+    pub liveness_probe: Option<Probe>,
+    /// `startupProbe` timing, if any.
+    pub startup_probe: Option<Probe>,
+    /// `lifecycle.preStop`: how long the hook runs before SIGTERM, ns (`sleep.seconds`; exec and
+    /// httpGet hooks count as instant).
+    pub pre_stop_ns: u64,
     /// Host ports the container binds (`ports[].hostPort`).
     pub host_ports: Vec<(String, i32)>,
 }
@@ -86,6 +93,98 @@ impl Toleration {
     }
 }
 
+/// `whenUnsatisfiable` of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnsatisfiableAction {
+    /// Hard constraint: the PodTopologySpread filter rejects nodes that would break `maxSkew`.
+    DoNotSchedule,
+    /// Soft constraint: only scoring prefers nodes with fewer matching pods.
+    ScheduleAnyway,
+}
+
+impl UnsatisfiableAction {
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnsatisfiableAction::DoNotSchedule => "DoNotSchedule",
+            UnsatisfiableAction::ScheduleAnyway => "ScheduleAnyway",
+        }
+    }
+}
+
+/// `nodeAffinityPolicy` / `nodeTaintsPolicy` of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeInclusionPolicy {
+    /// Only nodes that pass the check count as spreading domains.
+    Honor,
+    /// Every node counts.
+    Ignore,
+}
+
+/// One `spec.topologySpreadConstraints[]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TopologySpreadConstraint {
+    /// `maxSkew` (> 0).
+    pub max_skew: i64,
+    /// `topologyKey`: the node label whose values are the domains.
+    pub topology_key: String,
+    /// `whenUnsatisfiable`.
+    pub when_unsatisfiable: UnsatisfiableAction,
+    /// `labelSelector`; `None` (absent) matches no pod.
+    pub label_selector: Option<LabelSelector>,
+    /// `matchLabelKeys`: the incoming pod's values for these keys are ANDed into the selector.
+    pub match_label_keys: Vec<String>,
+    /// `minDomains` (only with DoNotSchedule); `None` means 1.
+    pub min_domains: Option<i64>,
+    /// `nodeAffinityPolicy`; `None` means Honor.
+    pub node_affinity_policy: Option<NodeInclusionPolicy>,
+    /// `nodeTaintsPolicy`; `None` means Ignore.
+    pub node_taints_policy: Option<NodeInclusionPolicy>,
+}
+
+/// A `PodAffinityTerm`: the pods matched by `label_selector` in the chosen namespaces, and the
+/// node label (`topology_key`) that defines "the same place".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct PodAffinityTerm {
+    /// `labelSelector`; `None` (absent) matches no pod.
+    pub label_selector: Option<LabelSelector>,
+    /// `namespaces`; with `namespace_selector` absent and this empty, the pod's own namespace.
+    pub namespaces: Vec<String>,
+    /// `namespaceSelector`; `None` matches no namespace, an empty selector every namespace.
+    pub namespace_selector: Option<LabelSelector>,
+    /// `topologyKey` (required).
+    pub topology_key: String,
+    /// `matchLabelKeys`: `key In (owner's value)` is ANDed into the selector.
+    pub match_label_keys: Vec<String>,
+    /// `mismatchLabelKeys`: `key NotIn (owner's value)` is ANDed into the selector.
+    pub mismatch_label_keys: Vec<String>,
+}
+
+/// A `WeightedPodAffinityTerm` (preferred terms).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct WeightedPodAffinityTerm {
+    /// `weight` (1..=100).
+    pub weight: i64,
+    /// `podAffinityTerm`.
+    pub term: PodAffinityTerm,
+}
+
+/// `spec.affinity.podAffinity` or `spec.affinity.podAntiAffinity`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct PodAffinity {
+    /// `requiredDuringSchedulingIgnoredDuringExecution` (all must hold).
+    pub required: Vec<PodAffinityTerm>,
+    /// `preferredDuringSchedulingIgnoredDuringExecution`.
+    pub preferred: Vec<WeightedPodAffinityTerm>,
+}
+
+impl PodAffinity {
+    /// True when there is no term at all.
+    pub fn is_empty(&self) -> bool {
+        self.required.is_empty() && self.preferred.is_empty()
+    }
+}
+
 /// The pod specification shared (behind an `Arc`) by every pod of a template.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PodSpec {
@@ -103,6 +202,12 @@ pub struct PodSpec {
     pub preferred_node_terms: Vec<(i64, NodeSelectorTerm)>,
     /// `spec.tolerations`.
     pub tolerations: Vec<Toleration>,
+    /// `spec.topologySpreadConstraints`.
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+    /// `spec.affinity.podAffinity` (empty when absent).
+    pub pod_affinity: PodAffinity,
+    /// `spec.affinity.podAntiAffinity` (empty when absent).
+    pub pod_anti_affinity: PodAffinity,
     /// `terminationGracePeriodSeconds` (default 30).
     pub termination_grace_period_s: i64,
     /// Resolved priority (from `priority` or `priorityClassName`; default 0).

@@ -1113,6 +1113,9 @@ fn image_behavior(
     if let Some(d) = &raw.run_for {
         b.run_for = Some(duration_dist(d, &field("runFor"), invalid)?);
     }
+    if let Some(d) = &raw.hang_after {
+        b.hang_after = Some(duration_dist(d, &field("hangAfter"), invalid)?);
+    }
     if let Some(d) = &raw.crash_after {
         b.crash_after = Some(duration_dist(d, &field("crashAfter"), invalid)?);
     }

@@ -18,7 +18,10 @@ use super::yaml::{Node, Value};
 use crate::model::intstr::IntOrPercent;
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::{ApiObject, DeploymentObject, PodObject, ReplicaSetObject};
-use crate::model::pod::{Container, PodSpec, PodTemplate, Probe, PullPolicy, Toleration};
+use crate::model::pod::{
+    Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate, Probe,
+    PullPolicy, Toleration, TopologySpreadConstraint, UnsatisfiableAction, WeightedPodAffinityTerm,
+};
 use crate::model::resources::ResourceList;
 use crate::model::selector::{LabelSelector, NodeSelectorTerm, Requirement, SelectorOp};
 use crate::model::service::Service;
@@ -593,19 +596,28 @@ fn container(
             }
         }
     };
-    if c.liveness_probe.is_some() {
-        notes.infos.push(format!(
-            "field \"{path}.livenessProbe\" is accepted but not simulated"
-        ));
+    let mut pre_stop_ns = 0;
+    if let Some(pre_stop) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
+        if let Some(sleep) = &pre_stop.sleep {
+            if sleep.seconds < 0 {
+                return Err(invalid(
+                    kind,
+                    name,
+                    &format!("{path}.lifecycle.preStop.sleep.seconds"),
+                    format!(
+                        "Invalid value: {}: must be greater than or equal to 0",
+                        sleep.seconds
+                    ),
+                ));
+            }
+            pre_stop_ns = sleep.seconds as u64 * 1_000_000_000;
+        } else {
+            notes.infos.push(format!("field \"{path}.lifecycle.preStop\" (exec or httpGet) is accepted; its run time is not modelled (taken as instant)"));
+        }
     }
-    if c.startup_probe.is_some() {
+    if c.lifecycle.as_ref().is_some_and(|l| l.post_start.is_some()) {
         notes.infos.push(format!(
-            "field \"{path}.startupProbe\" is accepted but not simulated"
-        ));
-    }
-    if c.lifecycle.is_some() {
-        notes.infos.push(format!(
-            "field \"{path}.lifecycle\" is accepted but not simulated"
+            "field \"{path}.lifecycle.postStart\" is accepted but not simulated"
         ));
     }
     let host_ports = c
@@ -625,6 +637,9 @@ fn container(
         requests,
         limits,
         readiness_probe: c.readiness_probe.as_ref().map(probe),
+        liveness_probe: c.liveness_probe.as_ref().map(probe),
+        startup_probe: c.startup_probe.as_ref().map(probe),
+        pre_stop_ns,
         host_ports,
     })
 }
@@ -720,54 +735,282 @@ fn pod_spec(
     }
     let mut required_node_terms = Vec::new();
     let mut preferred_node_terms = Vec::new();
-    if let Some(affinity) = &spec.affinity {
-        if let Some(node_affinity) = &affinity.node_affinity {
-            if let Some(required) =
-                &node_affinity.required_during_scheduling_ignored_during_execution
-            {
-                for (index, term) in required.node_selector_terms.iter().enumerate() {
-                    required_node_terms.push(node_term(term, &format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{index}]"), kind, name)?);
-                }
+    if let Some(affinity) = &spec.affinity
+        && let Some(node_affinity) = &affinity.node_affinity
+    {
+        if let Some(required) = &node_affinity.required_during_scheduling_ignored_during_execution {
+            for (index, term) in required.node_selector_terms.iter().enumerate() {
+                required_node_terms.push(node_term(term, &format!("{path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{index}]"), kind, name)?);
             }
-            for (index, pref) in node_affinity
-                .preferred_during_scheduling_ignored_during_execution
-                .iter()
-                .flatten()
-                .enumerate()
-            {
-                let ppath = format!(
-                    "{path}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{index}]"
-                );
-                if !(1..=100).contains(&pref.weight) {
-                    return Err(invalid(
-                        kind,
-                        name,
-                        &format!("{ppath}.weight"),
-                        format!("Invalid value: {}: must be in the range 1-100", pref.weight),
-                    ));
-                }
-                preferred_node_terms.push((
-                    i64::from(pref.weight),
-                    node_term(&pref.preference, &format!("{ppath}.preference"), kind, name)?,
+        }
+        for (index, pref) in node_affinity
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .flatten()
+            .enumerate()
+        {
+            let ppath = format!(
+                "{path}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{index}]"
+            );
+            if !(1..=100).contains(&pref.weight) {
+                return Err(invalid(
+                    kind,
+                    name,
+                    &format!("{ppath}.weight"),
+                    format!("Invalid value: {}: must be in the range 1-100", pref.weight),
                 ));
             }
-        }
-        if affinity.pod_affinity.is_some() {
-            notes.infos.push(format!(
-                "field \"{path}.affinity.podAffinity\" is accepted but not simulated"
-            ));
-        }
-        if affinity.pod_anti_affinity.is_some() {
-            notes.infos.push(format!(
-                "field \"{path}.affinity.podAntiAffinity\" is accepted but not simulated"
+            preferred_node_terms.push((
+                i64::from(pref.weight),
+                node_term(&pref.preference, &format!("{ppath}.preference"), kind, name)?,
             ));
         }
     }
+    // Inter-pod (anti-)affinity (`validatePodAffinity`, `validatePodAntiAffinity`).
+    fn affinity_term(
+        term: &core::PodAffinityTerm,
+        tpath: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<PodAffinityTerm, ManifestError> {
+        let pods = term
+            .label_selector
+            .as_ref()
+            .map(|s| label_selector(s, &format!("{tpath}.labelSelector"), kind, name))
+            .transpose()?;
+        let namespace_selector = term
+            .namespace_selector
+            .as_ref()
+            .map(|s| label_selector(s, &format!("{tpath}.namespaceSelector"), kind, name))
+            .transpose()?;
+        let match_label_keys = term.match_label_keys.clone().unwrap_or_default();
+        let mismatch_label_keys = term.mismatch_label_keys.clone().unwrap_or_default();
+        if let Some((index, key)) = mismatch_label_keys
+            .iter()
+            .enumerate()
+            .find(|(_, k)| match_label_keys.contains(k))
+        {
+            return Err(invalid(
+                kind,
+                name,
+                &format!("{tpath}.mismatchLabelKeys[{index}]"),
+                format!(
+                    "Invalid value: \"{key}\": exists in both matchLabelKeys and mismatchLabelKeys"
+                ),
+            ));
+        }
+        if term.topology_key.is_empty() {
+            return Err(invalid(
+                kind,
+                name,
+                &format!("{tpath}.topologyKey"),
+                "Required value: can not be empty".into(),
+            ));
+        }
+        Ok(PodAffinityTerm {
+            label_selector: pods,
+            namespaces: term.namespaces.clone().unwrap_or_default(),
+            namespace_selector,
+            topology_key: term.topology_key.clone(),
+            match_label_keys,
+            mismatch_label_keys,
+        })
+    }
+    fn pod_affinity(
+        required: Option<&Vec<core::PodAffinityTerm>>,
+        preferred: Option<&Vec<core::WeightedPodAffinityTerm>>,
+        apath: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<PodAffinity, ManifestError> {
+        let mut out = PodAffinity::default();
+        for (index, term) in required.into_iter().flatten().enumerate() {
+            out.required.push(affinity_term(
+                term,
+                &format!("{apath}.requiredDuringSchedulingIgnoredDuringExecution[{index}]"),
+                kind,
+                name,
+            )?);
+        }
+        for (index, weighted) in preferred.into_iter().flatten().enumerate() {
+            let wpath = format!("{apath}.preferredDuringSchedulingIgnoredDuringExecution[{index}]");
+            if !(1..=100).contains(&weighted.weight) {
+                return Err(invalid(
+                    kind,
+                    name,
+                    &format!("{wpath}.weight"),
+                    format!(
+                        "Invalid value: {}: must be in the range 1-100",
+                        weighted.weight
+                    ),
+                ));
+            }
+            out.preferred.push(WeightedPodAffinityTerm {
+                weight: i64::from(weighted.weight),
+                term: affinity_term(
+                    &weighted.pod_affinity_term,
+                    &format!("{wpath}.podAffinityTerm"),
+                    kind,
+                    name,
+                )?,
+            });
+        }
+        Ok(out)
+    }
+    let mut pod_affinity_terms = PodAffinity::default();
+    let mut pod_anti_affinity_terms = PodAffinity::default();
+    if let Some(affinity) = &spec.affinity {
+        if let Some(a) = &affinity.pod_affinity {
+            pod_affinity_terms = pod_affinity(
+                a.required_during_scheduling_ignored_during_execution
+                    .as_ref(),
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_ref(),
+                &format!("{path}.affinity.podAffinity"),
+                kind,
+                name,
+            )?;
+        }
+        if let Some(a) = &affinity.pod_anti_affinity {
+            pod_anti_affinity_terms = pod_affinity(
+                a.required_during_scheduling_ignored_during_execution
+                    .as_ref(),
+                a.preferred_during_scheduling_ignored_during_execution
+                    .as_ref(),
+                &format!("{path}.affinity.podAntiAffinity"),
+                kind,
+                name,
+            )?;
+        }
+    }
+    // Topology spread constraints (`validateTopologySpreadConstraints`, first error wins).
+    let raw_constraints = spec
+        .topology_spread_constraints
+        .as_deref()
+        .unwrap_or_default();
+    let mut topology_spread_constraints = Vec::new();
+    for (index, c) in raw_constraints.iter().enumerate() {
+        let cpath = format!("{path}.topologySpreadConstraints[{index}]");
+        let fail = |field: &str, detail: String| {
+            Err(invalid(kind, name, &format!("{cpath}.{field}"), detail))
+        };
+        if c.max_skew <= 0 {
+            return fail(
+                "maxSkew",
+                format!("Invalid value: {}: must be greater than zero", c.max_skew),
+            );
+        }
+        if c.topology_key.is_empty() {
+            return fail("topologyKey", "Required value: can not be empty".into());
+        }
+        let when_unsatisfiable = match c.when_unsatisfiable.as_str() {
+            "DoNotSchedule" => UnsatisfiableAction::DoNotSchedule,
+            "ScheduleAnyway" => UnsatisfiableAction::ScheduleAnyway,
+            other => {
+                return fail(
+                    "whenUnsatisfiable",
+                    format!(
+                        "Unsupported value: \"{other}\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\""
+                    ),
+                );
+            }
+        };
+        if raw_constraints[index + 1..].iter().any(|o| {
+            o.topology_key == c.topology_key && o.when_unsatisfiable == c.when_unsatisfiable
+        }) {
+            return fail(
+                "{topologyKey, whenUnsatisfiable}",
+                format!(
+                    "Duplicate value: \"{{{}, {}}}\"",
+                    c.topology_key, c.when_unsatisfiable
+                ),
+            );
+        }
+        if let Some(min_domains) = c.min_domains {
+            if min_domains <= 0 {
+                return fail(
+                    "minDomains",
+                    format!("Invalid value: {min_domains}: must be greater than zero"),
+                );
+            }
+            if when_unsatisfiable != UnsatisfiableAction::DoNotSchedule {
+                return fail(
+                    "minDomains",
+                    format!(
+                        "Invalid value: {min_domains}: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {}",
+                        c.when_unsatisfiable
+                    ),
+                );
+            }
+        }
+        let mut policies = [None, None];
+        for (slot, (field, value)) in policies.iter_mut().zip([
+            ("nodeAffinityPolicy", &c.node_affinity_policy),
+            ("nodeTaintsPolicy", &c.node_taints_policy),
+        ]) {
+            *slot = match value.as_deref() {
+                None => None,
+                Some("Honor") => Some(NodeInclusionPolicy::Honor),
+                Some("Ignore") => Some(NodeInclusionPolicy::Ignore),
+                Some(other) => {
+                    return fail(
+                        field,
+                        format!(
+                            "Unsupported value: \"{other}\": supported values: \"Honor\", \"Ignore\""
+                        ),
+                    );
+                }
+            };
+        }
+        let match_label_keys = c.match_label_keys.clone().unwrap_or_default();
+        if !match_label_keys.is_empty() {
+            let Some(selector) = &c.label_selector else {
+                return fail(
+                    "matchLabelKeys",
+                    "Forbidden: must not be specified when labelSelector is not set".into(),
+                );
+            };
+            let in_selector = |key: &String| {
+                selector
+                    .match_labels
+                    .as_ref()
+                    .is_some_and(|m| m.contains_key(key))
+                    || selector
+                        .match_expressions
+                        .iter()
+                        .flatten()
+                        .any(|e| &e.key == key)
+            };
+            if let Some((i, key)) = match_label_keys
+                .iter()
+                .enumerate()
+                .find(|(_, k)| in_selector(k))
+            {
+                return fail(
+                    &format!("matchLabelKeys[{i}]"),
+                    format!(
+                        "Invalid value: \"{key}\": exists in both matchLabelKeys and labelSelector"
+                    ),
+                );
+            }
+        }
+        let pods = c
+            .label_selector
+            .as_ref()
+            .map(|s| label_selector(s, &format!("{cpath}.labelSelector"), kind, name))
+            .transpose()?;
+        topology_spread_constraints.push(TopologySpreadConstraint {
+            max_skew: i64::from(c.max_skew),
+            topology_key: c.topology_key.clone(),
+            when_unsatisfiable,
+            label_selector: pods,
+            match_label_keys,
+            min_domains: c.min_domains.map(i64::from),
+            node_affinity_policy: policies[0],
+            node_taints_policy: policies[1],
+        });
+    }
     for (field, present) in [
-        (
-            "topologySpreadConstraints",
-            spec.topology_spread_constraints.is_some(),
-        ),
         ("priorityClassName", spec.priority_class_name.is_some()),
         ("schedulingGates", spec.scheduling_gates.is_some()),
         ("overhead", spec.overhead.is_some()),
@@ -824,6 +1067,9 @@ fn pod_spec(
         required_node_terms,
         preferred_node_terms,
         tolerations,
+        topology_spread_constraints,
+        pod_affinity: pod_affinity_terms,
+        pod_anti_affinity: pod_anti_affinity_terms,
         termination_grace_period_s: grace,
         priority: i64::from(spec.priority.unwrap_or(0)),
         restart_policy,

@@ -285,6 +285,9 @@ pub struct RawImage {
     /// Crash (exit 1) this long after every start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crash_after: Option<RawDuration>,
+    /// The app hangs (stops answering probes and requests) this long after every start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hang_after: Option<RawDuration>,
     /// Pull failure reason (`ErrImagePull`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_error: Option<String>,

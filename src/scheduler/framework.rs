@@ -14,8 +14,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::model::{Node, PodSpec, ResourceList};
+use crate::model::pod::{PodAffinity, PodAffinityTerm};
+use crate::model::selector::{Requirement, SelectorOp};
+use crate::model::{LabelSelector, Node, PodSpec, ResourceList};
 
 /// Highest score a Score plugin may give a node after normalization (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -266,10 +269,315 @@ impl fmt::Debug for CycleState {
     }
 }
 
-/// What the scheduler knows about one node (`framework.NodeInfo`): the node and the aggregate of
-/// the pods bound to it (terminating pods included, as upstream: their resources are not free
-/// until they are gone).
+/// Hash of one label `key=value` (FNV-1a over the key, a separator and the value), the key of
+/// the per-node label index ([`NodeInfo::label_count`]). Fixed, so it is the same in every run.
+pub fn label_hash(key: &str, value: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut h = OFFSET;
+    for &b in key.as_bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+    }
+    h = (h ^ 0xff).wrapping_mul(PRIME);
+    for &b in value.as_bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+    }
+    // Finalizer (SplitMix64's): spreads every input bit over the whole hash.
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// Source of [`NodeInfo::generation`] values (upstream's `nextGeneration`): every node info and
+/// every change to one gets a number never used before, so an equal generation means an equal
+/// node info (or a clone of it).
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    NEXT_GENERATION.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The label hashes of the most selective `In` requirement among `requirements` (fewest
+/// values): a pod matching them all carries one of these labels. `None` when there is no `In`
+/// requirement (nothing to prune with).
+pub fn requirements_anchor<'a>(
+    requirements: impl Iterator<Item = &'a Requirement>,
+) -> Option<Vec<u64>> {
+    requirements
+        .filter(|r| r.op == SelectorOp::In)
+        .min_by_key(|r| r.values.len())
+        .map(|r| r.values.iter().map(|v| label_hash(&r.key, v)).collect())
+}
+
+/// The label hashes one of which every pod matched by `term` carries (`term` owned by a pod
+/// with `owner_labels`: `matchLabelKeys` require the owner's values). `Some(empty)` for a term
+/// without label selector (it matches no pod); `None` when no such set is known.
+pub fn term_anchor(
+    term: &PodAffinityTerm,
+    owner_labels: &BTreeMap<String, String>,
+) -> Option<Vec<u64>> {
+    let Some(selector) = &term.label_selector else {
+        return Some(Vec::new());
+    };
+    let keyed = term
+        .match_label_keys
+        .iter()
+        .find_map(|k| owner_labels.get(k).map(|v| vec![label_hash(k, v)]));
+    match (requirements_anchor(selector.requirements.iter()), keyed) {
+        (Some(a), Some(b)) => Some(if b.len() < a.len() { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Adds (or, with `add` false, removes) one occurrence of each hash in a sorted counted list.
+fn count_hashes(list: &mut Vec<(u64, u32)>, hashes: &[u64], add: bool) {
+    for &h in hashes {
+        match list.binary_search_by_key(&h, |&(k, _)| k) {
+            Ok(i) if add => list[i].1 += 1,
+            Ok(i) => {
+                if list[i].1 <= 1 {
+                    list.remove(i);
+                } else {
+                    list[i].1 -= 1;
+                }
+            }
+            Err(i) if add => list.insert(i, (h, 1)),
+            Err(_) => {}
+        }
+    }
+}
+
+/// Where the inter-pod affinity terms of a node's pods may reach: for each kind of term, the
+/// anchor label hashes of the terms (counted) and how many terms have no anchor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermAnchors {
+    /// Required anti-affinity terms (the Filter's symmetry check).
+    pub anti_required: Vec<(u64, u32)>,
+    /// Required anti-affinity terms without anchor.
+    pub anti_required_unanchored: u32,
+    /// Terms that score an incoming pod: required and preferred affinity, preferred
+    /// anti-affinity.
+    pub scoring: Vec<(u64, u32)>,
+    /// Scoring terms without anchor.
+    pub scoring_unanchored: u32,
+}
+
+impl TermAnchors {
+    fn apply(&mut self, affinity: &ExistingAffinity, labels: &BTreeMap<String, String>, add: bool) {
+        let step = |n: &mut u32| {
+            if add {
+                *n += 1;
+            } else {
+                *n = n.saturating_sub(1);
+            }
+        };
+        for t in &affinity.anti_affinity.required {
+            match term_anchor(t, labels) {
+                Some(hashes) => count_hashes(&mut self.anti_required, &hashes, add),
+                None => step(&mut self.anti_required_unanchored),
+            }
+        }
+        let scoring = affinity
+            .affinity
+            .required
+            .iter()
+            .chain(affinity.affinity.preferred.iter().map(|w| &w.term))
+            .chain(affinity.anti_affinity.preferred.iter().map(|w| &w.term));
+        for t in scoring {
+            match term_anchor(t, labels) {
+                Some(hashes) => count_hashes(&mut self.scoring, &hashes, add),
+                None => step(&mut self.scoring_unanchored),
+            }
+        }
+    }
+}
+
+/// Hash of a label key alone (the lookup key of node labels in the snapshot index).
+pub fn key_hash(key: &str) -> u64 {
+    label_hash("\u{0}", key)
+}
+
+/// Hash of a namespace name (for [`PodKey::namespace_hash`]).
+pub fn namespace_hash(namespace: &str) -> u64 {
+    label_hash("", namespace)
+}
+
+/// The bit a label hash sets in [`PodKey::label_bits`].
+pub fn label_bit(hash: u64) -> u64 {
+    1 << (hash >> 58)
+}
+
+/// The union of [`label_bit`] over a pod's labels.
+pub fn label_bits(labels: &BTreeMap<String, String>) -> u64 {
+    labels
+        .iter()
+        .fold(0, |bits, (k, v)| bits | label_bit(label_hash(k, v)))
+}
+
+/// A compact summary of a pod on a node, stored contiguously so that scanning a node's pods for
+/// a selector touches little memory: a pod whose key fails the test cannot match; one that
+/// passes is checked for real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodKey {
+    /// [`namespace_hash`] of the pod's namespace.
+    pub namespace_hash: u64,
+    /// [`label_bits`] of the pod's labels (a 64-bit Bloom filter).
+    pub label_bits: u64,
+    /// The pod is terminating.
+    pub terminating: bool,
+    /// The pod has terms that score an incoming pod (required and preferred affinity,
+    /// preferred anti-affinity).
+    pub has_scoring_terms: bool,
+    /// The [`term_required_bits`] common to all those terms: an incoming pod lacking one of
+    /// them matches none.
+    pub scoring_bits: u64,
+    /// The pod has required anti-affinity terms.
+    pub has_anti_terms: bool,
+    /// The [`term_required_bits`] common to all its required anti-affinity terms.
+    pub anti_bits: u64,
+}
+
+impl PodKey {
+    /// False when none of the pod's scoring terms can match a pod with these label bits.
+    pub fn scoring_terms_may_match(&self, bits: u64) -> bool {
+        self.has_scoring_terms && bits & self.scoring_bits == self.scoring_bits
+    }
+
+    /// False when none of the pod's required anti-affinity terms can match a pod with these
+    /// label bits.
+    pub fn anti_terms_may_match(&self, bits: u64) -> bool {
+        self.has_anti_terms && bits & self.anti_bits == self.anti_bits
+    }
+}
+
+/// The inter-pod (anti-)affinity terms of a pod bound to a node (kept only for pods that have
+/// some).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingAffinity {
+    /// `spec.affinity.podAffinity`.
+    pub affinity: PodAffinity,
+    /// `spec.affinity.podAntiAffinity`.
+    pub anti_affinity: PodAffinity,
+    /// [`term_required_bits`] of each term, in the order required affinity, preferred
+    /// affinity, required anti-affinity, preferred anti-affinity.
+    pub required_bits: Vec<u64>,
+}
+
+impl ExistingAffinity {
+    /// The terms of a pod with these labels.
+    pub fn new(
+        affinity: &PodAffinity,
+        anti_affinity: &PodAffinity,
+        labels: &BTreeMap<String, String>,
+    ) -> Self {
+        let required_bits = affinity
+            .required
+            .iter()
+            .chain(affinity.preferred.iter().map(|w| &w.term))
+            .chain(&anti_affinity.required)
+            .chain(anti_affinity.preferred.iter().map(|w| &w.term))
+            .map(|t| term_required_bits(t, labels))
+            .collect();
+        ExistingAffinity {
+            affinity: affinity.clone(),
+            anti_affinity: anti_affinity.clone(),
+            required_bits,
+        }
+    }
+
+    /// `(term, its required bits)` of the required affinity terms.
+    pub fn affinity_required(&self) -> impl Iterator<Item = (&PodAffinityTerm, u64)> {
+        self.affinity
+            .required
+            .iter()
+            .zip(self.required_bits.iter().copied())
+    }
+
+    /// `(weight, term, its required bits)` of the preferred affinity terms.
+    pub fn affinity_preferred(&self) -> impl Iterator<Item = (i64, &PodAffinityTerm, u64)> {
+        let skip = self.affinity.required.len();
+        self.affinity
+            .preferred
+            .iter()
+            .zip(self.required_bits[skip..].iter().copied())
+            .map(|(w, b)| (w.weight, &w.term, b))
+    }
+
+    /// `(term, its required bits)` of the required anti-affinity terms.
+    pub fn anti_affinity_required(&self) -> impl Iterator<Item = (&PodAffinityTerm, u64)> {
+        let skip = self.affinity.required.len() + self.affinity.preferred.len();
+        self.anti_affinity
+            .required
+            .iter()
+            .zip(self.required_bits[skip..].iter().copied())
+    }
+
+    /// `(weight, term, its required bits)` of the preferred anti-affinity terms.
+    pub fn anti_affinity_preferred(&self) -> impl Iterator<Item = (i64, &PodAffinityTerm, u64)> {
+        let skip = self.affinity.required.len()
+            + self.affinity.preferred.len()
+            + self.anti_affinity.required.len();
+        self.anti_affinity
+            .preferred
+            .iter()
+            .zip(self.required_bits[skip..].iter().copied())
+            .map(|(w, b)| (w.weight, &w.term, b))
+    }
+}
+
+/// The [`label_bit`]s every pod matched by `term` (owned by a pod with `owner_labels`) has:
+/// one per single-value `In` requirement and per `matchLabelKeys` key the owner carries.
+pub fn term_required_bits(term: &PodAffinityTerm, owner_labels: &BTreeMap<String, String>) -> u64 {
+    let Some(selector) = &term.label_selector else {
+        return 0;
+    };
+    let from_selector = selector
+        .requirements
+        .iter()
+        .filter(|r| r.op == SelectorOp::In && r.values.len() == 1)
+        .fold(0, |bits, r| {
+            bits | label_bit(label_hash(&r.key, &r.values[0]))
+        });
+    term.match_label_keys
+        .iter()
+        .filter_map(|k| owner_labels.get(k).map(|v| label_bit(label_hash(k, v))))
+        .fold(from_selector, |bits, b| bits | b)
+}
+
+/// A pod bound to a node, as the plugins see it (upstream's `framework.PodInfo` of an existing
+/// pod): identity, labels, whether it is terminating, its inter-pod affinity terms, and what it
+/// added to the node's aggregates (so that [`NodeInfo::remove_pod`] needs only the uid).
 #[derive(Debug, Clone, PartialEq)]
+pub struct NodePod {
+    /// The pod's uid.
+    pub uid: u64,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.deletionTimestamp` is set.
+    pub terminating: bool,
+    /// Inter-pod (anti-)affinity terms; `None` when the pod has none.
+    pub affinity: Option<Arc<ExistingAffinity>>,
+    requested: ResourceList,
+    non_zero_cpu_millis: i64,
+    non_zero_memory_bytes: i64,
+    host_ports: Vec<(String, i32)>,
+}
+
+impl NodePod {
+    /// True when the pod has required anti-affinity terms (`PodsWithRequiredAntiAffinity`).
+    pub fn has_required_anti_affinity(&self) -> bool {
+        self.affinity
+            .as_ref()
+            .is_some_and(|a| !a.anti_affinity.required.is_empty())
+    }
+}
+
+/// What the scheduler knows about one node (`framework.NodeInfo`): the node, the pods bound to it
+/// and their aggregate (terminating pods included, as upstream: their resources are not free
+/// until they are gone), and the images the node holds. Equality ignores the generation.
+#[derive(Debug, Clone)]
 pub struct NodeInfo {
     /// The node.
     pub node: Arc<Node>,
@@ -283,6 +591,22 @@ pub struct NodeInfo {
     pub pod_count: i64,
     /// Host ports in use, as `(protocol, port)`, one entry per container port.
     pub used_host_ports: Vec<(String, i32)>,
+    /// The pods on the node (`NodeInfo.Pods`), in no particular order.
+    pub pods: Vec<NodePod>,
+    /// Per pod of [`Self::pods`] (same order): a compact key for quick rejection.
+    pub pod_keys: Vec<PodKey>,
+    /// How many of them have inter-pod affinity or anti-affinity terms (`PodsWithAffinity`).
+    pub pods_with_affinity: usize,
+    /// How many of them have required anti-affinity terms (`PodsWithRequiredAntiAffinity`).
+    pub pods_with_required_anti_affinity: usize,
+    /// Where the pods' inter-pod affinity terms may reach (for the snapshot index).
+    pub term_anchors: TermAnchors,
+    /// Images on the node (`NodeInfo.ImageStates`): normalized name → size in bytes.
+    pub images: BTreeMap<String, i64>,
+    /// `(label_hash(key, value), number of pods with that label)`, sorted by hash.
+    label_index: Vec<(u64, u32)>,
+    /// Changes whenever the pods or images of the node change (see [`NodeInfo::generation`]).
+    generation: u64,
 }
 
 impl NodeInfo {
@@ -295,41 +619,182 @@ impl NodeInfo {
             non_zero_memory_bytes: 0,
             pod_count: 0,
             used_host_ports: Vec::new(),
+            pods: Vec::new(),
+            pod_keys: Vec::new(),
+            pods_with_affinity: 0,
+            pods_with_required_anti_affinity: 0,
+            term_anchors: TermAnchors::default(),
+            images: BTreeMap::new(),
+            label_index: Vec::new(),
+            generation: next_generation(),
         }
     }
 
     /// Accounts a pod bound to this node (`NodeInfo.AddPod`).
-    pub fn add_pod(&mut self, spec: &PodSpec) {
-        self.requested.add(&spec.effective_requests());
+    pub fn add_pod(&mut self, pod: &PodInfo<'_>) {
+        let spec = pod.spec;
+        let requested = spec.effective_requests();
+        self.requested.add(&requested);
         let (cpu_millis, memory_bytes) = spec.non_zero_requests();
         self.non_zero_cpu_millis += cpu_millis;
         self.non_zero_memory_bytes += memory_bytes;
         self.pod_count += 1;
+        let mut host_ports = Vec::new();
         for container in &spec.containers {
             for (protocol, port) in &container.host_ports {
                 if *port > 0 {
                     self.used_host_ports.push((protocol.clone(), *port));
+                    host_ports.push((protocol.clone(), *port));
                 }
             }
         }
+        let affinity = if spec.pod_affinity.is_empty() && spec.pod_anti_affinity.is_empty() {
+            None
+        } else {
+            Some(Arc::new(ExistingAffinity::new(
+                &spec.pod_affinity,
+                &spec.pod_anti_affinity,
+                pod.labels,
+            )))
+        };
+        let entry = NodePod {
+            uid: pod.uid,
+            namespace: pod.namespace.to_string(),
+            labels: pod.labels.clone(),
+            terminating: false,
+            affinity,
+            requested,
+            non_zero_cpu_millis: cpu_millis,
+            non_zero_memory_bytes: memory_bytes,
+            host_ports,
+        };
+        if let Some(affinity) = &entry.affinity {
+            self.pods_with_affinity += 1;
+            self.term_anchors.apply(affinity, &entry.labels, true);
+        }
+        if entry.has_required_anti_affinity() {
+            self.pods_with_required_anti_affinity += 1;
+        }
+        for (key, value) in &entry.labels {
+            let h = label_hash(key, value);
+            match self.label_index.binary_search_by_key(&h, |&(k, _)| k) {
+                Ok(i) => self.label_index[i].1 += 1,
+                Err(i) => self.label_index.insert(i, (h, 1)),
+            }
+        }
+        let mut key = PodKey {
+            namespace_hash: namespace_hash(&entry.namespace),
+            label_bits: label_bits(&entry.labels),
+            terminating: false,
+            has_scoring_terms: false,
+            scoring_bits: u64::MAX,
+            has_anti_terms: false,
+            anti_bits: u64::MAX,
+        };
+        if let Some(a) = &entry.affinity {
+            let scoring = a
+                .affinity_required()
+                .map(|(_, b)| b)
+                .chain(a.affinity_preferred().map(|(_, _, b)| b))
+                .chain(a.anti_affinity_preferred().map(|(_, _, b)| b));
+            for bits in scoring {
+                key.has_scoring_terms = true;
+                key.scoring_bits &= bits;
+            }
+            for (_, bits) in a.anti_affinity_required() {
+                key.has_anti_terms = true;
+                key.anti_bits &= bits;
+            }
+        }
+        self.pod_keys.push(key);
+        self.pods.push(entry);
+        self.generation = next_generation();
     }
 
-    /// Removes a pod previously added with [`NodeInfo::add_pod`] (`NodeInfo.RemovePod`).
-    pub fn remove_pod(&mut self, spec: &PodSpec) {
-        self.requested.sub(&spec.effective_requests());
-        let (cpu_millis, memory_bytes) = spec.non_zero_requests();
-        self.non_zero_cpu_millis -= cpu_millis;
-        self.non_zero_memory_bytes -= memory_bytes;
+    /// Removes the pod with this uid (`NodeInfo.RemovePod`); false when it is not on the node.
+    pub fn remove_pod(&mut self, uid: u64) -> bool {
+        let Some(at) = self.pods.iter().position(|p| p.uid == uid) else {
+            return false;
+        };
+        let entry = self.pods.swap_remove(at);
+        self.pod_keys.swap_remove(at);
+        self.requested.sub(&entry.requested);
+        self.non_zero_cpu_millis -= entry.non_zero_cpu_millis;
+        self.non_zero_memory_bytes -= entry.non_zero_memory_bytes;
         self.pod_count -= 1;
-        for container in &spec.containers {
-            for (protocol, port) in &container.host_ports {
-                if let Some(at) = self
-                    .used_host_ports
-                    .iter()
-                    .position(|(p, n)| p == protocol && n == port)
-                {
-                    self.used_host_ports.swap_remove(at);
+        for port in &entry.host_ports {
+            if let Some(i) = self.used_host_ports.iter().position(|p| p == port) {
+                self.used_host_ports.swap_remove(i);
+            }
+        }
+        if let Some(affinity) = &entry.affinity {
+            self.pods_with_affinity -= 1;
+            self.term_anchors.apply(affinity, &entry.labels, false);
+        }
+        if entry.has_required_anti_affinity() {
+            self.pods_with_required_anti_affinity -= 1;
+        }
+        for (key, value) in &entry.labels {
+            let h = label_hash(key, value);
+
+            if let Ok(i) = self.label_index.binary_search_by_key(&h, |&(k, _)| k) {
+                if self.label_index[i].1 <= 1 {
+                    self.label_index.remove(i);
+                } else {
+                    self.label_index[i].1 -= 1;
                 }
+            }
+        }
+        self.generation = next_generation();
+        true
+    }
+
+    /// Marks the pod with this uid as terminating (its `deletionTimestamp` was set); false when
+    /// it is not on the node. PodTopologySpread stops counting it; everything else still does.
+    pub fn set_terminating(&mut self, uid: u64) -> bool {
+        match self.pods.iter().position(|p| p.uid == uid) {
+            Some(at) => {
+                if !self.pods[at].terminating {
+                    self.pods[at].terminating = true;
+                    self.pod_keys[at].terminating = true;
+                    self.generation = next_generation();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Number of pods on the node (terminating ones included) carrying a label whose
+    /// [`label_hash`] is `hash`. An upper bound of the pods with that exact label (hashes may
+    /// collide), used to skip nodes where a selector cannot match anything.
+    pub fn label_count(&self, hash: u64) -> u32 {
+        match self.label_index.binary_search_by_key(&hash, |&(k, _)| k) {
+            Ok(i) => self.label_index[i].1,
+            Err(_) => 0,
+        }
+    }
+
+    /// Records an image present on the node (`ImageStates`), by its normalized name.
+    pub fn add_image(&mut self, name: &str, size_bytes: i64) {
+        let name = normalized_image_name(name);
+        if !self.images.contains_key(name.as_ref()) {
+            self.images.insert(name.into_owned(), size_bytes);
+            self.generation = next_generation();
+        }
+    }
+
+    /// Records every image of `spec`'s containers that `pulled` (the kubelet's image list of
+    /// this node) holds and this node info does not know yet, with size `size_bytes`.
+    pub fn add_pulled_images(
+        &mut self,
+        spec: &PodSpec,
+        pulled: &BTreeSet<String>,
+        size_bytes: i64,
+    ) {
+        for c in spec.init_containers.iter().chain(&spec.containers) {
+            if pulled.contains(&c.image) {
+                self.add_image(&c.image, size_bytes);
             }
         }
     }
@@ -338,10 +803,49 @@ impl NodeInfo {
     pub fn name(&self) -> &str {
         &self.node.name
     }
+
+    /// A number that changes whenever the node's pods (or their terminating flag) or images
+    /// change, unique across all node infos (a clone keeps it). Lets a scheduler-side index
+    /// ([`SnapshotIndex`](crate::scheduler::snapshot::SnapshotIndex)) refresh only the nodes
+    /// that changed.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The label hashes carried by the node's pods, sorted, with their pod counts.
+    pub fn label_hashes(&self) -> &[(u64, u32)] {
+        &self.label_index
+    }
 }
 
-/// The pod being scheduled, as the plugins see it (`framework.PodInfo`, borrowed).
-#[derive(Debug, Clone, Copy)]
+impl PartialEq for NodeInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+            && self.requested == other.requested
+            && self.non_zero_cpu_millis == other.non_zero_cpu_millis
+            && self.non_zero_memory_bytes == other.non_zero_memory_bytes
+            && self.pod_count == other.pod_count
+            && self.used_host_ports == other.used_host_ports
+            && self.pods == other.pods
+            && self.images == other.images
+    }
+}
+
+/// The CRI-compliant name of an image (`normalizedImageName`): `:latest` is appended when the
+/// reference has no tag.
+pub fn normalized_image_name(name: &str) -> Cow<'_, str> {
+    let colon = name.rfind(':').map_or(-1, |i| i as i64);
+    let slash = name.rfind('/').map_or(-1, |i| i as i64);
+    if colon <= slash {
+        Cow::Owned(format!("{name}:latest"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// The pod being scheduled (or being added to a node), as the plugins see it
+/// (`framework.PodInfo`, borrowed).
+#[derive(Debug, Clone)]
 pub struct PodInfo<'a> {
     /// `metadata.namespace`.
     pub namespace: &'a str,
@@ -351,6 +855,32 @@ pub struct PodInfo<'a> {
     pub labels: &'a BTreeMap<String, String>,
     /// The pod's spec.
     pub spec: &'a PodSpec,
+    /// The pod's uid (identifies it in [`NodeInfo::remove_pod`]).
+    pub uid: u64,
+    /// The selector PodTopologySpread's default constraints use for this pod: the union of the
+    /// selectors of the Services and of the controlling ReplicaSet / StatefulSet that select it
+    /// (upstream `helper.DefaultSelector`); `None` when nothing selects it.
+    pub default_spread_selector: Option<LabelSelector>,
+}
+
+impl<'a> PodInfo<'a> {
+    /// A pod with no default spread selector.
+    pub fn new(
+        namespace: &'a str,
+        name: &'a str,
+        labels: &'a BTreeMap<String, String>,
+        spec: &'a PodSpec,
+        uid: u64,
+    ) -> Self {
+        PodInfo {
+            namespace,
+            name,
+            labels,
+            spec,
+            uid,
+            default_spread_selector: None,
+        }
+    }
 }
 
 /// Restriction of the candidate nodes returned by a PreFilter plugin (`framework.PreFilterResult`).
@@ -571,7 +1101,15 @@ pub trait PostFilterPlugin: Plugin {
 pub trait PreScorePlugin: Plugin {
     /// Pre-computes per-pod data into `state`. `Skip` means this plugin's Score is not run this
     /// cycle (it contributes nothing to the totals).
-    fn pre_score(&self, state: &mut CycleState, pod: &PodInfo<'_>, nodes: &[&NodeInfo]) -> Status;
+    /// `nodes` are the feasible nodes about to be scored; `all_nodes` is the whole snapshot
+    /// (upstream's `SnapshotSharedLister().NodeInfos().List()`).
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        nodes: &[&NodeInfo],
+        all_nodes: &[NodeInfo],
+    ) -> Status;
 }
 
 /// Score extension point: ranks the feasible nodes.

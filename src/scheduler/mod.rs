@@ -23,7 +23,8 @@
 //!
 //! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
 //! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
-//! [`schedule_one`] (the cycle), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
+//! [`schedule_one`] (the cycle), [`snapshot`] (the per-cycle node index the topology plugins
+//! use), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
 
 pub mod framework;
 pub mod plugins;
@@ -31,6 +32,7 @@ pub mod profile;
 pub mod registry;
 pub mod runtime;
 pub mod schedule_one;
+pub mod snapshot;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -4,9 +4,10 @@
 use thiserror::Error;
 
 use crate::scheduler::plugins::{
-    BalancedAllocationArgs, NodeResourcesFitArgs, ScoringStrategyType, balanced_allocation,
-    default_preemption, node_affinity, node_name, node_ports, node_resources_fit,
-    node_unschedulable, taint_toleration,
+    BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, PodTopologySpreadArgs,
+    ScoringStrategyType, balanced_allocation, default_preemption, image_locality,
+    inter_pod_affinity, node_affinity, node_name, node_ports, node_resources_fit,
+    node_unschedulable, pod_topology_spread, taint_toleration,
 };
 
 /// The scheduler name a pod gets when it names none (`v1.DefaultSchedulerName`).
@@ -71,6 +72,14 @@ pub enum ConfigError {
         /// The weight given.
         weight: i64,
     },
+    /// Plugin arguments that fail the plugin's own validation.
+    #[error("plugin {plugin:?}: {message}")]
+    InvalidPluginArgs {
+        /// The plugin.
+        plugin: &'static str,
+        /// What is wrong, apiserver style (`field: Invalid value: …`).
+        message: String,
+    },
 }
 
 /// Plugin arguments (`pluginConfig[].args`).
@@ -83,6 +92,10 @@ pub enum PluginArgs {
     NodeResourcesFit(NodeResourcesFitArgs),
     /// `NodeResourcesBalancedAllocationArgs`.
     BalancedAllocation(BalancedAllocationArgs),
+    /// `PodTopologySpreadArgs`.
+    PodTopologySpread(PodTopologySpreadArgs),
+    /// `InterPodAffinityArgs`.
+    InterPodAffinity(InterPodAffinityArgs),
 }
 
 /// One enabled plugin (`plugins.multiPoint.enabled[]` + its `pluginConfig`).
@@ -121,8 +134,9 @@ pub struct Profile {
 impl Profile {
     /// Upstream's default profile (`default_plugins.go`, MultiPoint order and weights) restricted
     /// to the plugins that exist here: NodeUnschedulable, NodeName, TaintToleration (3),
-    /// NodeAffinity (2), NodePorts, NodeResourcesFit (1), DefaultPreemption,
-    /// NodeResourcesBalancedAllocation (1).
+    /// NodeAffinity (2), NodePorts, NodeResourcesFit (1), PodTopologySpread (2),
+    /// InterPodAffinity (2), DefaultPreemption, NodeResourcesBalancedAllocation (1),
+    /// ImageLocality (1).
     pub fn default_profile() -> Self {
         Profile {
             scheduler_name: DEFAULT_SCHEDULER_NAME.into(),
@@ -133,8 +147,11 @@ impl Profile {
                 PluginEntry::new(node_affinity::NAME, 2),
                 PluginEntry::new(node_ports::NAME, 0),
                 PluginEntry::new(node_resources_fit::NAME, 1),
+                PluginEntry::new(pod_topology_spread::NAME, 2),
+                PluginEntry::new(inter_pod_affinity::NAME, 2),
                 PluginEntry::new(default_preemption::NAME, 0),
                 PluginEntry::new(balanced_allocation::NAME, 1),
+                PluginEntry::new(image_locality::NAME, 1),
             ],
             percentage_of_nodes_to_score: None,
         }
@@ -197,6 +214,9 @@ mod tests {
         assert_eq!(weight("NodeAffinity"), Some(2));
         assert_eq!(weight("NodeResourcesFit"), Some(1));
         assert_eq!(weight("NodeResourcesBalancedAllocation"), Some(1));
+        assert_eq!(weight("PodTopologySpread"), Some(2));
+        assert_eq!(weight("InterPodAffinity"), Some(2));
+        assert_eq!(weight("ImageLocality"), Some(1));
         let order: Vec<&str> = p.plugins.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(
             order,
@@ -207,8 +227,11 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "PodTopologySpread",
+                "InterPodAffinity",
                 "DefaultPreemption",
-                "NodeResourcesBalancedAllocation"
+                "NodeResourcesBalancedAllocation",
+                "ImageLocality"
             ]
         );
     }

@@ -4,10 +4,12 @@
 
 use crate::scheduler::framework::Plugin;
 use crate::scheduler::plugins::{
-    BalancedAllocation, BalancedAllocationArgs, DefaultPreemption, NodeAffinity, NodeName,
-    NodePorts, NodeResourcesFit, NodeResourcesFitArgs, NodeUnschedulable, TaintToleration,
-    balanced_allocation, default_preemption, node_affinity, node_name, node_ports,
-    node_resources_fit, node_unschedulable, taint_toleration,
+    BalancedAllocation, BalancedAllocationArgs, DefaultPreemption, ImageLocality, InterPodAffinity,
+    InterPodAffinityArgs, NodeAffinity, NodeName, NodePorts, NodeResourcesFit,
+    NodeResourcesFitArgs, NodeUnschedulable, PodTopologySpread, PodTopologySpreadArgs,
+    TaintToleration, balanced_allocation, default_preemption, image_locality, inter_pod_affinity,
+    node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
+    pod_topology_spread, taint_toleration,
 };
 use crate::scheduler::profile::{ConfigError, PluginArgs};
 
@@ -81,6 +83,30 @@ pub static REGISTRY: &[RegistryEntry] = &[
         },
     },
     RegistryEntry {
+        name: pod_topology_spread::NAME,
+        factory: |args| match args {
+            PluginArgs::Default => Ok(Box::new(PodTopologySpread::new(
+                &PodTopologySpreadArgs::default(),
+            )?)),
+            PluginArgs::PodTopologySpread(a) => Ok(Box::new(PodTopologySpread::new(a)?)),
+            _ => Err(ConfigError::ArgsMismatch {
+                plugin: pod_topology_spread::NAME,
+            }),
+        },
+    },
+    RegistryEntry {
+        name: inter_pod_affinity::NAME,
+        factory: |args| match args {
+            PluginArgs::Default => Ok(Box::new(InterPodAffinity::new(
+                &InterPodAffinityArgs::default(),
+            )?)),
+            PluginArgs::InterPodAffinity(a) => Ok(Box::new(InterPodAffinity::new(a)?)),
+            _ => Err(ConfigError::ArgsMismatch {
+                plugin: inter_pod_affinity::NAME,
+            }),
+        },
+    },
+    RegistryEntry {
         name: default_preemption::NAME,
         factory: |args| {
             no_args(default_preemption::NAME, args)?;
@@ -97,6 +123,13 @@ pub static REGISTRY: &[RegistryEntry] = &[
             _ => Err(ConfigError::ArgsMismatch {
                 plugin: balanced_allocation::NAME,
             }),
+        },
+    },
+    RegistryEntry {
+        name: image_locality::NAME,
+        factory: |args| {
+            no_args(image_locality::NAME, args)?;
+            Ok(Box::new(ImageLocality))
         },
     },
 ];

@@ -368,6 +368,7 @@ impl Framework {
         state: &mut CycleState,
         pod: &PodInfo<'_>,
         nodes: &[&NodeInfo],
+        all_nodes: &[NodeInfo],
     ) -> Status {
         state.skip_score_plugins.clear();
         for &i in &self.pre_score {
@@ -376,7 +377,7 @@ impl Framework {
                 continue;
             };
             let name = plugin.name();
-            let status = pre_score.pre_score(state, pod, nodes);
+            let status = pre_score.pre_score(state, pod, nodes, all_nodes);
             if status.is_skip() {
                 state.skip_score_plugins.insert(name);
             } else if !status.is_success() {
@@ -465,7 +466,13 @@ mod tests {
         };
         assert_eq!(
             at("PreFilter"),
-            ["NodeAffinity", "NodePorts", "NodeResourcesFit"]
+            [
+                "NodeAffinity",
+                "NodePorts",
+                "NodeResourcesFit",
+                "PodTopologySpread",
+                "InterPodAffinity"
+            ]
         );
         assert_eq!(
             at("Filter"),
@@ -475,7 +482,9 @@ mod tests {
                 "TaintToleration",
                 "NodeAffinity",
                 "NodePorts",
-                "NodeResourcesFit"
+                "NodeResourcesFit",
+                "PodTopologySpread",
+                "InterPodAffinity"
             ]
         );
         assert_eq!(at("PostFilter"), ["DefaultPreemption"]);
@@ -484,7 +493,10 @@ mod tests {
             [
                 "NodeAffinity",
                 "NodeResourcesFit",
-                "NodeResourcesBalancedAllocation"
+                "PodTopologySpread",
+                "InterPodAffinity",
+                "NodeResourcesBalancedAllocation",
+                "ImageLocality"
             ]
         );
         assert_eq!(
@@ -493,9 +505,15 @@ mod tests {
                 "TaintToleration",
                 "NodeAffinity",
                 "NodeResourcesFit",
-                "NodeResourcesBalancedAllocation"
+                "PodTopologySpread",
+                "InterPodAffinity",
+                "NodeResourcesBalancedAllocation",
+                "ImageLocality"
             ]
         );
+        assert_eq!(fw.score_weight("PodTopologySpread"), Some(2));
+        assert_eq!(fw.score_weight("InterPodAffinity"), Some(2));
+        assert_eq!(fw.score_weight("ImageLocality"), Some(1));
         assert_eq!(fw.score_weight("TaintToleration"), Some(3));
         assert_eq!(fw.score_weight("NodeName"), None);
     }

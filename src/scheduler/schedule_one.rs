@@ -6,11 +6,14 @@
 //! few nodes past the one that completed the quota; this simulator examines exactly the nodes up
 //! to it, which is the deterministic limit of the same algorithm.
 
+use std::sync::Arc;
+
 use crate::scheduler::framework::{
     CycleState, Diagnosis, FitError, NodeInfo, NodeToStatus, PodInfo, Status,
 };
 use crate::scheduler::profile::{ConfigError, DEFAULT_SCHEDULER_NAME, Profile};
 use crate::scheduler::runtime::{Framework, go_list};
+use crate::scheduler::snapshot::{SNAPSHOT_INDEX_KEY, SnapshotIndex};
 use crate::sim::rng::SimRng;
 
 /// Message when the cluster has no node (`ErrNoNodesAvailable`).
@@ -101,6 +104,7 @@ pub struct Scheduler {
     feasible: Vec<usize>,
     totals: Vec<i64>,
     scratch: Vec<i64>,
+    index: Arc<SnapshotIndex>,
 }
 
 impl Scheduler {
@@ -127,6 +131,7 @@ impl Scheduler {
             feasible: Vec::new(),
             totals: Vec::new(),
             scratch: Vec::new(),
+            index: Arc::new(SnapshotIndex::default()),
         })
     }
 
@@ -170,6 +175,7 @@ impl Scheduler {
             feasible,
             totals,
             scratch,
+            index,
         } = self;
         let Some(fw) = frameworks.iter().find(|f| f.profile_name() == name) else {
             return ScheduleOutcome::Error {
@@ -184,8 +190,13 @@ impl Scheduler {
             };
         }
 
-        // PreFilter.
+        // The node index, refreshed for the nodes that changed since the last cycle (the
+        // previous cycle's state is gone, so the index is not shared and is updated in place).
+        Arc::make_mut(index).sync(nodes);
         let mut state = CycleState::new();
+        state.write(SNAPSHOT_INDEX_KEY, Arc::clone(index));
+
+        // PreFilter.
         let mut diagnosis = Diagnosis::default();
         let pre = fw.run_pre_filter_plugins(&mut state, pod, nodes);
         diagnosis.unschedulable_plugins = pre.plugins_with_nodes.clone();
@@ -266,7 +277,7 @@ impl Scheduler {
         // PreScore, Score, NormalizeScore, weights.
         let scored: Vec<&NodeInfo> = feasible.iter().map(|&i| &nodes[i]).collect();
         if fw.has_score_plugins() {
-            let status = fw.run_pre_score_plugins(&mut state, pod, &scored);
+            let status = fw.run_pre_score_plugins(&mut state, pod, &scored, nodes);
             if !status.is_success() {
                 return ScheduleOutcome::Error {
                     message: status.message(),
@@ -395,7 +406,7 @@ mod tests {
             for _ in 0..60 {
                 match scheduler.schedule(&pod(&spec), &cluster, &mut r) {
                     ScheduleOutcome::Scheduled { node_index, .. } => {
-                        cluster[node_index].add_pod(&spec);
+                        cluster[node_index].add_pod(&pod(&spec));
                         choices.push(node_index);
                     }
                     other => panic!("unexpected {other:?}"),

@@ -7,19 +7,41 @@ use crate::model::node::{Node, Taint, TaintEffect};
 use crate::model::pod::{Container, PodSpec, PullPolicy, Toleration};
 use crate::model::resources::ResourceList;
 use crate::model::selector::{NodeSelectorTerm, Requirement, SelectorOp};
-use crate::scheduler::framework::{NodeInfo, PodInfo};
+use crate::scheduler::framework::{CycleState, NodeInfo, PodInfo};
+use crate::scheduler::snapshot::{SNAPSHOT_INDEX_KEY, SnapshotIndex};
 
 /// Labels shared by test pods.
 pub static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
 
 /// A pod named `p` in `default` with `spec`.
 pub fn pod(spec: &PodSpec) -> PodInfo<'_> {
-    PodInfo {
-        namespace: "default",
-        name: "p",
-        labels: &NO_LABELS,
-        spec,
-    }
+    PodInfo::new("default", "p", &NO_LABELS, spec, 0)
+}
+
+/// A label map from pairs.
+pub fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A pod in namespace `ns` with these labels, spec and uid.
+pub fn pod_with<'a>(
+    ns: &'a str,
+    labels: &'a BTreeMap<String, String>,
+    spec: &'a PodSpec,
+    uid: u64,
+) -> PodInfo<'a> {
+    PodInfo::new(ns, "p", labels, spec, uid)
+}
+
+/// Two fresh cycle states for `nodes`: without and with the snapshot index the scheduler
+/// provides (plugins must give the same answers either way).
+pub fn both_states(nodes: &[NodeInfo]) -> [CycleState; 2] {
+    let mut indexed = CycleState::new();
+    indexed.write(SNAPSHOT_INDEX_KEY, Arc::new(SnapshotIndex::build(nodes)));
+    [CycleState::new(), indexed]
 }
 
 /// A resource list with explicit CPU (millicores) and memory (bytes).
@@ -42,6 +64,9 @@ pub fn container(requests: ResourceList) -> Container {
         requests,
         limits: ResourceList::default(),
         readiness_probe: None,
+        liveness_probe: None,
+        startup_probe: None,
+        pre_stop_ns: 0,
         host_ports: Vec::new(),
     }
 }
@@ -261,8 +286,8 @@ impl NodeBuilder {
     /// The node info with these pods bound.
     pub fn with_pods(self, pods: &[&PodSpec]) -> NodeInfo {
         let mut info = self.info();
-        for p in pods {
-            info.add_pod(p);
+        for (uid, p) in pods.iter().enumerate() {
+            info.add_pod(&PodInfo::new("default", "p", &NO_LABELS, p, uid as u64));
         }
         info
     }

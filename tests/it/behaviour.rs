@@ -440,10 +440,20 @@ fn patch_merges_containers_by_name_and_starts_a_rollout() {
     let d = &results.world.state.deployments[&ObjKey::new("default", "web")];
     let container = &d.spec.template.spec.containers[0];
     assert_eq!(container.image, "app:v2");
-    assert_eq!(container.requests.cpu_millis, 100, "the merge keeps the container's other fields");
+    assert_eq!(
+        container.requests.cpu_millis, 100,
+        "the merge keeps the container's other fields"
+    );
     // maxSurge 0 / maxUnavailable 1: the old set shrinks first, never more than 3 pods.
-    let scaling: Vec<String> = events(&results, "ScalingReplicaSet").into_iter().skip(1).map(|(_, _, m)| m).collect();
-    assert!(scaling[0].starts_with("Scaled down replica set web-"), "{scaling:?}");
+    let scaling: Vec<String> = events(&results, "ScalingReplicaSet")
+        .into_iter()
+        .skip(1)
+        .map(|(_, _, m)| m)
+        .collect();
+    assert!(
+        scaling[0].starts_with("Scaled down replica set web-"),
+        "{scaling:?}"
+    );
     assert_eq!((d.status.updated, d.status.available), (3, 3));
 }
 
@@ -451,13 +461,24 @@ fn patch_merges_containers_by_name_and_starts_a_rollout() {
 fn apply_updates_an_existing_deployment_and_delete_removes_its_pods() {
     let v2 = deployment("web", 3, "app:v2", "", "");
     let inline: String = v2.lines().map(|l| format!("        {l}\n")).collect();
-    let spec = format!("{CLUSTER}  timeline:\n    - at: 1m\n      action: apply\n      manifest:\n{inline}    - {{at: 5m, action: delete, target: deployment/web}}\n");
+    let spec = format!(
+        "{CLUSTER}  timeline:\n    - at: 1m\n      action: apply\n      manifest:\n{inline}    - {{at: 5m, action: delete, target: deployment/web}}\n"
+    );
     let results = run(&scenario(&spec, &deployment("web", 3, "app:v1", "", "")));
     assert_eq!(results.world.state.deployments.len(), 0);
     assert_eq!(results.world.state.replicasets.len(), 0);
-    let v2_pods = results.world.state.pods.iter().filter(|p| p.spec.containers[0].image == "app:v2").count();
+    let v2_pods = results
+        .world
+        .state
+        .pods
+        .iter()
+        .filter(|p| p.spec.containers[0].image == "app:v2")
+        .count();
     assert_eq!(v2_pods, 3, "apply rolled the Deployment to v2");
-    assert!(results.world.state.pods.iter().all(|p| p.gone.is_some()), "deleting the Deployment deletes its pods");
+    assert!(
+        results.world.state.pods.iter().all(|p| p.gone.is_some()),
+        "deleting the Deployment deletes its pods"
+    );
 }
 
 #[test]
@@ -465,34 +486,60 @@ fn readiness_probe_gates_the_endpoint_until_the_app_is_ready() {
     // App ready 12 s after start; probe from 5 s every 5 s → Ready at the 15 s probe.
     let spec = format!("{CLUSTER}  images:\n    default: {{pull: 1s, start: 1s, ready: 12s}}\n");
     let probe = "        readinessProbe:\n          httpGet: {path: /, port: 80}\n          initialDelaySeconds: 5\n          periodSeconds: 5\n";
-    let with_probe = deployment("web", 1, "app:v1", "", "").replace("        resources:", &format!("{probe}        resources:"));
+    let with_probe = deployment("web", 1, "app:v1", "", "")
+        .replace("        resources:", &format!("{probe}        resources:"));
     let results = run(&scenario(&spec, &with_probe));
     let pod = &results.world.state.pods[0];
     assert_eq!(pod.started.unwrap().as_millis(), 2_000);
     assert_eq!(pod.first_ready.unwrap().as_millis(), 17_000);
     // Without a probe the pod is Ready as soon as it starts, before the app answers.
     let results = run(&scenario(&spec, &deployment("web", 1, "app:v1", "", "")));
-    assert_eq!(results.world.state.pods[0].first_ready.unwrap().as_millis(), 2_000);
+    assert_eq!(
+        results.world.state.pods[0].first_ready.unwrap().as_millis(),
+        2_000
+    );
 }
 
 #[test]
 fn crashing_container_restarts_with_crash_loop_back_off() {
     // crashAfter 5 s: crash 1 restarts at once, then waits 10, 20, 40 s (SPEC §9).
-    let spec = format!("{CLUSTER}  images:\n    default: {{pull: 1s, start: 1s, crashAfter: 5s}}\n");
+    let spec =
+        format!("{CLUSTER}  images:\n    default: {{pull: 1s, start: 1s, crashAfter: 5s}}\n");
     let results = run(&scenario(&spec, &deployment("web", 1, "app:v1", "", "")));
-    let starts: Vec<u64> = events(&results, "Started").iter().map(|(t, _, _)| *t).collect();
+    let starts: Vec<u64> = events(&results, "Started")
+        .iter()
+        .map(|(t, _, _)| *t)
+        .collect();
     let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0]).take(4).collect();
     // Each gap = 5 s running + back-off + 1 s start.
     assert_eq!(gaps, vec![6_000, 16_000, 26_000, 46_000]);
-    assert!(events(&results, "BackOff").iter().all(|(_, _, m)| m.starts_with("Back-off restarting failed container app in pod web-")));
+    assert!(
+        events(&results, "BackOff")
+            .iter()
+            .all(|(_, _, m)| m.starts_with("Back-off restarting failed container app in pod web-"))
+    );
 }
 
 #[test]
 fn distributions_are_seeded_and_reproducible() {
-    let spec = format!("{CLUSTER}  images:\n    default: {{pull: {{dist: exponential, mean: 10s}}, start: {{dist: uniform, min: 1s, max: 3s}}, ready: {{dist: lognormal, median: 2s, p99: 10s}}}}\n");
+    let spec = format!(
+        "{CLUSTER}  images:\n    default: {{pull: {{dist: exponential, mean: 10s}}, start: {{dist: uniform, min: 1s, max: 3s}}, ready: {{dist: lognormal, median: 2s, p99: 10s}}}}\n"
+    );
     let text = scenario(&spec, &deployment("web", 10, "app:v1", "", ""));
-    let a: Vec<Option<u64>> = run(&text).world.state.pods.iter().map(|p| p.first_ready.map(|t| t.as_millis())).collect();
-    let b: Vec<Option<u64>> = run(&text).world.state.pods.iter().map(|p| p.first_ready.map(|t| t.as_millis())).collect();
+    let a: Vec<Option<u64>> = run(&text)
+        .world
+        .state
+        .pods
+        .iter()
+        .map(|p| p.first_ready.map(|t| t.as_millis()))
+        .collect();
+    let b: Vec<Option<u64>> = run(&text)
+        .world
+        .state
+        .pods
+        .iter()
+        .map(|p| p.first_ready.map(|t| t.as_millis()))
+        .collect();
     assert_eq!(a, b);
     let distinct: std::collections::BTreeSet<_> = a.iter().collect();
     assert!(distinct.len() > 5, "draws differ between pods: {a:?}");

@@ -4,6 +4,8 @@
 mod behaviour;
 mod determinism;
 mod malformed;
+mod placement;
+mod probes;
 mod real_data;
 mod scenarios;
 mod support;

@@ -68,7 +68,13 @@ impl Plugin for BalancedAllocation {
 }
 
 impl PreScorePlugin for BalancedAllocation {
-    fn pre_score(&self, state: &mut CycleState, pod: &PodInfo<'_>, _nodes: &[&NodeInfo]) -> Status {
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        _nodes: &[&NodeInfo],
+        _all_nodes: &[NodeInfo],
+    ) -> Status {
         let requests = self.scorer.pod_requests(pod.spec);
         if requests.iter().all(|&r| r == 0) {
             return Status::skip();
@@ -112,7 +118,7 @@ mod tests {
         let mut state = CycleState::new();
         let p = pod(spec);
         let refs: Vec<&NodeInfo> = nodes.iter().collect();
-        if pre_score && plugin.pre_score(&mut state, &p, &refs).is_skip() {
+        if pre_score && plugin.pre_score(&mut state, &p, &refs, nodes).is_skip() {
             return None;
         }
         Some(

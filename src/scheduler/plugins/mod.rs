@@ -8,22 +8,34 @@
 //! | [`NodeAffinity`] | PreFilter, Filter, PreScore, Score | 2 |
 //! | [`NodePorts`] | PreFilter, Filter | – |
 //! | [`NodeResourcesFit`] | PreFilter, Filter, PreScore, Score | 1 |
+//! | [`PodTopologySpread`] | PreFilter, Filter, PreScore, Score | 2 |
+//! | [`InterPodAffinity`] | PreFilter, Filter, PreScore, Score | 2 |
 //! | [`DefaultPreemption`] | PostFilter (placeholder) | – |
 //! | [`BalancedAllocation`] | PreScore, Score | 1 |
+//! | [`ImageLocality`] | PreScore, Score | 1 |
+//!
+//! [`pod_selector`] holds the label-selector and affinity-term semantics the topology plugins
+//! share.
 
 pub mod balanced_allocation;
 pub mod default_preemption;
+pub mod image_locality;
+pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
 pub mod node_ports;
 pub mod node_resources_fit;
 pub mod node_unschedulable;
 pub mod normalize;
+pub mod pod_selector;
+pub mod pod_topology_spread;
 pub mod resource_allocation;
 pub mod taint_toleration;
 
 pub use balanced_allocation::{BalancedAllocation, BalancedAllocationArgs};
 pub use default_preemption::DefaultPreemption;
+pub use image_locality::ImageLocality;
+pub use inter_pod_affinity::{InterPodAffinity, InterPodAffinityArgs};
 pub use node_affinity::NodeAffinity;
 pub use node_name::NodeName;
 pub use node_ports::NodePorts;
@@ -32,5 +44,6 @@ pub use node_resources_fit::{
 };
 pub use node_unschedulable::NodeUnschedulable;
 pub use normalize::default_normalize_score;
+pub use pod_topology_spread::{DefaultingType, PodTopologySpread, PodTopologySpreadArgs};
 pub use resource_allocation::{ResourceSpec, default_resources};
 pub use taint_toleration::TaintToleration;

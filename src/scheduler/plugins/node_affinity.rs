@@ -139,6 +139,7 @@ impl PreScorePlugin for NodeAffinity {
         _state: &mut CycleState,
         pod: &PodInfo<'_>,
         _nodes: &[&NodeInfo],
+        _all_nodes: &[NodeInfo],
     ) -> Status {
         if pod.spec.preferred_node_terms.is_empty() {
             Status::skip()
@@ -342,7 +343,7 @@ mod tests {
         let refs: Vec<&NodeInfo> = nodes.iter().collect();
         assert!(
             NodeAffinity
-                .pre_score(&mut CycleState::new(), &p, &refs)
+                .pre_score(&mut CycleState::new(), &p, &refs, &nodes)
                 .is_success()
         );
         let mut raw: Vec<i64> = nodes
@@ -359,7 +360,7 @@ mod tests {
         let none = PodBuilder::new().build();
         assert!(
             NodeAffinity
-                .pre_score(&mut CycleState::new(), &pod(&none), &refs)
+                .pre_score(&mut CycleState::new(), &pod(&none), &refs, &nodes)
                 .is_skip()
         );
     }

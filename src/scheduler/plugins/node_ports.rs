@@ -152,7 +152,8 @@ mod tests {
     fn remove_pod_frees_its_ports() {
         let existing = PodBuilder::new().host_port("TCP", 8080).build();
         let mut node = NodeBuilder::new("n").with_pods(&[&existing]);
-        node.remove_pod(&existing);
+        assert!(node.remove_pod(0));
+        assert!(!node.remove_pod(0), "already gone");
         assert!(node.used_host_ports.is_empty());
         assert_eq!(node.pod_count, 0);
     }

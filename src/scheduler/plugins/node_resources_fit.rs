@@ -266,7 +266,13 @@ impl FilterPlugin for NodeResourcesFit {
 }
 
 impl PreScorePlugin for NodeResourcesFit {
-    fn pre_score(&self, state: &mut CycleState, pod: &PodInfo<'_>, _nodes: &[&NodeInfo]) -> Status {
+    fn pre_score(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        _nodes: &[&NodeInfo],
+        _all_nodes: &[NodeInfo],
+    ) -> Status {
         state.write(
             PRE_SCORE_STATE_KEY,
             PreScoreState(self.scorer.pod_requests(pod.spec)),
@@ -447,7 +453,7 @@ mod tests {
         let mut state = CycleState::new();
         let p = pod(spec);
         let refs: Vec<&NodeInfo> = nodes.iter().collect();
-        assert!(plugin.pre_score(&mut state, &p, &refs).is_success());
+        assert!(plugin.pre_score(&mut state, &p, &refs, nodes).is_success());
         nodes
             .iter()
             .map(|n| plugin.score(&state, &p, n).ok())
