@@ -32,6 +32,9 @@ pub enum RunError {
     /// The engine's limits were hit.
     #[error("{0}")]
     Limit(#[from] SimError),
+    /// The scenario's scheduler configuration is invalid (a user error).
+    #[error("{0}")]
+    Config(String),
     /// An invariant broke: a bug in timonel.
     #[error("internal error: invariant violated: {0}")]
     Invariant(String),
@@ -39,7 +42,7 @@ pub enum RunError {
 
 /// Runs `scenario` once.
 pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunError> {
-    let mut world = World::new(scenario, options.seed);
+    let mut world = World::new(scenario, options.seed).map_err(RunError::Config)?;
     world.check_invariants = options.check_invariants;
     let initial = world.initial_events();
     let mut sim = Simulation::new(Observed::new(

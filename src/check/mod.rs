@@ -62,9 +62,9 @@ fn check_pod(world: &World, id: PodId) -> Result<(), String> {
             pod.namespace, pod.name
         ));
     }
-    if pod.scheduled.is_some() != pod.node.is_some() {
+    if pod.scheduled.is_some() && pod.node.is_none() {
         return Err(format!(
-            "pod {}/{} has a binding time but no node, or the reverse",
+            "pod {}/{} has a binding time but no node",
             pod.namespace, pod.name
         ));
     }

@@ -156,6 +156,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 for note in &s.notes {
                     eprintln!("{note}");
                 }
+                let profiles = crate::scheduler::config::profiles_from_config(&s.scheduler)
+                    .map_err(|e| {
+                        CliError::Usage(format!(
+                            "scenario {}: The KubeSchedulerConfiguration is invalid: {e}",
+                            s.name
+                        ))
+                    })?;
+                crate::scheduler::Scheduler::new(&profiles).map_err(|e| {
+                    CliError::Usage(format!(
+                        "scenario {}: The KubeSchedulerConfiguration is invalid: {e}",
+                        s.name
+                    ))
+                })?;
                 println!(
                     "scenario {} is valid ({} nodes, {} objects, {} timeline actions, {} expectations)",
                     s.name,
@@ -216,6 +229,7 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
         }
         let results = pipeline::run(s, options).map_err(|e| match e {
             pipeline::RunError::Limit(e) => CliError::Runtime(format!("scenario {}: {e}", s.name)),
+            pipeline::RunError::Config(m) => CliError::Usage(format!("scenario {}: {m}", s.name)),
             pipeline::RunError::Invariant(m) => CliError::Internal(format!(
                 "scenario {} (seed {seed}): invariant violated: {m}",
                 s.name
@@ -309,6 +323,7 @@ fn run_once(
             "scenario {} (seed {}): invariant violated: {m}",
             s.name, options.seed
         )),
+        pipeline::RunError::Config(m) => CliError::Usage(format!("scenario {}: {m}", s.name)),
     })?;
     let text = write_outputs(s, &results, dir)?;
     let summary: serde_json::Value =

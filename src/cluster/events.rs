@@ -1,7 +1,7 @@
 //! The closed set of simulation events. Each variant names who schedules it and who handles it.
 
 use super::effects::SyncTarget;
-use super::state::PodId;
+use super::state::{NodeId, PodId};
 
 /// Kubelet steps for one pod, in the order they usually happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,8 +68,15 @@ pub enum Event {
     Sync(SyncTarget),
     /// world → scheduler: run one scheduling cycle.
     ScheduleOne,
-    /// scheduler → scheduler: a pod's back-off expired; it may move to the active queue.
-    BackoffDone(PodId),
+    /// scheduler → scheduler: back-offs expired; those pods move to the active queue.
+    FlushBackoff,
+    /// scheduler → world: a binding decided earlier lands (with a binding latency).
+    Bind {
+        /// The pod.
+        pod: PodId,
+        /// Its node.
+        node: NodeId,
+    },
     /// scheduler → scheduler: periodic flush of pods unschedulable for more than 5 minutes.
     FlushUnschedulable,
     /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.

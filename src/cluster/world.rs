@@ -19,32 +19,19 @@ use crate::model::pod::PodSpec;
 use crate::scenario::manifests::{self, Notes};
 use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
 use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
+use crate::scheduler::queue::{ClusterEvent, SchedulingQueue, UNSCHEDULABLE_FLUSH_PERIOD_NS};
 use crate::scheduler::{NodeInfo, PodInfo, ScheduleOutcome, Scheduler};
 use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
-/// Scheduler back-off: 1 s doubling to 10 s per pod (`podInitialBackoffSeconds`/`podMaxBackoffSeconds`).
-const POD_INITIAL_BACKOFF_NS: u64 = NANOS_PER_SEC;
-/// Cap of the scheduler back-off.
-const POD_MAX_BACKOFF_NS: u64 = 10 * NANOS_PER_SEC;
-/// Pods unschedulable this long are retried even without a cluster event.
-const UNSCHEDULABLE_FLUSH_NS: u64 = 300 * NANOS_PER_SEC;
-/// How often the unschedulable pool is checked for that.
-const FLUSH_PERIOD_NS: u64 = 30 * NANOS_PER_SEC;
-
-/// The scheduling queue: activeQ ordered by priority then arrival, the unschedulable pool, and
-/// pods waiting out their back-off.
+/// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
+/// flush pending at most.
 #[derive(Debug, Default)]
-struct SchedulingQueue {
-    active: BTreeSet<(Reverse<i64>, u64, PodId)>,
-    active_keys: BTreeMap<PodId, (Reverse<i64>, u64)>,
-    unschedulable: BTreeMap<PodId, SimTime>,
-    backing_off: BTreeSet<PodId>,
-    last_attempt: BTreeMap<PodId, SimTime>,
-    seq: u64,
+struct QueueTimers {
     cycle_pending: bool,
-    flush_pending: bool,
+    backoff_flush_at: Option<SimTime>,
+    unschedulable_flush_pending: bool,
 }
 
 /// Per-Service endpoint bookkeeping, updated incrementally when a pod starts or stops serving.
@@ -80,7 +67,10 @@ pub struct World {
     scheduler_rng: SimRng,
     pending_syncs: BTreeSet<SyncTarget>,
     timed_syncs: BTreeSet<(SyncTarget, SimTime)>,
-    queue: SchedulingQueue,
+    queue: SchedulingQueue<PodId>,
+    queue_timers: QueueTimers,
+    scheduling_latency_ns: u64,
+    binding_latency_ns: u64,
     rs_seq: u64,
     uid_seq: u64,
     serving: Vec<(bool, bool)>,
@@ -97,8 +87,13 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the world for a scenario; `initial_events` returns what to schedule at time 0.
-    pub fn new(scenario: &Scenario, seed: u64) -> World {
+    /// Builds the world for a scenario. Fails when the scheduler configuration cannot be turned
+    /// into profiles (unknown plugin, bad arguments …).
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<World, String> {
+        let profiles = crate::scheduler::config::profiles_from_config(&scenario.scheduler)
+            .map_err(|e| format!("The KubeSchedulerConfiguration is invalid: {e}"))?;
+        let scheduler = Scheduler::new(&profiles)
+            .map_err(|e| format!("The KubeSchedulerConfiguration is invalid: {e}"))?;
         let streams = RngStreams::new(seed);
         let mut world = World {
             state: ClusterState::default(),
@@ -106,7 +101,7 @@ impl World {
             endpoints: BTreeMap::new(),
             events: Vec::new(),
             notes: Vec::new(),
-            scheduler: Scheduler::with_default_profile(),
+            scheduler,
             images: scenario.images.clone(),
             timeline: scenario.timeline.clone(),
             names_rng: streams.stream("names"),
@@ -114,7 +109,13 @@ impl World {
             scheduler_rng: streams.stream("scheduler"),
             pending_syncs: BTreeSet::new(),
             timed_syncs: BTreeSet::new(),
-            queue: SchedulingQueue::default(),
+            queue: SchedulingQueue::new(
+                scenario.scheduler.pod_initial_backoff_s.max(1) as u64 * NANOS_PER_SEC,
+                scenario.scheduler.pod_max_backoff_s.max(1) as u64 * NANOS_PER_SEC,
+            ),
+            queue_timers: QueueTimers::default(),
+            scheduling_latency_ns: scenario.scheduler.scheduling_latency_ns,
+            binding_latency_ns: scenario.scheduler.binding_latency_ns,
             rs_seq: 0,
             uid_seq: 0,
             serving: Vec::new(),
@@ -129,7 +130,7 @@ impl World {
         for node in &scenario.nodes {
             world.add_node(node.clone());
         }
-        world
+        Ok(world)
     }
 
     /// Events to schedule before the run: the initial objects' creation and the timeline.
@@ -195,55 +196,43 @@ impl World {
         }
     }
 
+    /// Keeps the scheduler's timers in step with its queue: a cycle when a pod is active, a
+    /// flush when a back-off expires, a periodic look at the unschedulable pool.
     fn ensure_cycle(&mut self, ctx: &mut Ctx<'_, Event>) {
-        if !self.queue.cycle_pending && !self.queue.active.is_empty() {
-            self.queue.cycle_pending = true;
+        if !self.queue_timers.cycle_pending && self.queue.has_active() {
+            self.queue_timers.cycle_pending = true;
             ctx.schedule_in(0, phase::SCHEDULER, Event::ScheduleOne);
+        }
+        if let Some(expiry) = self.queue.next_backoff_expiry() {
+            let expiry = SimTime(expiry).max(ctx.now());
+            if self
+                .queue_timers
+                .backoff_flush_at
+                .is_none_or(|at| at > expiry)
+            {
+                self.queue_timers.backoff_flush_at = Some(expiry);
+                ctx.schedule_at(expiry, phase::SCHEDULER, Event::FlushBackoff);
+            }
+        }
+        if !self.queue_timers.unschedulable_flush_pending && self.queue.has_unschedulable() {
+            self.queue_timers.unschedulable_flush_pending = true;
+            ctx.schedule_in(
+                UNSCHEDULABLE_FLUSH_PERIOD_NS,
+                phase::SCHEDULER,
+                Event::FlushUnschedulable,
+            );
         }
     }
 
     fn add_to_active(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
-        let priority = self.state.pods[pod.0].spec.priority;
-        self.queue.seq += 1;
-        self.queue
-            .active
-            .insert((Reverse(priority), self.queue.seq, pod));
-        self.queue
-            .active_keys
-            .insert(pod, (Reverse(priority), self.queue.seq));
+        self.queue.add(pod, self.state.pods[pod.0].spec.priority);
         self.ensure_cycle(ctx);
     }
 
-    /// Moves every unschedulable pod back to the active queue (or to back-off if its back-off
-    /// has not expired), as a cluster event that may make pods schedulable does upstream.
-    fn move_all_unschedulable(&mut self, ctx: &mut Ctx<'_, Event>) {
-        let pods: Vec<PodId> = self.queue.unschedulable.keys().copied().collect();
-        self.queue.unschedulable.clear();
-        for pod in pods {
-            self.requeue_with_backoff(ctx, pod);
-        }
-    }
-
-    fn backoff_ns(&self, pod: PodId) -> u64 {
-        let failures = self.state.pods[pod.0].scheduling_failures.max(1);
-        (POD_INITIAL_BACKOFF_NS << (failures - 1).min(10)).min(POD_MAX_BACKOFF_NS)
-    }
-
-    fn requeue_with_backoff(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
-        let now = ctx.now();
-        let last = self
-            .queue
-            .last_attempt
-            .get(&pod)
-            .copied()
-            .unwrap_or(SimTime::ZERO);
-        let until = last.plus_nanos(self.backoff_ns(pod));
-        if until > now {
-            if self.queue.backing_off.insert(pod) {
-                ctx.schedule_at(until, phase::SCHEDULER, Event::BackoffDone(pod));
-            }
-        } else {
-            self.add_to_active(ctx, pod);
+    /// A cluster event that may make parked pods schedulable (queueing hints decide which).
+    fn cluster_event(&mut self, ctx: &mut Ctx<'_, Event>, event: ClusterEvent) {
+        if self.queue.on_cluster_event(event, ctx.now().as_nanos()) > 0 {
+            self.ensure_cycle(ctx);
         }
     }
 
@@ -349,26 +338,39 @@ impl World {
         id
     }
 
+    /// The scheduler's assumption: the pod counts on the node from now on.
+    fn assume(&mut self, pod: PodId, node: NodeId, _now: SimTime) {
+        self.state.pods[pod.0].node = Some(node);
+        self.touched.push(pod);
+        let p = &self.state.pods[pod.0];
+        self.node_infos[node.0].add_pod(&PodInfo::new(
+            &p.namespace,
+            &p.name,
+            &p.labels,
+            &p.spec,
+            p.uid,
+        ));
+        self.state.nodes[node.0].pods.insert(pod);
+    }
+
+    /// Assume and bind at once (no binding latency).
     fn bind(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, node: NodeId, record: bool) {
+        self.assume(pod, node, ctx.now());
+        self.complete_binding(ctx, pod, node, record);
+    }
+
+    /// The binding lands: `Scheduled` is recorded and the node's kubelet starts the pod.
+    fn complete_binding(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        pod: PodId,
+        node: NodeId,
+        record: bool,
+    ) {
         let now = ctx.now();
         let node_name = self.state.nodes[node.0].node.name.clone();
-        {
-            let p = &mut self.state.pods[pod.0];
-            p.node = Some(node);
-            p.scheduled = Some(now);
-        }
+        self.state.pods[pod.0].scheduled = Some(now);
         self.touched.push(pod);
-        {
-            let p = &self.state.pods[pod.0];
-            self.node_infos[node.0].add_pod(&PodInfo::new(
-                &p.namespace,
-                &p.name,
-                &p.labels,
-                &p.spec,
-                p.uid,
-            ));
-        }
-        self.state.nodes[node.0].pods.insert(pod);
         if record {
             let p = &self.state.pods[pod.0];
             let (ns, name) = (p.namespace.clone(), p.name.clone());
@@ -437,11 +439,7 @@ impl World {
         p.end_reason = Some(reason.to_string());
         p.kubelet_generation += 1;
         self.touched.push(pod);
-        if let Some(key) = self.queue.active_keys.remove(&pod) {
-            self.queue.active.remove(&(key.0, key.1, pod));
-        }
-        self.queue.unschedulable.remove(&pod);
-        self.queue.backing_off.remove(&pod);
+        self.queue.remove(pod);
         let bound = self.state.pods[pod.0].node.is_some();
         if !bound {
             self.pod_gone(ctx, pod);
@@ -512,20 +510,14 @@ impl World {
             );
         }
         if node.is_some() {
-            self.move_all_unschedulable(ctx);
+            self.cluster_event(ctx, ClusterEvent::AssignedPodDelete);
         }
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx<'_, Event>) {
-        self.queue.cycle_pending = false;
-        let Some(first) = self.queue.active.iter().next().copied() else {
-            return;
-        };
-        self.queue.active.remove(&first);
-        self.queue.active_keys.remove(&first.2);
-        let pod = first.2;
+        self.queue_timers.cycle_pending = false;
+        let Some(pod) = self.queue.pop() else { return };
         let now = ctx.now();
-        self.queue.last_attempt.insert(pod, now);
         let outcome = {
             let p = &self.state.pods[pod.0];
             let info = PodInfo {
@@ -537,49 +529,70 @@ impl World {
         };
         match outcome {
             ScheduleOutcome::Scheduled { node_index, .. } => {
-                self.queue.last_attempt.remove(&pod);
-                self.bind(ctx, pod, NodeId(node_index), true);
-            }
-            ScheduleOutcome::Unschedulable { message, .. } | ScheduleOutcome::Error { message } => {
-                let p = &mut self.state.pods[pod.0];
-                p.scheduling_failures += 1;
-                let (ns, name) = (p.namespace.clone(), p.name.clone());
-                self.record(
-                    now,
-                    &ns,
-                    format!("pod/{name}"),
-                    EventType::Warning,
-                    "FailedScheduling",
-                    message,
-                );
-                self.queue.unschedulable.insert(pod, now);
-                if !self.queue.flush_pending {
-                    self.queue.flush_pending = true;
-                    ctx.schedule_in(FLUSH_PERIOD_NS, phase::SCHEDULER, Event::FlushUnschedulable);
+                self.queue.done(pod);
+                if self.binding_latency_ns == 0 {
+                    self.bind(ctx, pod, NodeId(node_index), true);
+                } else {
+                    // The scheduler assumes the pod on the node now; the binding lands later.
+                    self.assume(pod, NodeId(node_index), now);
+                    ctx.schedule_in(
+                        self.binding_latency_ns,
+                        phase::SCHEDULER,
+                        Event::Bind {
+                            pod,
+                            node: NodeId(node_index),
+                        },
+                    );
                 }
+                self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
             }
+            ScheduleOutcome::Unschedulable {
+                message,
+                unschedulable_plugins,
+                ..
+            } => self.failed_scheduling(ctx, pod, message, unschedulable_plugins),
+            ScheduleOutcome::Error { message } => {
+                self.failed_scheduling(ctx, pod, message, Vec::new())
+            }
+        }
+        // The next cycle starts when this one is over (scheduling latency, default 0).
+        if self.queue.has_active() && !self.queue_timers.cycle_pending {
+            self.queue_timers.cycle_pending = true;
+            ctx.schedule_in(
+                self.scheduling_latency_ns,
+                phase::SCHEDULER,
+                Event::ScheduleOne,
+            );
         }
         self.ensure_cycle(ctx);
     }
 
-    fn flush_unschedulable(&mut self, ctx: &mut Ctx<'_, Event>) {
-        self.queue.flush_pending = false;
+    fn failed_scheduling(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        pod: PodId,
+        message: String,
+        plugins: Vec<&'static str>,
+    ) {
         let now = ctx.now();
-        let stale: Vec<PodId> = self
-            .queue
-            .unschedulable
-            .iter()
-            .filter(|(_, since)| now.nanos_since(**since) >= UNSCHEDULABLE_FLUSH_NS)
-            .map(|(id, _)| *id)
-            .collect();
-        for pod in stale {
-            self.queue.unschedulable.remove(&pod);
-            self.requeue_with_backoff(ctx, pod);
-        }
-        if !self.queue.unschedulable.is_empty() {
-            self.queue.flush_pending = true;
-            ctx.schedule_in(FLUSH_PERIOD_NS, phase::SCHEDULER, Event::FlushUnschedulable);
-        }
+        let p = &mut self.state.pods[pod.0];
+        p.scheduling_failures += 1;
+        let (ns, name) = (p.namespace.clone(), p.name.clone());
+        self.record(
+            now,
+            &ns,
+            format!("pod/{name}"),
+            EventType::Warning,
+            "FailedScheduling",
+            message,
+        );
+        self.queue.add_unschedulable(pod, now.as_nanos(), plugins);
+    }
+
+    fn flush_unschedulable(&mut self, ctx: &mut Ctx<'_, Event>) {
+        self.queue_timers.unschedulable_flush_pending = false;
+        self.queue.flush_unschedulable(ctx.now().as_nanos());
+        self.ensure_cycle(ctx);
     }
 
     fn sync(&mut self, ctx: &mut Ctx<'_, Event>, target: SyncTarget) {
@@ -873,7 +886,7 @@ impl World {
                     return;
                 }
                 self.add_node(node);
-                self.move_all_unschedulable(ctx);
+                self.cluster_event(ctx, ClusterEvent::NodeAdd);
             }
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
@@ -1061,7 +1074,7 @@ impl World {
                             format!("Node {node} status is now: {reason}"),
                         );
                         if !cordon {
-                            self.move_all_unschedulable(ctx);
+                            self.cluster_event(ctx, ClusterEvent::NodeSchedulable);
                         }
                     }
                     None => self.missing(now, &format!("node/{node}"), ""),
@@ -1282,12 +1295,18 @@ impl Model for World {
                 self.sync(ctx, target);
             }
             Event::ScheduleOne => self.schedule_one(ctx),
-            Event::BackoffDone(pod) => {
-                if self.queue.backing_off.remove(&pod)
-                    && self.state.pods[pod.0].gone.is_none()
-                    && self.state.pods[pod.0].node.is_none()
+            Event::FlushBackoff => {
+                if self.queue_timers.backoff_flush_at == Some(ctx.now()) {
+                    self.queue_timers.backoff_flush_at = None;
+                }
+                self.queue.flush_backoff(ctx.now().as_nanos());
+                self.ensure_cycle(ctx);
+            }
+            Event::Bind { pod, node } => {
+                if self.state.pods[pod.0].gone.is_none()
+                    && self.state.pods[pod.0].deletion.is_none()
                 {
-                    self.add_to_active(ctx, pod);
+                    self.complete_binding(ctx, pod, node, true);
                 }
             }
             Event::FlushUnschedulable => self.flush_unschedulable(ctx),

@@ -4,7 +4,10 @@
 //! default of that extension point); `enabled` adds plugins or changes a score weight; a plugin
 //! disabled only at some extension points keeps the others. `pluginConfig` sets plugin arguments.
 
-use super::plugins::{BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, ResourceSpec, ScoringStrategyType};
+use super::plugins::{
+    BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, ResourceSpec,
+    ScoringStrategyType,
+};
 use super::profile::{ConfigError, PluginArgs, PluginEntry, Profile};
 use crate::model::scheduler_config::{ProfileConfig, SchedulerConfig};
 
@@ -13,17 +16,32 @@ fn bad_args(plugin: &'static str) -> ConfigError {
     ConfigError::ArgsMismatch { plugin }
 }
 
-fn resources(value: &serde_json::Value, plugin: &'static str) -> Result<Option<Vec<ResourceSpec>>, ConfigError> {
-    let Some(list) = value.get("resources") else { return Ok(None) };
+fn resources(
+    value: &serde_json::Value,
+    plugin: &'static str,
+) -> Result<Option<Vec<ResourceSpec>>, ConfigError> {
+    let Some(list) = value.get("resources") else {
+        return Ok(None);
+    };
     let list = list.as_array().ok_or_else(|| bad_args(plugin))?;
     let mut out = Vec::new();
     for item in list {
-        let name = item.get("name").and_then(|n| n.as_str()).ok_or_else(|| bad_args(plugin))?;
+        let name = item
+            .get("name")
+            .and_then(|n| n.as_str())
+            .ok_or_else(|| bad_args(plugin))?;
         let weight = item.get("weight").and_then(|w| w.as_i64()).unwrap_or(1);
         if !(1..=100).contains(&weight) {
-            return Err(ConfigError::InvalidResourceWeight { plugin, resource: name.to_string(), weight });
+            return Err(ConfigError::InvalidResourceWeight {
+                plugin,
+                resource: name.to_string(),
+                weight,
+            });
         }
-        out.push(ResourceSpec { name: name.to_string(), weight });
+        out.push(ResourceSpec {
+            name: name.to_string(),
+            weight,
+        });
     }
     Ok(Some(out))
 }
@@ -35,15 +53,28 @@ fn plugin_args(name: &str, args: &serde_json::Value) -> Result<Option<PluginArgs
             let mut fit = NodeResourcesFitArgs::default();
             if let Some(strategy) = args.get("scoringStrategy") {
                 match strategy.get("type").and_then(|t| t.as_str()) {
-                    None | Some("LeastAllocated") => fit.scoring_strategy.kind = ScoringStrategyType::LeastAllocated,
-                    Some("MostAllocated") => fit.scoring_strategy.kind = ScoringStrategyType::MostAllocated,
+                    None | Some("LeastAllocated") => {
+                        fit.scoring_strategy.kind = ScoringStrategyType::LeastAllocated
+                    }
+                    Some("MostAllocated") => {
+                        fit.scoring_strategy.kind = ScoringStrategyType::MostAllocated
+                    }
                     Some(_) => return Err(bad_args("NodeResourcesFit")),
                 }
                 if let Some(list) = resources(strategy, "NodeResourcesFit")? {
                     fit.scoring_strategy.resources = list;
                 }
             }
-            let strings = |key: &str| -> Vec<String> { args.get(key).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default() };
+            let strings = |key: &str| -> Vec<String> {
+                args.get(key)
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
             fit.ignored_resources = strings("ignoredResources");
             fit.ignored_resource_groups = strings("ignoredResourceGroups");
             Some(PluginArgs::NodeResourcesFit(fit))
@@ -63,7 +94,10 @@ fn plugin_args(name: &str, args: &serde_json::Value) -> Result<Option<PluginArgs
                 }
                 ipa.hard_pod_affinity_weight = w;
             }
-            if let Some(b) = args.get("ignorePreferredTermsOfExistingPods").and_then(|b| b.as_bool()) {
+            if let Some(b) = args
+                .get("ignorePreferredTermsOfExistingPods")
+                .and_then(|b| b.as_bool())
+            {
                 ipa.ignore_preferred_terms_of_existing_pods = b;
             }
             Some(PluginArgs::InterPodAffinity(ipa))
@@ -73,12 +107,17 @@ fn plugin_args(name: &str, args: &serde_json::Value) -> Result<Option<PluginArgs
 }
 
 /// One profile from its configuration.
-pub fn profile_from_config(config: &ProfileConfig, global_percentage: Option<i64>) -> Result<Profile, ConfigError> {
+pub fn profile_from_config(
+    config: &ProfileConfig,
+    global_percentage: Option<i64>,
+) -> Result<Profile, ConfigError> {
     let mut profile = Profile::default_profile();
     profile.scheduler_name = config.scheduler_name.clone();
-    profile.percentage_of_nodes_to_score = config.percentage_of_nodes_to_score.or(global_percentage);
+    profile.percentage_of_nodes_to_score =
+        config.percentage_of_nodes_to_score.or(global_percentage);
     // multiPoint first, then the specific extension points, as upstream merges them.
-    let mut points: Vec<(&String, &crate::model::scheduler_config::PluginSet)> = config.plugins.iter().collect();
+    let mut points: Vec<(&String, &crate::model::scheduler_config::PluginSet)> =
+        config.plugins.iter().collect();
     points.sort_by_key(|(point, _)| if point.as_str() == "multiPoint" { 0 } else { 1 });
     for (point, set) in points {
         let all_points = point == "multiPoint";
@@ -93,7 +132,8 @@ pub fn profile_from_config(config: &ProfileConfig, global_percentage: Option<i64
                 }
             } else if all_points {
                 profile.disable(&disabled.name);
-            } else if let Some(entry) = profile.plugins.iter_mut().find(|e| e.name == disabled.name) {
+            } else if let Some(entry) = profile.plugins.iter_mut().find(|e| e.name == disabled.name)
+            {
                 entry.disabled_points.push(point.clone());
             }
         }
@@ -128,7 +168,11 @@ pub fn profile_from_config(config: &ProfileConfig, global_percentage: Option<i64
 
 /// Every profile of a configuration.
 pub fn profiles_from_config(config: &SchedulerConfig) -> Result<Vec<Profile>, ConfigError> {
-    config.profiles.iter().map(|p| profile_from_config(p, config.percentage_of_nodes_to_score)).collect()
+    config
+        .profiles
+        .iter()
+        .map(|p| profile_from_config(p, config.percentage_of_nodes_to_score))
+        .collect()
 }
 
 #[cfg(test)]
@@ -140,38 +184,83 @@ mod tests {
 
     fn set(enabled: &[(&str, Option<i64>)], disabled: &[&str]) -> PluginSet {
         PluginSet {
-            enabled: enabled.iter().map(|(n, w)| PluginRef { name: (*n).into(), weight: *w }).collect(),
-            disabled: disabled.iter().map(|n| PluginRef { name: (*n).into(), weight: None }).collect(),
+            enabled: enabled
+                .iter()
+                .map(|(n, w)| PluginRef {
+                    name: (*n).into(),
+                    weight: *w,
+                })
+                .collect(),
+            disabled: disabled
+                .iter()
+                .map(|n| PluginRef {
+                    name: (*n).into(),
+                    weight: None,
+                })
+                .collect(),
         }
     }
 
     #[test]
     fn score_changes_keep_filters() {
         let mut plugins = BTreeMap::new();
-        plugins.insert("score".to_string(), set(&[("NodeResourcesFit", Some(5))], &["NodeResourcesBalancedAllocation", "TaintToleration"]));
-        let config = ProfileConfig { scheduler_name: "packing".into(), plugins, ..ProfileConfig::default() };
+        plugins.insert(
+            "score".to_string(),
+            set(
+                &[("NodeResourcesFit", Some(5))],
+                &["NodeResourcesBalancedAllocation", "TaintToleration"],
+            ),
+        );
+        let config = ProfileConfig {
+            scheduler_name: "packing".into(),
+            plugins,
+            ..ProfileConfig::default()
+        };
         let profile = profile_from_config(&config, Some(30)).unwrap();
         assert_eq!(profile.percentage_of_nodes_to_score, Some(30));
-        let fit = profile.plugins.iter().find(|e| e.name == "NodeResourcesFit").unwrap();
+        let fit = profile
+            .plugins
+            .iter()
+            .find(|e| e.name == "NodeResourcesFit")
+            .unwrap();
         assert_eq!(fit.weight, 5);
-        let taints = profile.plugins.iter().find(|e| e.name == "TaintToleration").unwrap();
-        assert_eq!(taints.disabled_points, vec!["score".to_string()], "TaintToleration still filters");
+        let taints = profile
+            .plugins
+            .iter()
+            .find(|e| e.name == "TaintToleration")
+            .unwrap();
+        assert_eq!(
+            taints.disabled_points,
+            vec!["score".to_string()],
+            "TaintToleration still filters"
+        );
         super::super::runtime::Framework::new(&profile).unwrap();
     }
 
     #[test]
     fn multipoint_star_and_args() {
         let mut plugins = BTreeMap::new();
-        plugins.insert("multiPoint".to_string(), set(&[("NodeResourcesFit", Some(1)), ("NodeName", None)], &["*"]));
+        plugins.insert(
+            "multiPoint".to_string(),
+            set(&[("NodeResourcesFit", Some(1)), ("NodeName", None)], &["*"]),
+        );
         let mut plugin_args = BTreeMap::new();
         plugin_args.insert("NodeResourcesFit".to_string(), serde_json::json!({"scoringStrategy": {"type": "MostAllocated", "resources": [{"name": "cpu", "weight": 2}]}}));
-        let config = ProfileConfig { scheduler_name: "minimal".into(), plugins, plugin_args, ..ProfileConfig::default() };
+        let config = ProfileConfig {
+            scheduler_name: "minimal".into(),
+            plugins,
+            plugin_args,
+            ..ProfileConfig::default()
+        };
         let profile = profile_from_config(&config, None).unwrap();
         let names: Vec<&str> = profile.plugins.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, vec!["NodeResourcesFit", "NodeName"]);
         match &profile.plugins[0].args {
             PluginArgs::NodeResourcesFit(args) => {
-                assert_eq!(args.scoring_strategy.kind, ScoringStrategyType::MostAllocated);
+                assert_eq!(
+                    args.scoring_strategy.kind,
+                    ScoringStrategyType::MostAllocated
+                );
                 assert_eq!(args.scoring_strategy.resources[0].weight, 2);
             }
             other => panic!("{other:?}"),
@@ -181,8 +270,15 @@ mod tests {
     #[test]
     fn bad_weights_are_errors() {
         let mut plugin_args = BTreeMap::new();
-        plugin_args.insert("NodeResourcesFit".to_string(), serde_json::json!({"scoringStrategy": {"resources": [{"name": "cpu", "weight": 0}]}}));
-        let config = ProfileConfig { scheduler_name: "x".into(), plugin_args, ..ProfileConfig::default() };
+        plugin_args.insert(
+            "NodeResourcesFit".to_string(),
+            serde_json::json!({"scoringStrategy": {"resources": [{"name": "cpu", "weight": 0}]}}),
+        );
+        let config = ProfileConfig {
+            scheduler_name: "x".into(),
+            plugin_args,
+            ..ProfileConfig::default()
+        };
         assert!(profile_from_config(&config, None).is_err());
     }
 }

@@ -26,9 +26,11 @@
 //! [`schedule_one`] (the cycle), [`snapshot`] (the per-cycle node index the topology plugins
 //! use), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
 
+pub mod config;
 pub mod framework;
 pub mod plugins;
 pub mod profile;
+pub mod queue;
 pub mod registry;
 pub mod runtime;
 pub mod schedule_one;

@@ -107,16 +107,28 @@ pub struct PluginEntry {
     pub weight: i64,
     /// Arguments.
     pub args: PluginArgs,
+    /// Extension points where the configuration disabled this plugin (`plugins.<point>.disabled`).
+    pub disabled_points: Vec<String>,
+    /// Set when the configuration enabled the plugin at one extension point only.
+    pub only_point: Option<String>,
 }
 
 impl PluginEntry {
-    /// A plugin with default arguments.
+    /// A plugin with default arguments, active at every extension point it implements.
     pub fn new(name: &str, weight: i64) -> Self {
         PluginEntry {
             name: name.into(),
             weight,
             args: PluginArgs::Default,
+            disabled_points: Vec::new(),
+            only_point: None,
         }
+    }
+
+    /// Whether the plugin runs at `point` (`preFilter`, `filter`, `postFilter`, `preScore`, `score`).
+    pub fn active_at(&self, point: &str) -> bool {
+        !self.disabled_points.iter().any(|p| p == point)
+            && self.only_point.as_deref().is_none_or(|p| p == point)
     }
 }
 

@@ -43,7 +43,10 @@ pub fn event_may_help(plugin: &str, event: ClusterEvent) -> bool {
         "NodeUnschedulable" => matches!(event, NodeAdd | NodeSchedulable),
         "TaintToleration" => matches!(event, NodeAdd | NodeTaint),
         "NodeAffinity" => matches!(event, NodeAdd | NodeLabel),
-        "PodTopologySpread" | "InterPodAffinity" => matches!(event, NodeAdd | NodeLabel | AssignedPodDelete | AssignedPodAdd),
+        "PodTopologySpread" | "InterPodAffinity" => matches!(
+            event,
+            NodeAdd | NodeLabel | AssignedPodDelete | AssignedPodAdd
+        ),
         // Unknown plugins: be safe and retry on anything.
         _ => true,
     }
@@ -87,12 +90,26 @@ pub struct SchedulingQueue<K: Ord + Copy> {
 impl<K: Ord + Copy> SchedulingQueue<K> {
     /// An empty queue with these back-off bounds (`podInitialBackoffSeconds`, `podMaxBackoffSeconds`).
     pub fn new(initial_backoff_ns: u64, max_backoff_ns: u64) -> Self {
-        SchedulingQueue { entries: BTreeMap::new(), active: BTreeSet::new(), backoff: BTreeSet::new(), seq: 0, initial_backoff_ns, max_backoff_ns }
+        SchedulingQueue {
+            entries: BTreeMap::new(),
+            active: BTreeSet::new(),
+            backoff: BTreeSet::new(),
+            seq: 0,
+            initial_backoff_ns,
+            max_backoff_ns,
+        }
     }
 
     /// Adds a new pending pod to the active queue.
     pub fn add(&mut self, key: K, priority: i64) {
-        let entry = Entry { priority, seq: 0, attempts: 0, last_failure_ns: 0, unschedulable_plugins: Vec::new(), unschedulable_since_ns: 0 };
+        let entry = Entry {
+            priority,
+            seq: 0,
+            attempts: 0,
+            last_failure_ns: 0,
+            unschedulable_plugins: Vec::new(),
+            unschedulable_since_ns: 0,
+        };
         self.entries.insert(key, (entry, Location::InFlight));
         self.to_active(key);
     }
@@ -125,7 +142,9 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
     /// The back-off of a pod after `attempts` failed attempts.
     pub fn backoff_ns(&self, attempts: u32) -> u64 {
         let doublings = attempts.saturating_sub(1).min(32);
-        self.initial_backoff_ns.saturating_mul(1u64 << doublings).min(self.max_backoff_ns)
+        self.initial_backoff_ns
+            .saturating_mul(1u64 << doublings)
+            .min(self.max_backoff_ns)
     }
 
     /// The popped pod `key` failed at `now_ns`, rejected by `plugins`: it goes to the
@@ -149,10 +168,17 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
         if let Some((entry, location)) = self.entries.remove(&key) {
             match location {
                 Location::Active => {
-                    self.active.remove(&(Reverse(entry.priority), entry.seq, key));
+                    self.active
+                        .remove(&(Reverse(entry.priority), entry.seq, key));
                 }
                 Location::Backoff => {
-                    self.backoff.remove(&(entry.last_failure_ns.saturating_add(self.backoff_ns(entry.attempts)), entry.seq, key));
+                    self.backoff.remove(&(
+                        entry
+                            .last_failure_ns
+                            .saturating_add(self.backoff_ns(entry.attempts)),
+                        entry.seq,
+                        key,
+                    ));
                 }
                 Location::Unschedulable | Location::InFlight => {}
             }
@@ -166,8 +192,12 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
 
     /// Moves a parked pod to the active queue, or to the back-off queue while its back-off lasts.
     fn move_out_of_pool(&mut self, key: K, now_ns: u64) {
-        let Some((entry, _)) = self.entries.get(&key) else { return };
-        let until = entry.last_failure_ns.saturating_add(self.backoff_ns(entry.attempts));
+        let Some((entry, _)) = self.entries.get(&key) else {
+            return;
+        };
+        let until = entry
+            .last_failure_ns
+            .saturating_add(self.backoff_ns(entry.attempts));
         if until > now_ns {
             self.seq += 1;
             let seq = self.seq;
@@ -187,7 +217,14 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
         let movers: Vec<K> = self
             .entries
             .iter()
-            .filter(|(_, (entry, location))| *location == Location::Unschedulable && (entry.unschedulable_plugins.is_empty() || entry.unschedulable_plugins.iter().any(|p| event_may_help(p, event))))
+            .filter(|(_, (entry, location))| {
+                *location == Location::Unschedulable
+                    && (entry.unschedulable_plugins.is_empty()
+                        || entry
+                            .unschedulable_plugins
+                            .iter()
+                            .any(|p| event_may_help(p, event)))
+            })
             .map(|(k, _)| *k)
             .collect();
         for key in &movers {
@@ -217,7 +254,11 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
         let stale: Vec<K> = self
             .entries
             .iter()
-            .filter(|(_, (entry, location))| *location == Location::Unschedulable && now_ns.saturating_sub(entry.unschedulable_since_ns) >= MAX_IN_UNSCHEDULABLE_NS)
+            .filter(|(_, (entry, location))| {
+                *location == Location::Unschedulable
+                    && now_ns.saturating_sub(entry.unschedulable_since_ns)
+                        >= MAX_IN_UNSCHEDULABLE_NS
+            })
             .map(|(k, _)| *k)
             .collect();
         for key in stale {
@@ -227,7 +268,9 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
 
     /// True when some pod is parked in the unschedulable pool.
     pub fn has_unschedulable(&self) -> bool {
-        self.entries.values().any(|(_, l)| *l == Location::Unschedulable)
+        self.entries
+            .values()
+            .any(|(_, l)| *l == Location::Unschedulable)
     }
 
     /// Failed attempts of a queued pod.
@@ -248,7 +291,10 @@ mod tests {
         q.add(1u32, 0);
         q.add(2, 100);
         q.add(3, 0);
-        assert_eq!((q.pop(), q.pop(), q.pop(), q.pop()), (Some(2), Some(1), Some(3), None));
+        assert_eq!(
+            (q.pop(), q.pop(), q.pop(), q.pop()),
+            (Some(2), Some(1), Some(3), None)
+        );
     }
 
     #[test]
@@ -266,7 +312,10 @@ mod tests {
         let (a, b) = (q.pop().unwrap(), q.pop().unwrap());
         q.add_unschedulable(a, 0, vec!["NodeResourcesFit"]);
         q.add_unschedulable(b, 0, vec!["TaintToleration"]);
-        assert_eq!(q.on_cluster_event(ClusterEvent::AssignedPodDelete, 5 * S), 1);
+        assert_eq!(
+            q.on_cluster_event(ClusterEvent::AssignedPodDelete, 5 * S),
+            1
+        );
         assert_eq!(q.location(a), Some(Location::Active));
         assert_eq!(q.location(b), Some(Location::Unschedulable));
         // Within its back-off (1 s after one attempt) a moved pod waits in backoffQ.

@@ -88,19 +88,19 @@ impl Framework {
             };
             let plugin = (row.factory)(&entry.args)?;
             let index = fw.plugins.len();
-            if plugin.as_pre_filter().is_some() {
+            if plugin.as_pre_filter().is_some() && entry.active_at("preFilter") {
                 fw.pre_filter.push(index);
             }
-            if plugin.as_filter().is_some() {
+            if plugin.as_filter().is_some() && entry.active_at("filter") {
                 fw.filter.push(index);
             }
-            if plugin.as_post_filter().is_some() {
+            if plugin.as_post_filter().is_some() && entry.active_at("postFilter") {
                 fw.post_filter.push(index);
             }
-            if plugin.as_pre_score().is_some() {
+            if plugin.as_pre_score().is_some() && entry.active_at("preScore") {
                 fw.pre_score.push(index);
             }
-            if plugin.as_score().is_some() {
+            if plugin.as_score().is_some() && entry.active_at("score") {
                 if entry.weight < 0 {
                     return Err(ConfigError::NegativeWeight {
                         profile: name.clone(),

@@ -8,5 +8,6 @@ mod placement;
 mod probes;
 mod real_data;
 mod scenarios;
+mod scheduler_config;
 mod support;
 mod tidy;

@@ -1,0 +1,131 @@
+//! Scheduler configuration: `KubeSchedulerConfiguration` profiles chosen by `schedulerName`,
+//! plugin arguments, per-extension-point disabling, back-off settings and latencies.
+
+use timonel::metrics::RunResults;
+use timonel::pipeline::{self, RunOptions};
+use timonel::scenario::{self, Input, LoadOptions};
+
+const CONFIG: &str = "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: default-scheduler\n- schedulerName: bin-packing\n  plugins:\n    score:\n      disabled:\n      - name: NodeResourcesBalancedAllocation\n      - name: PodTopologySpread\n  pluginConfig:\n  - name: NodeResourcesFit\n    args:\n      scoringStrategy:\n        type: MostAllocated\n";
+
+fn deployment(name: &str, scheduler: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      schedulerName: {scheduler}\n      containers:\n      - name: app\n        image: app:v1\n        resources:\n          requests: {{cpu: 500m, memory: 512Mi}}\n"
+    )
+}
+
+fn run(spec_extra: &str, docs: &[String]) -> Result<RunResults, String> {
+    let text = format!(
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: sched\nspec:\n  duration: 2m\n  cluster:\n    nodePools:\n      - {{name: worker, count: 4, capacity: {{cpu: \"4\", memory: 16Gi}}}}\n{spec_extra}---\n{}",
+        docs.join("---\n")
+    );
+    let scenarios = scenario::load(
+        &[Input {
+            path: "sched.yaml".into(),
+            text,
+        }],
+        LoadOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let s = &scenarios[0];
+    pipeline::run(
+        s,
+        RunOptions {
+            seed: 3,
+            until: s.duration,
+            max_events: 1_000_000,
+            check_invariants: true,
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn nodes_used(results: &RunResults, prefix: &str) -> usize {
+    let nodes: std::collections::BTreeSet<_> = results
+        .world
+        .state
+        .pods
+        .iter()
+        .filter(|p| p.name.starts_with(prefix))
+        .filter_map(|p| p.node)
+        .collect();
+    nodes.len()
+}
+
+#[test]
+fn profiles_are_chosen_by_scheduler_name() {
+    let results = run(
+        "",
+        &[
+            CONFIG.to_string(),
+            deployment("packed", "bin-packing"),
+            deployment("spread", "default-scheduler"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        nodes_used(&results, "packed-"),
+        1,
+        "MostAllocated packs the four pods on one node"
+    );
+    assert_eq!(
+        nodes_used(&results, "spread-"),
+        4,
+        "the default profile spreads them"
+    );
+}
+
+#[test]
+fn unknown_scheduler_name_leaves_pods_pending() {
+    let results = run("", &[deployment("lost", "no-such-scheduler")]).unwrap();
+    assert!(results.world.state.pods.iter().all(|p| p.node.is_none()));
+    assert!(
+        results
+            .world
+            .notes
+            .iter()
+            .any(|n| n.contains("no-such-scheduler"))
+    );
+}
+
+#[test]
+fn invalid_plugin_configuration_is_a_user_error() {
+    let bad = CONFIG
+        .replace("NodeResourcesBalancedAllocation", "NoSuchPlugin")
+        .replace(
+            "    score:\n      disabled:",
+            "    multiPoint:\n      enabled:",
+        );
+    let err = run("", &[bad, deployment("x", "bin-packing")])
+        .err()
+        .expect("rejected");
+    assert!(
+        err.contains("The KubeSchedulerConfiguration is invalid") && err.contains("NoSuchPlugin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scheduling_and_binding_latency_space_out_bindings() {
+    let spec = "  scheduler:\n    schedulingLatency: 100ms\n    bindingLatency: 50ms\n";
+    let results = run(spec, &[deployment("web", "default-scheduler")]).unwrap();
+    let scheduled: Vec<u64> = results
+        .world
+        .events
+        .iter()
+        .filter(|e| e.reason == "Scheduled")
+        .map(|e| e.time.as_millis())
+        .collect();
+    assert_eq!(scheduled, vec![50, 150, 250, 350]);
+}
+
+#[test]
+fn inline_configuration_sets_the_percentage_to_score() {
+    let spec = "  scheduler:\n    configuration:\n      apiVersion: kubescheduler.config.k8s.io/v1\n      kind: KubeSchedulerConfiguration\n      percentageOfNodesToScore: 150\n";
+    let err = run(spec, &[deployment("web", "default-scheduler")])
+        .err()
+        .expect("rejected");
+    assert!(
+        err.contains("sched.yaml:") && err.contains("percentageOfNodesToScore: Invalid value: 150"),
+        "{err}"
+    );
+}
