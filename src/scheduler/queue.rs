@@ -111,10 +111,10 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
             unschedulable_since_ns: 0,
         };
         self.entries.insert(key, (entry, Location::InFlight));
-        self.to_active(key);
+        self.activate(key);
     }
 
-    fn to_active(&mut self, key: K) {
+    fn activate(&mut self, key: K) {
         self.seq += 1;
         let seq = self.seq;
         if let Some((entry, location)) = self.entries.get_mut(&key) {
@@ -207,7 +207,7 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
             }
             self.backoff.insert((until, seq, key));
         } else {
-            self.to_active(key);
+            self.activate(key);
         }
     }
 
@@ -240,7 +240,7 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
                 break;
             }
             self.backoff.pop_first();
-            self.to_active(first.2);
+            self.activate(first.2);
         }
     }
 
