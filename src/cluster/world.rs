@@ -80,6 +80,8 @@ pub struct World {
     pub last_touched: Vec<PodId>,
     events_handled: u64,
     initial_objects: Vec<ApiObject>,
+    /// PriorityClasses by name: (value, globalDefault); the two system classes are built in.
+    priority_classes: BTreeMap<String, (i64, bool)>,
     /// Run the invariant checkers after every event.
     pub check_invariants: bool,
     /// First invariant violation seen, if any.
@@ -123,6 +125,15 @@ impl World {
             last_touched: Vec::new(),
             events_handled: 0,
             initial_objects: scenario.objects.clone(),
+            priority_classes: [
+                ("system-node-critical".to_string(), (2_000_001_000, false)),
+                (
+                    "system-cluster-critical".to_string(),
+                    (2_000_000_000, false),
+                ),
+            ]
+            .into_iter()
+            .collect(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
         };
@@ -234,6 +245,27 @@ impl World {
         if self.queue.on_cluster_event(event, ctx.now().as_nanos()) > 0 {
             self.ensure_cycle(ctx);
         }
+    }
+
+    /// The Priority admission plugin: `priorityClassName` (or the global default class) sets
+    /// the pod's priority. `Err` names a class that does not exist (the pod is rejected).
+    fn admit_priority(&self, spec: &Arc<PodSpec>) -> Result<Arc<PodSpec>, String> {
+        let value = match &spec.priority_class_name {
+            Some(name) => match self.priority_classes.get(name) {
+                Some((value, _)) => *value,
+                None => return Err(name.clone()),
+            },
+            None => match self.priority_classes.values().find(|(_, default)| *default) {
+                Some((value, _)) => *value,
+                None => return Ok(spec.clone()),
+            },
+        };
+        if spec.priority == value {
+            return Ok(spec.clone());
+        }
+        let mut admitted = (**spec).clone();
+        admitted.priority = value;
+        Ok(Arc::new(admitted))
     }
 
     /// Creates a pod object (from a ReplicaSet template or a manifest).
@@ -643,7 +675,14 @@ impl World {
                     labels: template.labels.clone(),
                     annotations: template.annotations.clone(),
                 };
-                self.create_pod(ctx, meta, template.spec.clone(), Some(owner));
+                let spec = match self.admit_priority(&template.spec) {
+                    Ok(spec) => spec,
+                    Err(class) => {
+                        self.record(now, &rs.namespace, format!("replicaset/{}", rs.name), EventType::Warning, "FailedCreate", format!("Error creating: pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"));
+                        return;
+                    }
+                };
+                self.create_pod(ctx, meta, spec, Some(owner));
                 self.record(
                     now,
                     &rs.namespace,
@@ -845,7 +884,12 @@ impl World {
                     return;
                 }
                 self.state.namespaces.insert(meta.namespace.clone());
-                self.create_pod(ctx, meta, spec, owner);
+                match self.admit_priority(&spec) {
+                    Ok(spec) => {
+                        self.create_pod(ctx, meta, spec, owner);
+                    }
+                    Err(class) => self.notes.push(format!("Warning: pods \"{}\" is forbidden: no PriorityClass with name {class} was found", meta.name)),
+                }
             }
             ApiObject::Service(service) => {
                 let key = ObjKey::new(&service.namespace, &service.name);
@@ -890,6 +934,15 @@ impl World {
             }
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
+            }
+            ApiObject::PriorityClass(class) => {
+                if class.global_default {
+                    for entry in self.priority_classes.values_mut() {
+                        entry.1 = false;
+                    }
+                }
+                self.priority_classes
+                    .insert(class.name, (class.value, class.global_default));
             }
         }
     }

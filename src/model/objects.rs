@@ -56,6 +56,19 @@ pub enum ApiObject {
     Node(Node),
     /// `v1 Namespace`.
     Namespace(String),
+    /// `scheduling.k8s.io/v1 PriorityClass`.
+    PriorityClass(PriorityClass),
+}
+
+/// A PriorityClass: the priority pods naming it get at admission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityClass {
+    /// Name.
+    pub name: String,
+    /// Priority value.
+    pub value: i64,
+    /// `globalDefault`: pods without a class get this one.
+    pub global_default: bool,
 }
 
 impl ApiObject {
@@ -68,6 +81,7 @@ impl ApiObject {
             ApiObject::Service(_) => "service",
             ApiObject::Node(_) => "node",
             ApiObject::Namespace(_) => "namespace",
+            ApiObject::PriorityClass(_) => "priorityclass",
         }
     }
 
@@ -80,6 +94,7 @@ impl ApiObject {
             ApiObject::Service(s) => &s.name,
             ApiObject::Node(n) => &n.name,
             ApiObject::Namespace(n) => n,
+            ApiObject::PriorityClass(p) => &p.name,
         }
     }
 }

@@ -212,6 +212,8 @@ pub struct PodSpec {
     pub termination_grace_period_s: i64,
     /// Resolved priority (from `priority` or `priorityClassName`; default 0).
     pub priority: i64,
+    /// `priorityClassName`, resolved to `priority` when the pod is admitted.
+    pub priority_class_name: Option<String>,
     /// `restartPolicy` (Always, OnFailure, Never).
     pub restart_policy: String,
     /// `schedulerName` (default `default-scheduler`).

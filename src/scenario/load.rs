@@ -935,7 +935,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::ReplicaSet(r) => &r.meta.namespace,
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
-        ApiObject::Node(_) | ApiObject::Namespace(_) => "",
+        ApiObject::Node(_) | ApiObject::Namespace(_) | ApiObject::PriorityClass(_) => "",
     }
 }
 

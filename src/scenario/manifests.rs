@@ -68,7 +68,6 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
     ("policy/v1", "PodDisruptionBudget"),
     ("policy/v1beta1", "PodDisruptionBudget"),
-    ("scheduling.k8s.io/v1", "PriorityClass"),
     ("argoproj.io/v1alpha1", "Rollout"),
     ("v1", "PersistentVolume"),
     ("v1", "PersistentVolumeClaim"),
@@ -117,6 +116,48 @@ pub fn convert(
         ("apps/v1", "Deployment") => vec![ApiObject::Deployment(deployment(node, notes)?)],
         ("apps/v1", "ReplicaSet") => vec![ApiObject::ReplicaSet(replica_set(node, notes)?)],
         ("v1", "Pod") => vec![ApiObject::Pod(pod(node, notes)?)],
+        ("scheduling.k8s.io/v1", "PriorityClass") => {
+            let pc: k8s_openapi::api::scheduling::v1::PriorityClass = read(node)?;
+            unknown_fields(node, &pc, notes);
+            let name = required_name(pc.metadata.name.as_deref(), "PriorityClass")?;
+            if name.starts_with("system-") {
+                return Err(invalid(
+                    "PriorityClass",
+                    &name,
+                    "metadata.name",
+                    format!(
+                        "Invalid value: \"{name}\": priority class names with 'system-' prefix are reserved"
+                    ),
+                ));
+            }
+            let value = pc
+                .value
+                .ok_or_else(|| invalid("PriorityClass", &name, "value", "Required value".into()))?;
+            if value > 1_000_000_000 {
+                return Err(invalid(
+                    "PriorityClass",
+                    &name,
+                    "value",
+                    format!(
+                        "Invalid value: {value}: maximum allowed value of a user defined priority is 1000000000"
+                    ),
+                ));
+            }
+            if pc
+                .preemption_policy
+                .as_deref()
+                .is_some_and(|p| p != "Never")
+            {
+                notes.infos.push(format!("PriorityClass \"{name}\": preemption is not simulated yet (pods are ordered by priority in the scheduling queue)"));
+            }
+            vec![ApiObject::PriorityClass(
+                crate::model::objects::PriorityClass {
+                    name,
+                    value: i64::from(value),
+                    global_default: pc.global_default.unwrap_or(false),
+                },
+            )]
+        }
         ("v1", "Service") => vec![ApiObject::Service(service(node, notes)?)],
         ("v1", "Node") => vec![ApiObject::Node(node_object(node, notes)?)],
         ("v1", "Namespace") => {
@@ -1011,7 +1052,6 @@ fn pod_spec(
         });
     }
     for (field, present) in [
-        ("priorityClassName", spec.priority_class_name.is_some()),
         ("schedulingGates", spec.scheduling_gates.is_some()),
         ("overhead", spec.overhead.is_some()),
         (
@@ -1072,6 +1112,7 @@ fn pod_spec(
         pod_anti_affinity: pod_anti_affinity_terms,
         termination_grace_period_s: grace,
         priority: i64::from(spec.priority.unwrap_or(0)),
+        priority_class_name: spec.priority_class_name.clone().filter(|n| !n.is_empty()),
         restart_policy,
         scheduler_name: spec
             .scheduler_name

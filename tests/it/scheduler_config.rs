@@ -129,3 +129,84 @@ fn inline_configuration_sets_the_percentage_to_score() {
         "{err}"
     );
 }
+
+#[test]
+fn priority_classes_order_the_scheduling_queue() {
+    // One 1-CPU node holds one pod at a time; when the first pod goes, the high-priority pod
+    // pending behind it binds before the low-priority one that was created first.
+    let class = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: high\nvalue: 1000\n".to_string();
+    let pod = |name: &str, extra: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n{extra}  containers:\n  - name: c\n    image: app:v1\n    resources:\n      requests: {{cpu: 800m}}\n"
+        )
+    };
+    let text = format!(
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: prio\nspec:\n  duration: 3m\n  cluster:\n    nodePools:\n      - {{name: worker, count: 1, capacity: {{cpu: \"1\", memory: 4Gi}}}}\n  timeline:\n    - {{at: 10s, action: apply, file: low.yaml}}\n    - {{at: 20s, action: apply, file: high.yaml}}\n    - {{at: 1m, action: delete, target: pod/first}}\n---\n{class}---\n{}",
+        pod("first", "")
+    );
+    let dir = crate::support::temp_dir("priority");
+    std::fs::write(dir.join("low.yaml"), pod("low", "")).unwrap();
+    std::fs::write(
+        dir.join("high.yaml"),
+        pod("high", "  priorityClassName: high\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("s.yaml"), &text).unwrap();
+    let path = dir.join("s.yaml").to_string_lossy().to_string();
+    let inputs = scenario::read_inputs(&[path]).unwrap();
+    let scenarios =
+        scenario::load(&inputs, LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let s = &scenarios[0];
+    let results = pipeline::run(
+        s,
+        RunOptions {
+            seed: 1,
+            until: s.duration,
+            max_events: 1_000_000,
+            check_invariants: true,
+        },
+    )
+    .unwrap();
+    let bound: Vec<&str> = results
+        .world
+        .state
+        .pods
+        .iter()
+        .filter(|p| p.node.is_some())
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        bound,
+        vec!["first", "high"],
+        "high priority jumps the queue"
+    );
+    let high = results
+        .world
+        .state
+        .pods
+        .iter()
+        .find(|p| p.name == "high")
+        .unwrap();
+    assert_eq!(high.spec.priority, 1000);
+}
+
+#[test]
+fn a_missing_priority_class_rejects_the_pods() {
+    let d = deployment("web", "default-scheduler").replace(
+        "      schedulerName: default-scheduler\n",
+        "      priorityClassName: nope\n",
+    );
+    let results = run("", &[d]).unwrap();
+    assert!(results.world.state.pods.is_empty());
+    let failed: Vec<&str> = results
+        .world
+        .events
+        .iter()
+        .filter(|e| e.reason == "FailedCreate")
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(
+        failed[0].contains("is forbidden: no PriorityClass with name nope was found"),
+        "{failed:?}"
+    );
+}
