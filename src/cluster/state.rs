@@ -133,8 +133,6 @@ pub struct PodState {
     pub kubelet: KubeletPhase,
     /// Consecutive image pull failures (for the pull back-off).
     pub pull_failures: u32,
-    /// Scheduling attempts that failed (for the scheduler's back-off).
-    pub scheduling_failures: u32,
     /// Last crash-loop back-off delay and when the last failure happened.
     pub crash_backoff: (u64, SimTime),
     /// Generation of kubelet timers: a timer carrying an older generation is stale.

@@ -313,7 +313,6 @@ impl World {
             restarts: 0,
             kubelet: KubeletPhase::Unbound,
             pull_failures: 0,
-            scheduling_failures: 0,
             crash_backoff: (0, SimTime::ZERO),
             kubelet_generation: 0,
             container_running: Vec::new(),
@@ -433,7 +432,10 @@ impl World {
             let p = &self.state.pods[pod.0];
             (p.namespace.clone(), p.name.clone(), p.kubelet_generation)
         };
-        if let Some(node) = self.state.pods[pod.0].node {
+        // Only a finished pull can add an image to the node.
+        if let Some(node) = self.state.pods[pod.0].node
+            && out.events.iter().any(|(_, reason, _)| *reason == "Pulled")
+        {
             self.node_infos[node.0].add_pulled_images(
                 &self.state.pods[pod.0].spec,
                 &self.state.nodes[node.0].images,
@@ -607,8 +609,7 @@ impl World {
         plugins: Vec<&'static str>,
     ) {
         let now = ctx.now();
-        let p = &mut self.state.pods[pod.0];
-        p.scheduling_failures += 1;
+        let p = &self.state.pods[pod.0];
         let (ns, name) = (p.namespace.clone(), p.name.clone());
         self.record(
             now,

@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::de::from_node;
-use super::duration::{format_duration, parse_duration};
+use super::duration::parse_duration;
 use super::manifests::{self, Converted, ManifestError, Notes};
-use super::quantity::Quantity;
 use super::raw::{RawDuration, RawImage, RawScenario};
 use super::scheduler_config;
 use super::spec::{
@@ -1381,16 +1380,6 @@ fn path_index(path: &str) -> usize {
         .next()
         .and_then(|s| s.trim_end_matches(']').parse().ok())
         .unwrap_or(0)
-}
-
-/// Formats a duration for messages.
-pub fn describe_duration(ns: u64) -> String {
-    format_duration(ns.min(i64::MAX as u64) as i64)
-}
-
-/// Checks that a quantity string parses (used by tests of the loader's error paths).
-pub fn quantity_is_valid(text: &str) -> bool {
-    Quantity::parse(text).is_ok()
 }
 
 fn read_trace(
