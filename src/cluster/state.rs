@@ -145,6 +145,13 @@ pub struct PodState {
     pub container_restarts: Vec<u32>,
     /// The application itself answers requests (it may lag Ready when there is no readiness probe).
     pub app_ready: bool,
+    /// `status.nominatedNodeName`: where a preemption made room for this pod.
+    pub nominated: Option<NodeId>,
+    /// The last node this pod was ever nominated to (kept for the outputs).
+    pub last_nominated: Option<NodeId>,
+    /// Terminating because the scheduler preempted it (`DisruptionTarget` condition with reason
+    /// `PreemptionByScheduler`).
+    pub preempted: bool,
 }
 
 impl PodState {
@@ -327,12 +334,24 @@ pub struct ClusterState {
     pub services: BTreeMap<ObjKey, Service>,
     /// Namespaces.
     pub namespaces: BTreeSet<String>,
+    /// PodDisruptionBudgets.
+    pub pdbs: BTreeMap<ObjKey, crate::model::objects::PdbObject>,
 }
 
 impl ClusterState {
     /// The pod with this id.
     pub fn pod(&self, id: PodId) -> &PodState {
         &self.pods[id.0]
+    }
+
+    /// The pod with this uid (uids are handed out in creation order from 1, so the pod with
+    /// uid `u` is the `u`-th one; checked).
+    pub fn pod_by_uid(&self, uid: u64) -> Option<PodId> {
+        let index = usize::try_from(uid.checked_sub(1)?).ok()?;
+        self.pods
+            .get(index)
+            .filter(|p| p.uid == uid)
+            .map(|_| PodId(index))
     }
 
     /// ReplicaSets owned by the Deployment `key`, oldest first (creation order, then name).

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::effects::{Effect, EventType, KubeEvent, SyncTarget};
 use super::events::{Event, KubeletStep, phase};
+use super::lister::WorldLister;
 use super::selectors;
 use super::state::*;
 use crate::controllers;
@@ -15,12 +16,14 @@ use crate::kubelet;
 use crate::model::meta::{ObjectMeta, OwnerRef};
 use crate::model::node::Node;
 use crate::model::objects::{ApiObject, DeploymentObject, PodObject};
-use crate::model::pod::PodSpec;
+use crate::model::pod::{PodSpec, PreemptionPolicy};
 use crate::scenario::manifests::{self, Notes};
 use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
 use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
 use crate::scheduler::queue::{ClusterEvent, SchedulingQueue, UNSCHEDULABLE_FLUSH_PERIOD_NS};
-use crate::scheduler::{NodeInfo, PodInfo, ScheduleOutcome, Scheduler};
+use crate::scheduler::{
+    NodeInfo, NominatedPods, PodInfo, PostFilterResult, ScheduleOutcome, Scheduler, SchedulingEnv,
+};
 use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
@@ -32,6 +35,11 @@ struct QueueTimers {
     cycle_pending: bool,
     backoff_flush_at: Option<SimTime>,
     unschedulable_flush_pending: bool,
+}
+
+/// A pod uid as Kubernetes prints it (a UUID): the simulator's sequential uid in UUID form.
+pub fn uid_string(uid: u64) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", uid & 0xffff_ffff_ffff)
 }
 
 /// Per-Service endpoint bookkeeping, updated incrementally when a pod starts or stops serving.
@@ -80,8 +88,11 @@ pub struct World {
     pub last_touched: Vec<PodId>,
     events_handled: u64,
     initial_objects: Vec<ApiObject>,
-    /// PriorityClasses by name: (value, globalDefault); the two system classes are built in.
-    priority_classes: BTreeMap<String, (i64, bool)>,
+    /// PriorityClasses by name: (value, globalDefault, preemptionPolicy); the two system
+    /// classes are built in.
+    priority_classes: BTreeMap<String, (i64, bool, PreemptionPolicy)>,
+    /// Pods with a nominated node (`status.nominatedNodeName`), the scheduler's nominator.
+    nominated_pods: BTreeSet<PodId>,
     /// Run the invariant checkers after every event.
     pub check_invariants: bool,
     /// First invariant violation seen, if any.
@@ -126,14 +137,18 @@ impl World {
             events_handled: 0,
             initial_objects: scenario.objects.clone(),
             priority_classes: [
-                ("system-node-critical".to_string(), (2_000_001_000, false)),
+                (
+                    "system-node-critical".to_string(),
+                    (2_000_001_000, false, PreemptionPolicy::PreemptLowerPriority),
+                ),
                 (
                     "system-cluster-critical".to_string(),
-                    (2_000_000_000, false),
+                    (2_000_000_000, false, PreemptionPolicy::PreemptLowerPriority),
                 ),
             ]
             .into_iter()
             .collect(),
+            nominated_pods: BTreeSet::new(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
         };
@@ -248,23 +263,38 @@ impl World {
     }
 
     /// The Priority admission plugin: `priorityClassName` (or the global default class) sets
-    /// the pod's priority. `Err` names a class that does not exist (the pod is rejected).
+    /// the pod's priority and `preemptionPolicy`. `Err` is the reason the pod is rejected (a
+    /// class that does not exist, or a `preemptionPolicy` contradicting the class).
     fn admit_priority(&self, spec: &Arc<PodSpec>) -> Result<Arc<PodSpec>, String> {
-        let value = match &spec.priority_class_name {
+        let (value, policy) = match &spec.priority_class_name {
             Some(name) => match self.priority_classes.get(name) {
-                Some((value, _)) => *value,
-                None => return Err(name.clone()),
+                Some((value, _, policy)) => (*value, *policy),
+                None => return Err(format!("no PriorityClass with name {name} was found")),
             },
-            None => match self.priority_classes.values().find(|(_, default)| *default) {
-                Some((value, _)) => *value,
+            None => match self
+                .priority_classes
+                .values()
+                .find(|(_, default, _)| *default)
+            {
+                Some((value, _, policy)) => (*value, *policy),
                 None => return Ok(spec.clone()),
             },
         };
-        if spec.priority == value {
+        if let Some(own) = spec.preemption_policy
+            && own != policy
+        {
+            return Err(format!(
+                "the string value of PreemptionPolicy ({}) must not be provided in pod spec; priority admission controller computed {} from the given PriorityClass name",
+                own.as_str(),
+                policy.as_str()
+            ));
+        }
+        if spec.priority == value && spec.preemption_policy == Some(policy) {
             return Ok(spec.clone());
         }
         let mut admitted = (**spec).clone();
         admitted.priority = value;
+        admitted.preemption_policy = Some(policy);
         Ok(Arc::new(admitted))
     }
 
@@ -319,6 +349,9 @@ impl World {
             container_ready: Vec::new(),
             container_restarts: Vec::new(),
             app_ready: false,
+            nominated: None,
+            last_nominated: None,
+            preempted: false,
         });
         self.serving.push((false, false));
         self.state
@@ -519,6 +552,7 @@ impl World {
             (ObjKey::new(&p.namespace, &p.name), p.node, p.owner.clone())
         };
         self.touched.push(pod);
+        self.set_nomination(pod, None);
         self.state.pod_index.remove(&key);
         if let Some(node) = node {
             self.node_infos[node.0].remove_pod(self.state.pods[pod.0].uid);
@@ -553,17 +587,35 @@ impl World {
         let Some(pod) = self.queue.pop() else { return };
         let now = ctx.now();
         let outcome = {
-            let p = &self.state.pods[pod.0];
+            let state = &self.state;
+            let p = &state.pods[pod.0];
             let info = PodInfo {
-                default_spread_selector: selectors::default_spread_selector(&self.state, p),
+                default_spread_selector: selectors::default_spread_selector(state, p),
                 ..PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid)
             };
+            let mut nominated = NominatedPods::default();
+            for &other in &self.nominated_pods {
+                let q = &state.pods[other.0];
+                if let Some(node) = q.nominated {
+                    nominated.add(
+                        node.0,
+                        PodInfo::new(&q.namespace, &q.name, &q.labels, &q.spec, q.uid),
+                    );
+                }
+            }
+            let lister = WorldLister { state, now };
+            let env = SchedulingEnv {
+                nominated,
+                lister: &lister,
+                nominated_node: p.nominated.map(|n| n.0),
+            };
             self.scheduler
-                .schedule(&info, &self.node_infos, &mut self.scheduler_rng)
+                .schedule_with(&info, &self.node_infos, &env, &mut self.scheduler_rng)
         };
         match outcome {
             ScheduleOutcome::Scheduled { node_index, .. } => {
                 self.queue.done(pod);
+                self.set_nomination(pod, None);
                 if self.binding_latency_ns == 0 {
                     self.bind(ctx, pod, NodeId(node_index), true);
                 } else {
@@ -582,9 +634,15 @@ impl World {
             }
             ScheduleOutcome::Unschedulable {
                 message,
+                nomination,
                 unschedulable_plugins,
                 ..
-            } => self.failed_scheduling(ctx, pod, message, unschedulable_plugins),
+            } => {
+                if let Some(result) = nomination {
+                    self.nominate(ctx, pod, result);
+                }
+                self.failed_scheduling(ctx, pod, message, unschedulable_plugins)
+            }
             ScheduleOutcome::Error { message } => {
                 self.failed_scheduling(ctx, pod, message, Vec::new())
             }
@@ -599,6 +657,78 @@ impl World {
             );
         }
         self.ensure_cycle(ctx);
+    }
+
+    /// Sets (or clears) the pod's `nominatedNodeName`, keeping the nominator in step.
+    fn set_nomination(&mut self, pod: PodId, node: Option<NodeId>) {
+        let p = &mut self.state.pods[pod.0];
+        if p.nominated == node {
+            return;
+        }
+        p.nominated = node;
+        match node {
+            Some(node) => {
+                p.last_nominated = Some(node);
+                self.nominated_pods.insert(pod);
+            }
+            None => {
+                self.nominated_pods.remove(&pod);
+            }
+        }
+    }
+
+    /// Applies a PostFilter result (`prepareCandidate` + nomination): the victims are deleted
+    /// gracefully with a `Preempted` event, lower-priority pods nominated to the same node lose
+    /// their nomination, and the pod is nominated. (Clearing a nomination is a status change,
+    /// which upstream's queue does not treat as an update: those pods stay where they are.)
+    fn nominate(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, result: PostFilterResult) {
+        let Some(node_index) = result.nominated_node_index else {
+            self.set_nomination(pod, None);
+            return;
+        };
+        let node = NodeId(node_index);
+        let now = ctx.now();
+        let node_name = self.state.nodes[node.0].node.name.clone();
+        let (preemptor_uid, priority) = {
+            let p = &self.state.pods[pod.0];
+            (p.uid, p.spec.priority)
+        };
+        for uid in result.victims {
+            let Some(victim) = self.state.pod_by_uid(uid) else {
+                continue;
+            };
+            let v = &self.state.pods[victim.0];
+            if v.deletion.is_some() || v.gone.is_some() {
+                continue;
+            }
+            let (ns, name) = (v.namespace.clone(), v.name.clone());
+            self.state.pods[victim.0].preempted = true;
+            self.record(
+                now,
+                &ns,
+                format!("pod/{name}"),
+                EventType::Normal,
+                "Preempted",
+                format!(
+                    "Preempted by pod {} on node {node_name}",
+                    uid_string(preemptor_uid)
+                ),
+            );
+            self.delete_pod(ctx, victim, "Preempted");
+        }
+        let lower: Vec<PodId> = self
+            .nominated_pods
+            .iter()
+            .copied()
+            .filter(|&q| {
+                let q = &self.state.pods[q.0];
+                q.nominated == Some(node) && q.spec.priority < priority
+            })
+            .collect();
+        for q in lower {
+            self.set_nomination(q, None);
+        }
+        self.set_nomination(pod, Some(node));
     }
 
     fn failed_scheduling(
@@ -678,8 +808,15 @@ impl World {
                 };
                 let spec = match self.admit_priority(&template.spec) {
                     Ok(spec) => spec,
-                    Err(class) => {
-                        self.record(now, &rs.namespace, format!("replicaset/{}", rs.name), EventType::Warning, "FailedCreate", format!("Error creating: pods \"{name}\" is forbidden: no PriorityClass with name {class} was found"));
+                    Err(reason) => {
+                        self.record(
+                            now,
+                            &rs.namespace,
+                            format!("replicaset/{}", rs.name),
+                            EventType::Warning,
+                            "FailedCreate",
+                            format!("Error creating: pods \"{name}\" is forbidden: {reason}"),
+                        );
                         return;
                     }
                 };
@@ -889,7 +1026,10 @@ impl World {
                     Ok(spec) => {
                         self.create_pod(ctx, meta, spec, owner);
                     }
-                    Err(class) => self.notes.push(format!("Warning: pods \"{}\" is forbidden: no PriorityClass with name {class} was found", meta.name)),
+                    Err(reason) => self.notes.push(format!(
+                        "Warning: pods \"{}\" is forbidden: {reason}",
+                        meta.name
+                    )),
                 }
             }
             ApiObject::Service(service) => {
@@ -936,14 +1076,21 @@ impl World {
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
             }
+            ApiObject::PodDisruptionBudget(pdb) => {
+                let key = ObjKey::new(&pdb.meta.namespace, &pdb.meta.name);
+                self.state.namespaces.insert(key.namespace.clone());
+                self.state.pdbs.insert(key, pdb);
+            }
             ApiObject::PriorityClass(class) => {
                 if class.global_default {
                     for entry in self.priority_classes.values_mut() {
                         entry.1 = false;
                     }
                 }
-                self.priority_classes
-                    .insert(class.name, (class.value, class.global_default));
+                self.priority_classes.insert(
+                    class.name,
+                    (class.value, class.global_default, class.preemption_policy),
+                );
             }
         }
     }
@@ -1019,6 +1166,11 @@ impl World {
                     "service" => {
                         self.state.services.remove(&key);
                         self.endpoints.remove(&key);
+                    }
+                    "poddisruptionbudget" | "pdb" => {
+                        if self.state.pdbs.remove(&key).is_none() {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
                     }
                     other => self.notes.push(format!(
                         "Info: delete of {other} objects is not simulated in this version"

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
+use super::intstr::IntOrPercent;
 use super::meta::{ObjectMeta, OwnerRef};
 use super::node::Node;
 use super::pod::PodSpec;
+use super::selector::LabelSelector;
 use super::service::Service;
 use super::workloads::{DeploymentSpec, ReplicaSetSpec};
 
@@ -58,6 +60,24 @@ pub enum ApiObject {
     Namespace(String),
     /// `scheduling.k8s.io/v1 PriorityClass`.
     PriorityClass(PriorityClass),
+    /// `policy/v1 PodDisruptionBudget`.
+    PodDisruptionBudget(PdbObject),
+}
+
+/// A PodDisruptionBudget (`policy/v1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdbObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// `spec.selector`; `None` when absent. In `policy/v1` an empty selector selects every pod
+    /// of the namespace for the disruption controller, and nothing for scheduler preemption.
+    pub selector: Option<LabelSelector>,
+    /// `spec.minAvailable`.
+    pub min_available: Option<IntOrPercent>,
+    /// `spec.maxUnavailable`.
+    pub max_unavailable: Option<IntOrPercent>,
+    /// `spec.unhealthyPodEvictionPolicy` is `AlwaysAllow` (default `IfHealthyBudget`).
+    pub always_allow_unhealthy: bool,
 }
 
 /// A PriorityClass: the priority pods naming it get at admission.
@@ -69,6 +89,8 @@ pub struct PriorityClass {
     pub value: i64,
     /// `globalDefault`: pods without a class get this one.
     pub global_default: bool,
+    /// `preemptionPolicy`, copied to the pods of the class at admission.
+    pub preemption_policy: crate::model::pod::PreemptionPolicy,
 }
 
 impl ApiObject {
@@ -82,6 +104,7 @@ impl ApiObject {
             ApiObject::Node(_) => "node",
             ApiObject::Namespace(_) => "namespace",
             ApiObject::PriorityClass(_) => "priorityclass",
+            ApiObject::PodDisruptionBudget(_) => "poddisruptionbudget",
         }
     }
 
@@ -95,6 +118,7 @@ impl ApiObject {
             ApiObject::Node(n) => &n.name,
             ApiObject::Namespace(n) => n,
             ApiObject::PriorityClass(p) => &p.name,
+            ApiObject::PodDisruptionBudget(p) => &p.meta.name,
         }
     }
 }

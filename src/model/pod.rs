@@ -185,6 +185,35 @@ impl PodAffinity {
     }
 }
 
+/// `preemptionPolicy` of a pod or PriorityClass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PreemptionPolicy {
+    /// `PreemptLowerPriority` (the default): the pod may preempt pods of lower priority.
+    #[default]
+    PreemptLowerPriority,
+    /// `Never`: the pod waits instead of preempting.
+    Never,
+}
+
+impl PreemptionPolicy {
+    /// Parses the API value.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "PreemptLowerPriority" => Some(PreemptionPolicy::PreemptLowerPriority),
+            "Never" => Some(PreemptionPolicy::Never),
+            _ => None,
+        }
+    }
+
+    /// The API value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PreemptionPolicy::PreemptLowerPriority => "PreemptLowerPriority",
+            PreemptionPolicy::Never => "Never",
+        }
+    }
+}
+
 /// The pod specification shared (behind an `Arc`) by every pod of a template.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PodSpec {
@@ -214,6 +243,8 @@ pub struct PodSpec {
     pub priority: i64,
     /// `priorityClassName`, resolved to `priority` when the pod is admitted.
     pub priority_class_name: Option<String>,
+    /// `preemptionPolicy` (set from the PriorityClass at admission when the class has one).
+    pub preemption_policy: Option<PreemptionPolicy>,
     /// `restartPolicy` (Always, OnFailure, Never).
     pub restart_policy: String,
     /// `schedulerName` (default `default-scheduler`).

@@ -934,6 +934,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::ReplicaSet(r) => &r.meta.namespace,
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
+        ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
         ApiObject::Node(_) | ApiObject::Namespace(_) | ApiObject::PriorityClass(_) => "",
     }
 }

@@ -17,10 +17,11 @@ use super::quantity::Quantity;
 use super::yaml::{Node, Value};
 use crate::model::intstr::IntOrPercent;
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
-use crate::model::objects::{ApiObject, DeploymentObject, PodObject, ReplicaSetObject};
+use crate::model::objects::{ApiObject, DeploymentObject, PdbObject, PodObject, ReplicaSetObject};
 use crate::model::pod::{
-    Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate, Probe,
-    PullPolicy, Toleration, TopologySpreadConstraint, UnsatisfiableAction, WeightedPodAffinityTerm,
+    Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
+    PreemptionPolicy, Probe, PullPolicy, Toleration, TopologySpreadConstraint, UnsatisfiableAction,
+    WeightedPodAffinityTerm,
 };
 use crate::model::resources::ResourceList;
 use crate::model::selector::{LabelSelector, NodeSelectorTerm, Requirement, SelectorOp};
@@ -66,7 +67,6 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ("batch/v1", "CronJob"),
     ("autoscaling/v1", "HorizontalPodAutoscaler"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
-    ("policy/v1", "PodDisruptionBudget"),
     ("policy/v1beta1", "PodDisruptionBudget"),
     ("argoproj.io/v1alpha1", "Rollout"),
     ("v1", "PersistentVolume"),
@@ -116,6 +116,11 @@ pub fn convert(
         ("apps/v1", "Deployment") => vec![ApiObject::Deployment(deployment(node, notes)?)],
         ("apps/v1", "ReplicaSet") => vec![ApiObject::ReplicaSet(replica_set(node, notes)?)],
         ("v1", "Pod") => vec![ApiObject::Pod(pod(node, notes)?)],
+        ("policy/v1", "PodDisruptionBudget") => {
+            vec![ApiObject::PodDisruptionBudget(pod_disruption_budget(
+                node, notes,
+            )?)]
+        }
         ("scheduling.k8s.io/v1", "PriorityClass") => {
             let pc: k8s_openapi::api::scheduling::v1::PriorityClass = read(node)?;
             unknown_fields(node, &pc, notes);
@@ -143,18 +148,23 @@ pub fn convert(
                     ),
                 ));
             }
-            if pc
-                .preemption_policy
-                .as_deref()
-                .is_some_and(|p| p != "Never")
-            {
-                notes.infos.push(format!("PriorityClass \"{name}\": preemption is not simulated yet (pods are ordered by priority in the scheduling queue)"));
-            }
+            let preemption_policy = match pc.preemption_policy.as_deref() {
+                None => PreemptionPolicy::PreemptLowerPriority,
+                Some(value) => PreemptionPolicy::parse(value).ok_or_else(|| {
+                    invalid(
+                        "PriorityClass",
+                        &name,
+                        "preemptionPolicy",
+                        format!("Unsupported value: \"{value}\": supported values: \"Never\", \"PreemptLowerPriority\""),
+                    )
+                })?,
+            };
             vec![ApiObject::PriorityClass(
                 crate::model::objects::PriorityClass {
                     name,
                     value: i64::from(value),
                     global_default: pc.global_default.unwrap_or(false),
+                    preemption_policy,
                 },
             )]
         }
@@ -1076,6 +1086,19 @@ fn pod_spec(
             "field \"{path}.volumes[].persistentVolumeClaim\" is accepted but not simulated"
         ));
     }
+    let preemption_policy = match spec.preemption_policy.as_deref() {
+        None => None,
+        Some(value) => Some(PreemptionPolicy::parse(value).ok_or_else(|| {
+            invalid(
+                kind,
+                name,
+                &format!("{path}.preemptionPolicy"),
+                format!(
+                    "Unsupported value: \"{value}\": supported values: \"Never\", \"PreemptLowerPriority\""
+                ),
+            )
+        })?),
+    };
     let grace = spec.termination_grace_period_seconds.unwrap_or(30);
     if grace < 0 {
         return Err(invalid(
@@ -1113,6 +1136,7 @@ fn pod_spec(
         termination_grace_period_s: grace,
         priority: i64::from(spec.priority.unwrap_or(0)),
         priority_class_name: spec.priority_class_name.clone().filter(|n| !n.is_empty()),
+        preemption_policy,
         restart_policy,
         scheduler_name: spec
             .scheduler_name
@@ -1220,6 +1244,74 @@ fn validate_int_or_percent(
         )),
         _ => Ok(()),
     }
+}
+
+/// Converts and validates a PodDisruptionBudget (`ValidatePodDisruptionBudget`).
+fn pod_disruption_budget(node: &Node, notes: &mut Notes) -> Result<PdbObject, ManifestError> {
+    const KIND: &str = "PodDisruptionBudget";
+    let pdb: k8s_openapi::api::policy::v1::PodDisruptionBudget = read(node)?;
+    unknown_fields(node, &pdb, notes);
+    let meta = meta(&pdb.metadata, KIND)?;
+    let name = meta.name.clone();
+    let spec = pdb.spec.clone().unwrap_or_default();
+    if spec.min_available.is_some() && spec.max_unavailable.is_some() {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec",
+            "Invalid value: \"object\": minAvailable and maxUnavailable cannot be both set".into(),
+        ));
+    }
+    let budget = |value: &Option<IntOrString>, field: &str| -> Result<_, ManifestError> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let path = format!("spec.{field}");
+        let parsed = int_or_percent(value, &path, KIND, &name)?;
+        validate_int_or_percent(parsed, &path, KIND, &name)?;
+        if let IntOrPercent::Percent(p) = parsed
+            && p > 100
+        {
+            return Err(invalid(
+                KIND,
+                &name,
+                &path,
+                format!("Invalid value: \"{p}%\": must not be greater than 100%"),
+            ));
+        }
+        Ok(Some(parsed))
+    };
+    let min_available = budget(&spec.min_available, "minAvailable")?;
+    let max_unavailable = budget(&spec.max_unavailable, "maxUnavailable")?;
+    let selector = spec
+        .selector
+        .as_ref()
+        .map(|s| label_selector(s, "spec.selector", KIND, &name))
+        .transpose()?;
+    let always_allow_unhealthy = match spec.unhealthy_pod_eviction_policy.as_deref() {
+        None | Some("IfHealthyBudget") => false,
+        Some("AlwaysAllow") => true,
+        Some(other) => {
+            return Err(invalid(
+                KIND,
+                &name,
+                "spec.unhealthyPodEvictionPolicy",
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"AlwaysAllow\", \"IfHealthyBudget\""
+                ),
+            ));
+        }
+    };
+    notes.infos.push(format!(
+        "PodDisruptionBudget \"{name}\": honoured by scheduler preemption, with its status computed when preemption needs it; status events and the eviction API are not simulated yet"
+    ));
+    Ok(PdbObject {
+        meta,
+        selector,
+        min_available,
+        max_unavailable,
+        always_allow_unhealthy,
+    })
 }
 
 /// Converts and validates a Deployment (`ValidateDeployment`).

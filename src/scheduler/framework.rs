@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::model::pod::{PodAffinity, PodAffinityTerm};
 use crate::model::selector::{Requirement, SelectorOp};
 use crate::model::{LabelSelector, Node, PodSpec, ResourceList};
+use crate::scheduler::runtime::Framework;
+use crate::sim::rng::SimRng;
 
 /// Highest score a Score plugin may give a node after normalization (`framework.MaxNodeScore`).
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -231,6 +233,18 @@ impl CycleState {
             .and_then(|(_, value)| {
                 let any: &dyn Any = value.as_ref();
                 any.downcast_ref::<T>()
+            })
+    }
+
+    /// The value stored under `key`, mutably, if present and of type `T` (the PreFilter
+    /// extensions update their state through it).
+    pub fn read_mut<T: Any>(&mut self, key: &'static str) -> Option<&mut T> {
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, value)| {
+                let any: &mut dyn Any = value.as_mut();
+                any.downcast_mut::<T>()
             })
     }
 
@@ -557,6 +571,8 @@ pub struct NodePod {
     pub labels: BTreeMap<String, String>,
     /// `metadata.deletionTimestamp` is set.
     pub terminating: bool,
+    /// `spec.priority` (preemption removes only pods of lower priority).
+    pub priority: i64,
     /// Inter-pod (anti-)affinity terms; `None` when the pod has none.
     pub affinity: Option<Arc<ExistingAffinity>>,
     requested: ResourceList,
@@ -572,6 +588,14 @@ impl NodePod {
             .as_ref()
             .is_some_and(|a| !a.anti_affinity.required.is_empty())
     }
+}
+
+/// A pod taken off a [`NodeInfo`] by [`NodeInfo::take_pod`], ready to be put back.
+#[derive(Debug, Clone)]
+pub struct RemovedPod {
+    /// The pod as the node knew it.
+    pub entry: NodePod,
+    key: PodKey,
 }
 
 /// What the scheduler knows about one node (`framework.NodeInfo`): the node, the pods bound to it
@@ -662,26 +686,13 @@ impl NodeInfo {
             namespace: pod.namespace.to_string(),
             labels: pod.labels.clone(),
             terminating: false,
+            priority: spec.priority,
             affinity,
             requested,
             non_zero_cpu_millis: cpu_millis,
             non_zero_memory_bytes: memory_bytes,
             host_ports,
         };
-        if let Some(affinity) = &entry.affinity {
-            self.pods_with_affinity += 1;
-            self.term_anchors.apply(affinity, &entry.labels, true);
-        }
-        if entry.has_required_anti_affinity() {
-            self.pods_with_required_anti_affinity += 1;
-        }
-        for (key, value) in &entry.labels {
-            let h = label_hash(key, value);
-            match self.label_index.binary_search_by_key(&h, |&(k, _)| k) {
-                Ok(i) => self.label_index[i].1 += 1,
-                Err(i) => self.label_index.insert(i, (h, 1)),
-            }
-        }
         let mut key = PodKey {
             namespace_hash: namespace_hash(&entry.namespace),
             label_bits: label_bits(&entry.labels),
@@ -706,6 +717,36 @@ impl NodeInfo {
                 key.anti_bits &= bits;
             }
         }
+        self.insert_entry(entry, key);
+    }
+
+    /// Puts back a pod taken with [`NodeInfo::take_pod`] (preemption's reprieve).
+    pub fn restore_pod(&mut self, removed: RemovedPod) {
+        self.requested.add(&removed.entry.requested);
+        self.non_zero_cpu_millis += removed.entry.non_zero_cpu_millis;
+        self.non_zero_memory_bytes += removed.entry.non_zero_memory_bytes;
+        self.pod_count += 1;
+        self.used_host_ports
+            .extend(removed.entry.host_ports.iter().cloned());
+        self.insert_entry(removed.entry, removed.key);
+    }
+
+    /// Adds the entry to the pod list and the indices (the aggregates are the caller's).
+    fn insert_entry(&mut self, entry: NodePod, key: PodKey) {
+        if let Some(affinity) = &entry.affinity {
+            self.pods_with_affinity += 1;
+            self.term_anchors.apply(affinity, &entry.labels, true);
+        }
+        if entry.has_required_anti_affinity() {
+            self.pods_with_required_anti_affinity += 1;
+        }
+        for (key, value) in &entry.labels {
+            let h = label_hash(key, value);
+            match self.label_index.binary_search_by_key(&h, |&(k, _)| k) {
+                Ok(i) => self.label_index[i].1 += 1,
+                Err(i) => self.label_index.insert(i, (h, 1)),
+            }
+        }
         self.pod_keys.push(key);
         self.pods.push(entry);
         self.generation = next_generation();
@@ -713,11 +754,15 @@ impl NodeInfo {
 
     /// Removes the pod with this uid (`NodeInfo.RemovePod`); false when it is not on the node.
     pub fn remove_pod(&mut self, uid: u64) -> bool {
-        let Some(at) = self.pods.iter().position(|p| p.uid == uid) else {
-            return false;
-        };
+        self.take_pod(uid).is_some()
+    }
+
+    /// Removes the pod with this uid and returns what [`NodeInfo::restore_pod`] needs to put
+    /// it back; `None` when it is not on the node.
+    pub fn take_pod(&mut self, uid: u64) -> Option<RemovedPod> {
+        let at = self.pods.iter().position(|p| p.uid == uid)?;
         let entry = self.pods.swap_remove(at);
-        self.pod_keys.swap_remove(at);
+        let key = self.pod_keys.swap_remove(at);
         self.requested.sub(&entry.requested);
         self.non_zero_cpu_millis -= entry.non_zero_cpu_millis;
         self.non_zero_memory_bytes -= entry.non_zero_memory_bytes;
@@ -746,7 +791,7 @@ impl NodeInfo {
             }
         }
         self.generation = next_generation();
-        true
+        Some(RemovedPod { entry, key })
     }
 
     /// Marks the pod with this uid as terminating (its `deletionTimestamp` was set); false when
@@ -1025,11 +1070,96 @@ impl fmt::Display for FitError {
     }
 }
 
-/// What a PostFilter plugin achieved (`framework.PostFilterResult`).
+/// What a PostFilter plugin achieved (`framework.PostFilterResult`). A result replaces the
+/// pod's nomination (`None` clears it); no result leaves the nomination as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostFilterResult {
-    /// Node the pod is nominated to after preemption, by index.
+    /// Node the pod is nominated to after preemption, by index; `None` clears the nomination.
     pub nominated_node_index: Option<usize>,
+    /// Uids of the pods to preempt on that node, most important first (the caller deletes
+    /// them gracefully, as upstream's `prepareCandidate`).
+    pub victims: Vec<u64>,
+}
+
+/// Pods nominated to nodes by earlier preemptions (upstream's `PodNominator`), by node index.
+/// Filter counts those of equal or higher priority as already on their node
+/// (`RunFilterPluginsWithNominatedPods`).
+#[derive(Debug, Clone, Default)]
+pub struct NominatedPods<'a> {
+    by_node: BTreeMap<usize, Vec<PodInfo<'a>>>,
+}
+
+impl<'a> NominatedPods<'a> {
+    /// Records `pod` as nominated to node `node_index`.
+    pub fn add(&mut self, node_index: usize, pod: PodInfo<'a>) {
+        self.by_node.entry(node_index).or_default().push(pod);
+    }
+
+    /// The pods nominated to node `node_index`.
+    pub fn for_node(&self, node_index: usize) -> &[PodInfo<'a>] {
+        self.by_node.get(&node_index).map_or(&[], Vec::as_slice)
+    }
+
+    /// True when no pod is nominated anywhere.
+    pub fn is_empty(&self) -> bool {
+        self.by_node.is_empty()
+    }
+}
+
+/// A PodDisruptionBudget as preemption sees it: where it applies and how many more pods it
+/// lets go (`status.disruptionsAllowed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdbView {
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `spec.selector`; an empty selector matches nothing.
+    pub selector: LabelSelector,
+    /// `status.disruptionsAllowed`.
+    pub disruptions_allowed: i64,
+}
+
+/// What the plugins may read about the cluster beyond the node snapshot (upstream's listers).
+pub trait ClusterLister {
+    /// `status.startTime` of the bound pod with this uid, in simulated nanoseconds; `None` when
+    /// it is not known (upstream then uses the current time).
+    fn pod_start_time_ns(&self, uid: u64) -> Option<u64>;
+    /// The pod with this uid is terminating because the scheduler preempted it (its
+    /// `DisruptionTarget` condition says `PreemptionByScheduler`).
+    fn terminating_by_preemption(&self, uid: u64) -> bool;
+    /// Every PodDisruptionBudget with its current status.
+    fn pod_disruption_budgets(&self) -> Vec<PdbView>;
+}
+
+/// A [`ClusterLister`] of an empty cluster (no start times, no budgets), for tests and tools.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCluster;
+
+impl ClusterLister for NoCluster {
+    fn pod_start_time_ns(&self, _uid: u64) -> Option<u64> {
+        None
+    }
+
+    fn terminating_by_preemption(&self, _uid: u64) -> bool {
+        false
+    }
+
+    fn pod_disruption_budgets(&self) -> Vec<PdbView> {
+        Vec::new()
+    }
+}
+
+/// What a PostFilter plugin may use besides the cycle's state (upstream's framework `Handle`).
+pub struct PostFilterContext<'a> {
+    /// The profile running the plugin (to re-run Filter on trial nodes).
+    pub framework: &'a Framework,
+    /// Cluster objects beyond the snapshot.
+    pub lister: &'a dyn ClusterLister,
+    /// Pods nominated to nodes.
+    pub nominated: &'a NominatedPods<'a>,
+    /// The node the pod is currently nominated to, by index.
+    pub nominated_node: Option<usize>,
+    /// The scheduler's random stream.
+    pub rng: &'a mut SimRng,
 }
 
 /// A scheduler plugin (`framework.Plugin`). Override the `as_*` accessor of every extension point
@@ -1075,6 +1205,33 @@ pub trait PreFilterPlugin: Plugin {
         pod: &PodInfo<'_>,
         nodes: &[NodeInfo],
     ) -> (Option<PreFilterResult>, Status);
+
+    /// `PreFilterExtensions.AddPod`: `added` was put on `node` (a nominated pod, or a victim
+    /// reprieved during preemption); update the state computed by PreFilter. Default: nothing
+    /// to update.
+    fn add_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        added: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        let _ = (state, pod, added, node);
+        Status::success()
+    }
+
+    /// `PreFilterExtensions.RemovePod`: `removed` was taken off `node` (a preemption victim);
+    /// update the state computed by PreFilter. Default: nothing to update.
+    fn remove_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        removed: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        let _ = (state, pod, removed, node);
+        Status::success()
+    }
 }
 
 /// Filter extension point: may the pod run on this node?
@@ -1090,6 +1247,7 @@ pub trait PostFilterPlugin: Plugin {
     /// reasons become the PostFilter part of the FailedScheduling message.
     fn post_filter(
         &self,
+        ctx: &mut PostFilterContext<'_>,
         state: &CycleState,
         pod: &PodInfo<'_>,
         nodes: &[NodeInfo],

@@ -12,8 +12,8 @@
 //!          num_feasible_nodes_to_find feasible nodes; start += examined
 //!            │ 0 feasible ───────────────────────────────────────────┤
 //!            │ 1 feasible ──► Scheduled (no scoring, no RNG draw)    ▼
-//!            ▼                                        PostFilter (preemption placeholder)
-//!          PreScore (Skip ⇒ that plugin's Score is off)              │
+//!            ▼                                        PostFilter (DefaultPreemption:
+//!          PreScore (Skip ⇒ that plugin's Score is off)  victims + nominated node)
 //!          Score ─► NormalizeScore ─► × weight ─► Σ per node         ▼
 //!            ▼                                        Unschedulable { FitError message }
 //!          select_host: highest total, ties by reservoir sampling (SimRng)
@@ -21,14 +21,18 @@
 //!          Scheduled { node_index }
 //! ```
 //!
+//! A pod nominated to a node by an earlier preemption tries that node first; pods nominated to a
+//! node count there for every pod of lower or equal priority (`RunFilterPluginsWithNominatedPods`).
+//!
 //! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
 //! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
-//! [`schedule_one`] (the cycle), [`snapshot`] (the per-cycle node index the topology plugins
+//! [`schedule_one`] (the cycle), [`preemption`] (DefaultPreemption's evaluator), [`snapshot`] (the per-cycle node index the topology plugins
 //! use), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
 
 pub mod config;
 pub mod framework;
 pub mod plugins;
+pub mod preemption;
 pub mod profile;
 pub mod queue;
 pub mod registry;
@@ -40,13 +44,15 @@ pub mod snapshot;
 pub(crate) mod testing;
 
 pub use framework::{
-    Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo,
-    NodeToStatus, Plugin, PodInfo, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, Reason, ScorePlugin, StateData, Status,
+    ClusterLister, Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE,
+    MIN_NODE_SCORE, NoCluster, NodeInfo, NodeToStatus, NominatedPods, PdbView, Plugin, PodInfo,
+    PostFilterPlugin, PostFilterResult, PreFilterPlugin, PreFilterResult, PreScorePlugin, Reason,
+    ScorePlugin, StateData, Status,
 };
 pub use profile::{ConfigError, DEFAULT_SCHEDULER_NAME, PluginArgs, PluginEntry, Profile};
 pub use registry::{REGISTRY, RegistryEntry, lookup};
 pub use runtime::{Framework, PreFilterOutcome};
 pub use schedule_one::{
-    NO_NODES_AVAILABLE, ScheduleOutcome, Scheduler, num_feasible_nodes_to_find, select_host,
+    NO_NODES_AVAILABLE, ScheduleOutcome, Scheduler, SchedulingEnv, num_feasible_nodes_to_find,
+    select_host,
 };

@@ -110,7 +110,7 @@ pub static REGISTRY: &[RegistryEntry] = &[
         name: default_preemption::NAME,
         factory: |args| {
             no_args(default_preemption::NAME, args)?;
-            Ok(Box::new(DefaultPreemption))
+            Ok(Box::new(DefaultPreemption::default()))
         },
     },
     RegistryEntry {

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use crate::scheduler::framework::{
-    Code, CycleState, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo, NodeToStatus, Plugin, PodInfo,
-    PostFilterResult, PreFilterResult, Status,
+    Code, CycleState, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo, NodePod, NodeToStatus, Plugin,
+    PodInfo, PostFilterContext, PostFilterResult, PreFilterResult, Status,
 };
 use crate::scheduler::profile::{ConfigError, Profile};
 use crate::scheduler::registry;
@@ -315,11 +315,87 @@ impl Framework {
         self.run_filter_plugins_with(&active, state, pod, node)
     }
 
+    /// `RunPreFilterExtensionAddPod` (`add` true) / `RemovePod` (`add` false): tells every
+    /// PreFilter plugin not skipped this cycle that `changed` was added to / removed from `node`.
+    pub fn run_pre_filter_extension(
+        &self,
+        add: bool,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        changed: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        for &i in &self.pre_filter {
+            let plugin = &self.plugins[i];
+            let name = plugin.name();
+            let Some(pre_filter) = plugin.as_pre_filter() else {
+                continue;
+            };
+            if state.skip_filter_plugins.contains(name) {
+                continue;
+            }
+            let status = if add {
+                pre_filter.add_pod(state, pod, changed, node)
+            } else {
+                pre_filter.remove_pod(state, pod, changed, node)
+            };
+            if !status.is_success() {
+                let verb = if add { "AddPod" } else { "RemovePod" };
+                return Status::error(format!(
+                    "running {verb} on PreFilter plugin {name:?}: {}",
+                    status.message()
+                ))
+                .with_plugin(name);
+            }
+        }
+        Status::success()
+    }
+
+    /// `RunFilterPluginsWithNominatedPods`: when pods of equal or higher priority (other than
+    /// `pod`) are nominated to `node`, Filter runs first with them added to a copy of the node
+    /// (and the state updated through the PreFilter extensions), then, if that passed, again
+    /// without them, so that the pod fits whether or not they arrive.
+    pub fn run_filter_plugins_with_nominated_pods(
+        &self,
+        active: &[usize],
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        node: &NodeInfo,
+        nominated: &[PodInfo<'_>],
+    ) -> Status {
+        let mut relevant = nominated
+            .iter()
+            .filter(|n| n.uid != pod.uid && n.spec.priority >= pod.spec.priority)
+            .peekable();
+        if relevant.peek().is_none() {
+            return self.run_filter_plugins_with(active, state, pod, node);
+        }
+        let mut state_with = state.clone();
+        let mut node_with = node.clone();
+        for nominated_pod in relevant {
+            node_with.add_pod(nominated_pod);
+            let Some(added) = node_with.pods.last().cloned() else {
+                continue;
+            };
+            let status =
+                self.run_pre_filter_extension(true, &mut state_with, pod, &added, &node_with);
+            if !status.is_success() {
+                return status;
+            }
+        }
+        let status = self.run_filter_plugins_with(active, &state_with, pod, &node_with);
+        if !status.is_success() {
+            return status;
+        }
+        self.run_filter_plugins_with(active, state, pod, node)
+    }
+
     /// `RunPostFilterPlugins`: stops at the first `Success` or `UnschedulableAndUnresolvable`;
     /// an `Error` aborts; otherwise the reasons of all plugins are collected into one
     /// `Unschedulable` status.
     pub fn run_post_filter_plugins(
         &self,
+        ctx: &mut PostFilterContext<'_>,
         state: &CycleState,
         pod: &PodInfo<'_>,
         nodes: &[NodeInfo],
@@ -334,7 +410,7 @@ impl Framework {
                 continue;
             };
             let name = plugin.name();
-            let (r, s) = post_filter.post_filter(state, pod, nodes, statuses);
+            let (r, s) = post_filter.post_filter(ctx, state, pod, nodes, statuses);
             match s.code {
                 Code::Success => return (r, s),
                 Code::UnschedulableAndUnresolvable => return (r, s.with_plugin(name)),

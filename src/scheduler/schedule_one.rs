@@ -9,7 +9,8 @@
 use std::sync::Arc;
 
 use crate::scheduler::framework::{
-    CycleState, Diagnosis, FitError, NodeInfo, NodeToStatus, PodInfo, Status,
+    ClusterLister, CycleState, Diagnosis, FitError, NoCluster, NodeInfo, NodeToStatus,
+    NominatedPods, PodInfo, PostFilterContext, PostFilterResult, Status,
 };
 use crate::scheduler::profile::{ConfigError, DEFAULT_SCHEDULER_NAME, Profile};
 use crate::scheduler::runtime::{Framework, go_list};
@@ -81,6 +82,9 @@ pub enum ScheduleOutcome {
     Unschedulable {
         /// The FailedScheduling message, exactly as upstream `FitError.Error()`.
         message: String,
+        /// What PostFilter decided about the pod's nomination: `None` keeps it as it is; a
+        /// result sets it (preemption chose a node and victims) or clears it.
+        nomination: Option<PostFilterResult>,
         /// Why each node was rejected (input of preemption).
         per_node: NodeToStatus,
         /// Plugins that rejected the pod on some node, sorted (for queueing hints).
@@ -91,6 +95,28 @@ pub enum ScheduleOutcome {
         /// The error text.
         message: String,
     },
+}
+
+/// What a cycle may know beyond the node snapshot: the nominated pods, the cluster's other
+/// objects (for preemption) and the pod's own nomination.
+pub struct SchedulingEnv<'a> {
+    /// Pods nominated to nodes by earlier preemptions.
+    pub nominated: NominatedPods<'a>,
+    /// Start times, preemption marks and PodDisruptionBudgets.
+    pub lister: &'a dyn ClusterLister,
+    /// The node (index) the pod being scheduled is nominated to.
+    pub nominated_node: Option<usize>,
+}
+
+impl SchedulingEnv<'_> {
+    /// No nominations, no cluster objects.
+    pub fn empty() -> Self {
+        SchedulingEnv {
+            nominated: NominatedPods::default(),
+            lister: &NoCluster,
+            nominated_node: None,
+        }
+    }
 }
 
 /// The scheduler: one [`Framework`] per profile and the round-robin start index shared by all
@@ -156,12 +182,23 @@ impl Scheduler {
         self.frameworks.iter().find(|f| f.profile_name() == name)
     }
 
-    /// One scheduling cycle for `pod` over `nodes` (the snapshot, in a stable order). Draws from
-    /// `rng` only to break ties between equally scored nodes.
+    /// [`Self::schedule_with`] without nominations or other cluster objects.
     pub fn schedule(
         &mut self,
         pod: &PodInfo<'_>,
         nodes: &[NodeInfo],
+        rng: &mut SimRng,
+    ) -> ScheduleOutcome {
+        self.schedule_with(pod, nodes, &SchedulingEnv::empty(), rng)
+    }
+
+    /// One scheduling cycle for `pod` over `nodes` (the snapshot, in a stable order). Draws from
+    /// `rng` to break ties between equally scored nodes and to pick where preemption starts.
+    pub fn schedule_with(
+        &mut self,
+        pod: &PodInfo<'_>,
+        nodes: &[NodeInfo],
+        env: &SchedulingEnv<'_>,
         rng: &mut SimRng,
     ) -> ScheduleOutcome {
         let name = if pod.spec.scheduler_name.is_empty() {
@@ -185,6 +222,7 @@ impl Scheduler {
         if nodes.is_empty() {
             return ScheduleOutcome::Unschedulable {
                 message: NO_NODES_AVAILABLE.to_string(),
+                nomination: None,
                 per_node: NodeToStatus::default(),
                 unschedulable_plugins: Vec::new(),
             };
@@ -209,7 +247,7 @@ impl Scheduler {
             diagnosis.pre_filter_msg = pre.status.message();
             diagnosis.add_plugin_status(&pre.status);
             diagnosis.node_to_status.absent = pre.status;
-            return fail(fw, &state, pod, nodes, diagnosis);
+            return fail(fw, &state, pod, nodes, env, rng, diagnosis);
         }
         let subset: Option<Vec<usize>> = pre.result.and_then(|r| r.node_names).map(|names| {
             (0..nodes.len())
@@ -223,6 +261,25 @@ impl Scheduler {
             ));
         }
 
+        // A nominated node (from an earlier preemption) is tried first, alone.
+        let active = fw.active_filter_plugins(&state);
+        if let Some(nominated) = env.nominated_node.filter(|&i| i < nodes.len()) {
+            let status = fw.run_filter_plugins_with_nominated_pods(
+                &active,
+                &state,
+                pod,
+                &nodes[nominated],
+                env.nominated.for_node(nominated),
+            );
+            if status.is_success() {
+                return ScheduleOutcome::Scheduled {
+                    node_index: nominated,
+                    feasible: 1,
+                    evaluated: 1,
+                };
+            }
+        }
+
         // Filter, round-robin from the shared start index.
         let candidates = subset.as_ref().map_or(nodes.len(), Vec::len);
         let num_to_find = if fw.has_score_plugins() {
@@ -230,7 +287,6 @@ impl Scheduler {
         } else {
             1
         };
-        let active = fw.active_filter_plugins(&state);
         feasible.clear();
         let mut failed: Vec<(usize, Status)> = Vec::new();
         let start = *next_start_node_index;
@@ -242,7 +298,17 @@ impl Scheduler {
             }
             let position = (start + i) % candidates;
             let index = subset.as_ref().map_or(position, |s| s[position]);
-            let status = fw.run_filter_plugins_with(&active, &state, pod, &nodes[index]);
+            let status = if env.nominated.is_empty() {
+                fw.run_filter_plugins_with(&active, &state, pod, &nodes[index])
+            } else {
+                fw.run_filter_plugins_with_nominated_pods(
+                    &active,
+                    &state,
+                    pod,
+                    &nodes[index],
+                    env.nominated.for_node(index),
+                )
+            };
             if status.is_error() {
                 error = Some(status);
                 break;
@@ -263,7 +329,7 @@ impl Scheduler {
         }
         diagnosis.node_to_status.explicit = failed;
         if feasible.is_empty() {
-            return fail(fw, &state, pod, nodes, diagnosis);
+            return fail(fw, &state, pod, nodes, env, rng, diagnosis);
         }
         let evaluated = feasible.len() + diagnosis.node_to_status.len();
         if feasible.len() == 1 {
@@ -312,12 +378,24 @@ fn fail(
     state: &CycleState,
     pod: &PodInfo<'_>,
     nodes: &[NodeInfo],
+    env: &SchedulingEnv<'_>,
+    rng: &mut SimRng,
     mut diagnosis: Diagnosis,
 ) -> ScheduleOutcome {
+    // Without PostFilter plugins upstream clears the nomination.
+    let mut nomination = Some(PostFilterResult::default());
     if fw.has_post_filter_plugins() {
-        let (_result, status) =
-            fw.run_post_filter_plugins(state, pod, nodes, &diagnosis.node_to_status);
+        let mut ctx = PostFilterContext {
+            framework: fw,
+            lister: env.lister,
+            nominated: &env.nominated,
+            nominated_node: env.nominated_node,
+            rng,
+        };
+        let (result, status) =
+            fw.run_post_filter_plugins(&mut ctx, state, pod, nodes, &diagnosis.node_to_status);
         diagnosis.post_filter_msg = status.message();
+        nomination = result;
     }
     let unschedulable_plugins = diagnosis.unschedulable_plugins.iter().copied().collect();
     let error = FitError {
@@ -326,6 +404,7 @@ fn fail(
     };
     ScheduleOutcome::Unschedulable {
         message: error.to_string(),
+        nomination,
         unschedulable_plugins,
         per_node: error.diagnosis.node_to_status,
     }
@@ -526,12 +605,15 @@ mod tests {
                 message,
                 per_node,
                 unschedulable_plugins,
+                ..
             } => {
+                // Node b fails Unschedulable, so preemption dry-runs it, but its pod has the
+                // same priority: no victim.
                 assert_eq!(
                     message,
                     "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, \
-                     2 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is \
-                     not helpful for scheduling."
+                     2 Insufficient cpu. preemption: 0/3 nodes are available: 1 No preemption \
+                     victims found for incoming pod, 2 Preemption is not helpful for scheduling."
                 );
                 assert_eq!(per_node.len(), 3);
                 assert_eq!(per_node.get(0).plugin, "TaintToleration");

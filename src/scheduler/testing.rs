@@ -91,6 +91,12 @@ impl PodBuilder {
         self
     }
 
+    /// Sets the (admitted) priority.
+    pub fn priority(mut self, priority: i64) -> Self {
+        self.spec.priority = priority;
+        self
+    }
+
     /// Adds a container with no request at all.
     pub fn best_effort(mut self) -> Self {
         self.spec

@@ -165,7 +165,9 @@ fn required_anti_affinity_on_hostname_leaves_the_fourth_replica_pending() {
     assert!(!failed.is_empty());
     assert_eq!(
         failed[0],
-        "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        // The anti-affinity rejection is Unschedulable, so preemption dry-runs every node, but
+        // the replicas share the pod's priority: no victim anywhere.
+        "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
     );
     // podAntiAffinity is simulated now: no "accepted but not simulated" note.
     assert!(

@@ -21,6 +21,11 @@ const EXPECTED_WARNINGS: &[(&str, &str)] = &[
         "k8s-website",
         "deployments \"nginx-deployment\" is defined again; this definition replaces the one at",
     ),
+    // The ZooKeeper tutorial ships its PodDisruptionBudget both alone and inside zookeeper.yaml.
+    (
+        "k8s-website",
+        "poddisruptionbudgets \"zk-pdb\" is defined again; this definition replaces the one at",
+    ),
 ];
 
 fn manifests_root() -> Option<PathBuf> {

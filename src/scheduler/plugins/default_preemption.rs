@@ -1,25 +1,28 @@
-//! DefaultPreemption (`plugins/defaultpreemption`) — **placeholder**.
-//!
-//! Preemption is not simulated yet: this PostFilter never finds victims and reports, for every
-//! node, upstream's `Preemption is not helpful for scheduling`, which yields the upstream message
-//! suffix ` preemption: 0/N nodes are available: N Preemption is not helpful for scheduling.`.
-//! The real plugin (victim selection, nomination, PDB-aware ordering) replaces the body of
-//! [`PostFilterPlugin::post_filter`] below; its place in the registry and the default profile
-//! already exists.
+//! DefaultPreemption (`plugins/defaultpreemption`): the PostFilter plugin that preempts pods
+//! of lower priority when no node fits. The evaluation itself lives in
+//! [`crate::scheduler::preemption`]; this file is the plugin's face and its arguments.
 
 use crate::scheduler::framework::{
-    CycleState, NodeInfo, NodeToStatus, Plugin, PodInfo, PostFilterPlugin, PostFilterResult, Status,
+    CycleState, NodeInfo, NodeToStatus, Plugin, PodInfo, PostFilterContext, PostFilterPlugin,
+    PostFilterResult, Status,
 };
+use crate::scheduler::preemption::{self, DefaultPreemptionArgs};
 
 /// Registry name.
 pub const NAME: &str = "DefaultPreemption";
 
-/// Upstream per-node reason when preemption cannot help.
-pub const PREEMPTION_NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
-
-/// The DefaultPreemption PostFilter plugin (placeholder: never preempts).
+/// The DefaultPreemption PostFilter plugin.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultPreemption;
+pub struct DefaultPreemption {
+    args: DefaultPreemptionArgs,
+}
+
+impl DefaultPreemption {
+    /// The plugin with these arguments.
+    pub fn new(args: DefaultPreemptionArgs) -> Self {
+        DefaultPreemption { args }
+    }
+}
 
 impl Plugin for DefaultPreemption {
     fn name(&self) -> &'static str {
@@ -34,14 +37,12 @@ impl Plugin for DefaultPreemption {
 impl PostFilterPlugin for DefaultPreemption {
     fn post_filter(
         &self,
-        _state: &CycleState,
-        _pod: &PodInfo<'_>,
+        ctx: &mut PostFilterContext<'_>,
+        state: &CycleState,
+        pod: &PodInfo<'_>,
         nodes: &[NodeInfo],
-        _statuses: &NodeToStatus,
+        statuses: &NodeToStatus,
     ) -> (Option<PostFilterResult>, Status) {
-        let n = nodes.len();
-        let message =
-            format!("preemption: 0/{n} nodes are available: {n} {PREEMPTION_NOT_HELPFUL}.");
-        (None, Status::unschedulable(message))
+        preemption::preempt(ctx, &self.args, state, pod, nodes, statuses)
     }
 }

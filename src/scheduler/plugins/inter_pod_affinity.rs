@@ -137,7 +137,16 @@ fn update(counts: &mut TopologyCounts, node: &NodeInfo, key: &str, delta: i64) {
         None => counts.entry(key.to_string()).or_default(),
     };
     match values.get_mut(value.as_str()) {
-        Some(total) => *total += delta,
+        Some(total) => {
+            *total += delta;
+            // Upstream deletes a pair whose count is back to zero (it may go negative first).
+            if *total == 0 {
+                values.remove(value.as_str());
+                if values.is_empty() {
+                    counts.remove(key);
+                }
+            }
+        }
         None => {
             values.insert(value.clone(), delta);
         }
@@ -313,6 +322,77 @@ impl PreFilterPlugin for InterPodAffinity {
         s.self_matches_affinity = matches_all(&affinity, pod.namespace, pod.labels);
         state.write(PRE_FILTER_STATE_KEY, s);
         (None, Status::success())
+    }
+
+    fn add_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        added: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        update_with_pod(state, pod, added, node, 1);
+        Status::success()
+    }
+
+    fn remove_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        removed: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        update_with_pod(state, pod, removed, node, -1);
+        Status::success()
+    }
+}
+
+/// `preFilterState.updateWithPod`: the counts change by `delta` for the existing pod's
+/// required anti-affinity terms matching the incoming pod, the incoming pod's affinity terms
+/// (when the pod matches all of them) and its anti-affinity terms (each it matches).
+fn update_with_pod(
+    state: &mut CycleState,
+    pod: &PodInfo<'_>,
+    changed: &NodePod,
+    node: &NodeInfo,
+    delta: i64,
+) {
+    let Some(s) = state.read_mut::<PreFilterState>(PRE_FILTER_STATE_KEY) else {
+        return;
+    };
+    if let Some(terms) = &changed.affinity {
+        for (t, _) in terms.anti_affinity_required() {
+            if term_matches(
+                t,
+                &changed.namespace,
+                &changed.labels,
+                pod.namespace,
+                pod.labels,
+            ) {
+                update(
+                    &mut s.existing_anti_affinity_counts,
+                    node,
+                    &t.topology_key,
+                    delta,
+                );
+            }
+        }
+    }
+    let affinity = incoming_terms(&pod.spec.pod_affinity.required, pod);
+    if matches_all(&affinity, &changed.namespace, &changed.labels) {
+        for t in &affinity {
+            update(&mut s.affinity_counts, node, &t.term.topology_key, delta);
+        }
+    }
+    for t in incoming_terms(&pod.spec.pod_anti_affinity.required, pod) {
+        if t.matches_labels(&changed.namespace, &changed.labels) {
+            update(
+                &mut s.anti_affinity_counts,
+                node,
+                &t.term.topology_key,
+                delta,
+            );
+        }
     }
 }
 

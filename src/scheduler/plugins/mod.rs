@@ -10,7 +10,7 @@
 //! | [`NodeResourcesFit`] | PreFilter, Filter, PreScore, Score | 1 |
 //! | [`PodTopologySpread`] | PreFilter, Filter, PreScore, Score | 2 |
 //! | [`InterPodAffinity`] | PreFilter, Filter, PreScore, Score | 2 |
-//! | [`DefaultPreemption`] | PostFilter (placeholder) | – |
+//! | [`DefaultPreemption`] | PostFilter | – |
 //! | [`BalancedAllocation`] | PreScore, Score | 1 |
 //! | [`ImageLocality`] | PreScore, Score | 1 |
 //!

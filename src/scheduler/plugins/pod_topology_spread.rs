@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 
 use crate::model::pod::{NodeInclusionPolicy, TopologySpreadConstraint, UnsatisfiableAction};
 use crate::scheduler::framework::{
-    CycleState, FilterPlugin, MAX_NODE_SCORE, NodeInfo, Plugin, PodInfo, PreFilterPlugin,
+    CycleState, FilterPlugin, MAX_NODE_SCORE, NodeInfo, NodePod, Plugin, PodInfo, PreFilterPlugin,
     PreFilterResult, PreScorePlugin, ScorePlugin, Status, key_hash, label_hash,
 };
 use crate::scheduler::plugins::node_affinity::required_node_affinity_matches;
@@ -465,6 +465,67 @@ impl PreFilterPlugin for PodTopologySpread {
             },
         );
         (None, Status::success())
+    }
+
+    fn add_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        added: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        update_with_pod(state, pod, added, node, 1);
+        Status::success()
+    }
+
+    fn remove_pod(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        removed: &NodePod,
+        node: &NodeInfo,
+    ) -> Status {
+        update_with_pod(state, pod, removed, node, -1);
+        Status::success()
+    }
+}
+
+/// `preFilterState.updateWithPod`: a pod of the incoming pod's namespace matching a
+/// constraint's selector, on a node that carries every topology key and passes the
+/// constraint's inclusion policies, changes its domain's count by `delta`; the minimum is then
+/// recomputed (upstream keeps the two smallest domains; the minimum is the same).
+fn update_with_pod(
+    state: &mut CycleState,
+    pod: &PodInfo<'_>,
+    changed: &NodePod,
+    node: &NodeInfo,
+    delta: i64,
+) {
+    let Some(s) = state.read_mut::<PreFilterState>(PRE_FILTER_STATE_KEY) else {
+        return;
+    };
+    if changed.namespace != pod.namespace || changed.terminating {
+        return;
+    }
+    if !has_all_keys(node, &s.constraints) {
+        return;
+    }
+    let mut affinity = None;
+    for i in 0..s.constraints.len() {
+        let c = &s.constraints[i];
+        if !c.selector.matches(&changed.labels) || !c.includes(pod, node, &mut affinity) {
+            continue;
+        }
+        let domain = c.domain(node_value(node, c));
+        let min_domains = c.min_domains;
+        let counts = &mut s.tp_value_to_match_num[i];
+        *counts.entry(domain).or_insert(0) += delta;
+        let domains_num = i64::try_from(counts.len()).unwrap_or(i64::MAX);
+        s.min_match_num[i] = if domains_num < min_domains {
+            0
+        } else {
+            counts.values().copied().min().unwrap_or(0)
+        };
     }
 }
 

@@ -1,0 +1,107 @@
+//! The scheduler's view of the cluster beyond its node snapshot (upstream's listers): pod start
+//! times, preemption marks, and PodDisruptionBudgets with the status the disruption controller
+//! would publish at this instant (SPEC §12, computed on demand).
+
+use std::collections::BTreeMap;
+
+use super::state::{ClusterState, ObjKey, PodState};
+use crate::controllers::disruption_math::{self, PdbBudget, PdbPodView};
+use crate::scheduler::{ClusterLister, PdbView};
+use crate::sim::time::SimTime;
+
+/// [`ClusterLister`] over the cluster state at `now`.
+pub struct WorldLister<'a> {
+    /// The cluster.
+    pub state: &'a ClusterState,
+    /// The current simulated time.
+    pub now: SimTime,
+}
+
+impl WorldLister<'_> {
+    fn pod(&self, uid: u64) -> Option<&PodState> {
+        self.state.pod_by_uid(uid).map(|id| self.state.pod(id))
+    }
+
+    /// The scale owner of a pod (`getExpectedScale`'s controller): the Deployment of a
+    /// Deployment's ReplicaSet, else the ReplicaSet; with its scale.
+    fn scale_owner(&self, pod: &PodState) -> Option<(String, i64)> {
+        let owner = pod.owner.as_ref()?;
+        if owner.kind != "replicaset" {
+            return None;
+        }
+        let rs = self
+            .state
+            .replicasets
+            .get(&ObjKey::new(&pod.namespace, &owner.name))?;
+        if let Some(deployment) = &rs.owner
+            && let Some(d) = self
+                .state
+                .deployments
+                .get(&ObjKey::new(&pod.namespace, deployment))
+        {
+            return Some((
+                format!("deployment/{}/{}", pod.namespace, deployment),
+                d.spec.replicas,
+            ));
+        }
+        Some((
+            format!("replicaset/{}/{}", pod.namespace, owner.name),
+            rs.spec.replicas,
+        ))
+    }
+}
+
+impl ClusterLister for WorldLister<'_> {
+    fn pod_start_time_ns(&self, uid: u64) -> Option<u64> {
+        self.pod(uid)?.scheduled.map(SimTime::as_nanos)
+    }
+
+    fn terminating_by_preemption(&self, uid: u64) -> bool {
+        self.pod(uid)
+            .is_some_and(|p| p.preempted && p.deletion.is_some() && p.gone.is_none())
+    }
+
+    fn pod_disruption_budgets(&self) -> Vec<PdbView> {
+        let mut out = Vec::new();
+        for (key, pdb) in &self.state.pdbs {
+            // A missing or empty selector matches nothing for preemption.
+            let Some(selector) = pdb.selector.as_ref().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let budget = match (pdb.min_available, pdb.max_unavailable) {
+                (_, Some(max)) => Some(PdbBudget::MaxUnavailable(max)),
+                (Some(min), None) => Some(PdbBudget::MinAvailable(min)),
+                (None, None) => None,
+            };
+            let mut views = Vec::new();
+            let mut scales = BTreeMap::new();
+            for id in self.state.pod_index.values() {
+                let pod = self.state.pod(*id);
+                if pod.namespace != key.namespace || !selector.matches(&pod.labels) {
+                    continue;
+                }
+                let controller = self.scale_owner(pod).map(|(owner, scale)| {
+                    scales.insert(owner.clone(), scale);
+                    owner
+                });
+                views.push(PdbPodView {
+                    controller,
+                    ready: pod.ready,
+                    deleting: pod.deletion.is_some(),
+                    disrupted_at: None,
+                });
+            }
+            // Without a budget, or when a controller's scale is unknown, the controller
+            // publishes disruptionsAllowed = 0.
+            let disruptions_allowed = budget
+                .and_then(|b| disruption_math::pdb_status(b, &views, &scales, self.now).ok())
+                .map_or(0, |s| s.disruptions_allowed);
+            out.push(PdbView {
+                namespace: key.namespace.clone(),
+                selector: selector.clone(),
+                disruptions_allowed,
+            });
+        }
+        out
+    }
+}
