@@ -48,7 +48,8 @@ pub fn timeseries(results: &RunResults) -> Vec<u8> {
 }
 
 /// `namespace,name,owner,node,created_ms,scheduled_ms,started_ms,ready_ms,deleted_ms,end_reason`,
-/// plus `gone_ms` (the object disappeared) and `restarts`.
+/// plus `gone_ms` (the object disappeared), `restarts` and `nominated_node` (the last
+/// `status.nominatedNodeName` a preemption gave the pod).
 pub fn pods(results: &RunResults) -> Vec<u8> {
     let world = &results.world;
     let mut w = writer();
@@ -65,6 +66,7 @@ pub fn pods(results: &RunResults) -> Vec<u8> {
         "end_reason",
         "gone_ms",
         "restarts",
+        "nominated_node",
     ]);
     let ms = |t: Option<crate::sim::time::SimTime>| {
         t.map(|t| t.as_millis().to_string()).unwrap_or_default()
@@ -92,6 +94,9 @@ pub fn pods(results: &RunResults) -> Vec<u8> {
             pod.end_reason.as_deref().unwrap_or(""),
             &ms(pod.gone),
             &pod.restarts.to_string(),
+            &pod.last_nominated
+                .map(|n| world.state.nodes[n.0].node.name.clone())
+                .unwrap_or_default(),
         ]);
     }
     finish(w)

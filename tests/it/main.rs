@@ -5,6 +5,7 @@ mod behaviour;
 mod determinism;
 mod malformed;
 mod placement;
+mod preemption;
 mod probes;
 mod real_data;
 mod scenarios;
