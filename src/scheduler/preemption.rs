@@ -26,8 +26,8 @@ use std::cmp::Ordering;
 
 use crate::model::pod::PreemptionPolicy;
 use crate::scheduler::framework::{
-    CycleState, Diagnosis, FitError, NodeInfo, NodeToStatus, PdbView, PodInfo, PostFilterContext,
-    PostFilterResult, RemovedPod, Status,
+    Code, CycleState, Diagnosis, FitError, NodeInfo, NodeToStatus, PdbView, PodInfo,
+    PostFilterContext, PostFilterResult, RemovedPod, Status,
 };
 
 /// Reason of a node without lower-priority pods.
@@ -127,9 +127,7 @@ pub fn preempt(
         return (None, prefixed(Status::unschedulable(message)));
     }
     // 2) Candidates.
-    let potential: Vec<usize> = (0..nodes.len())
-        .filter(|&i| statuses.get(i).code == crate::scheduler::framework::Code::Unschedulable)
-        .collect();
+    let potential = nodes_with_code(statuses, nodes.len(), Code::Unschedulable);
     let (candidates, dry_run_statuses) = if potential.is_empty() {
         (Vec::new(), NodeToStatus::default())
     } else {
@@ -169,6 +167,24 @@ pub fn preempt(
     )
 }
 
+/// `NodeToStatus.NodesForStatusCode`: the nodes (in snapshot order) whose status has `code`,
+/// the absent ones included when the absent status has it. Linear in the number of nodes.
+fn nodes_with_code(statuses: &NodeToStatus, num_nodes: usize, code: Code) -> Vec<usize> {
+    let absent = statuses.absent.code == code;
+    let mut explicit: Vec<Option<Code>> = vec![None; num_nodes];
+    for (i, status) in &statuses.explicit {
+        if let Some(slot) = explicit.get_mut(*i) {
+            *slot = Some(status.code);
+        }
+    }
+    explicit
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.map_or(absent, |c| c == code))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// `PodEligibleToPreemptOthers`.
 fn eligible(
     ctx: &PostFilterContext<'_>,
@@ -180,9 +196,7 @@ fn eligible(
         return Err(NOT_ELIGIBLE_POLICY);
     }
     if let Some(nominated) = ctx.nominated_node.filter(|&i| i < nodes.len()) {
-        if statuses.get(nominated).code
-            == crate::scheduler::framework::Code::UnschedulableAndUnresolvable
-        {
+        if statuses.get(nominated).code == Code::UnschedulableAndUnresolvable {
             return Ok(());
         }
         let blocked = nodes[nominated].pods.iter().any(|p| {
@@ -254,15 +268,19 @@ pub fn select_victims_on_node(
     pdbs: &[PdbView],
 ) -> Result<Candidate, Status> {
     let fw = ctx.framework;
-    let mut node = nodes[node_index].clone();
-    let mut state = state.clone();
-    let nominated = ctx.nominated.for_node(node_index);
-    let uids: Vec<u64> = node
+    let uids: Vec<u64> = nodes[node_index]
         .pods
         .iter()
         .filter(|p| p.priority < pod.spec.priority)
         .map(|p| p.uid)
         .collect();
+    // Nothing to remove: the node cannot change (checked before copying anything).
+    if uids.is_empty() {
+        return Err(Status::unresolvable(NO_VICTIMS));
+    }
+    let mut node = nodes[node_index].clone();
+    let mut state = state.clone();
+    let nominated = ctx.nominated.for_node(node_index);
     let mut removed: Vec<Removed> = Vec::with_capacity(uids.len());
     for uid in uids {
         let Some(taken) = node.take_pod(uid) else {
