@@ -193,7 +193,7 @@ fn openb(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     group.bench_function("bulk-default", |b| {
-        b.iter(|| black_box(pipeline::run(s, options.clone()).expect("run")))
+        b.iter(|| black_box(pipeline::run(s, options).expect("run")))
     });
     group.finish();
 }
