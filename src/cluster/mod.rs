@@ -3,6 +3,7 @@
 
 pub mod effects;
 pub mod events;
+pub mod scheduling_record;
 pub mod selectors;
 pub mod state;
 pub mod world;

@@ -86,6 +86,10 @@ pub struct World {
     pub check_invariants: bool,
     /// First invariant violation seen, if any.
     pub violation: Option<String>,
+    /// Explain every scheduling attempt (`run --record-scheduling`) into `scheduling_records`.
+    pub record_scheduling: bool,
+    /// With `record_scheduling`: the latest scheduling attempt of each pod, explained.
+    pub scheduling_records: BTreeMap<ObjKey, super::scheduling_record::PodSchedulingRecord>,
 }
 
 impl World {
@@ -136,6 +140,8 @@ impl World {
             .collect(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
+            record_scheduling: false,
+            scheduling_records: BTreeMap::new(),
         };
         world.state.namespaces.insert("default".into());
         for node in &scenario.nodes {
@@ -558,8 +564,20 @@ impl World {
                 default_spread_selector: selectors::default_spread_selector(&self.state, p),
                 ..PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid)
             };
-            self.scheduler
-                .schedule(&info, &self.node_infos, &mut self.scheduler_rng)
+            let outcome = self
+                .scheduler
+                .schedule(&info, &self.node_infos, &mut self.scheduler_rng);
+            if self.record_scheduling {
+                super::scheduling_record::record(
+                    &mut self.scheduling_records,
+                    &self.scheduler,
+                    &info,
+                    &self.node_infos,
+                    &outcome,
+                    now,
+                );
+            }
+            outcome
         };
         match outcome {
             ScheduleOutcome::Scheduled { node_index, .. } => {

@@ -23,10 +23,12 @@
 //!
 //! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
 //! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
-//! [`schedule_one`] (the cycle), [`snapshot`] (the per-cycle node index the topology plugins
+//! [`schedule_one`] (the cycle), [`explain`] (every plugin's verdict and score, for
+//! `timonel explain pod/NAME`), [`snapshot`] (the per-cycle node index the topology plugins
 //! use), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
 
 pub mod config;
+pub mod explain;
 pub mod framework;
 pub mod plugins;
 pub mod profile;
@@ -39,6 +41,7 @@ pub mod snapshot;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use explain::{NodeRow, SchedulingRecord, ScoreColumn, Verdict};
 pub use framework::{
     Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo,
     NodeToStatus, Plugin, PodInfo, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
@@ -46,7 +49,7 @@ pub use framework::{
 };
 pub use profile::{ConfigError, DEFAULT_SCHEDULER_NAME, PluginArgs, PluginEntry, Profile};
 pub use registry::{REGISTRY, RegistryEntry, lookup};
-pub use runtime::{Framework, PreFilterOutcome};
+pub use runtime::{Framework, PluginScores, PreFilterOutcome};
 pub use schedule_one::{
     NO_NODES_AVAILABLE, ScheduleOutcome, Scheduler, num_feasible_nodes_to_find, select_host,
 };
