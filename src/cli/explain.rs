@@ -251,11 +251,11 @@ fn explain_object(args: &ExplainArgs, kind: &str, name: &str) -> Result<String, 
             dir.display()
         )));
     }
-    let mut out = format!("Name:         {name}\n");
+    let mut out = format!("{:<15}{name}\n", "Name:");
     if let Some(ns) = namespace {
-        out.push_str(&format!("Namespace:    {ns}\n"));
+        out.push_str(&format!("{:<15}{ns}\n", "Namespace:"));
     }
-    out.push_str(&format!("Kind:         {kind}\n"));
+    out.push_str(&format!("{:<15}{kind}\n", "Kind:"));
     if !series.is_empty() {
         let mut t = table(&["SERIES", "LAST VALUE", "SINCE"]);
         for (metric, (value, t_ms)) in &series {

@@ -196,8 +196,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Run(args) => run_command(&args),
         Command::Explain(args) => {
-            print!("{}", explain::explain(&args)?);
-            Ok(())
+            use std::io::Write;
+            let text = explain::explain(&args)?;
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Runtime(
+                    format!("cannot write to standard output: {e}"),
+                )),
+                _ => Ok(()),
+            }
         }
     }
 }

@@ -89,7 +89,7 @@ pub struct World {
     /// Explain every scheduling attempt (`run --record-scheduling`) into `scheduling_records`.
     pub record_scheduling: bool,
     /// With `record_scheduling`: the latest scheduling attempt of each pod, explained.
-    pub scheduling_records: BTreeMap<ObjKey, super::scheduling_record::PodSchedulingRecord>,
+    pub scheduling_records: BTreeMap<ObjKey, super::scheduling_record::RecordedAttempt>,
 }
 
 impl World {
