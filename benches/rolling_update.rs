@@ -120,6 +120,7 @@ fn rolling_update(c: &mut Criterion) {
         until: scenario.duration,
         max_events: DEFAULT_MAX_EVENTS,
         check_invariants: false,
+        record_scheduling: false,
     };
 
     // Check once that the run does what the bench claims to measure.

@@ -188,6 +188,7 @@ fn openb(c: &mut Criterion) {
         until: s.duration,
         max_events: DEFAULT_MAX_EVENTS,
         check_invariants: false,
+        record_scheduling: false,
     };
     let mut group = c.benchmark_group("openb");
     group.sample_size(10);

@@ -24,6 +24,9 @@ pub struct RunOptions {
     pub max_events: u64,
     /// Check invariants after every event.
     pub check_invariants: bool,
+    /// Explain every scheduling attempt (`run --record-scheduling`; see
+    /// [`crate::cluster::scheduling_record`]).
+    pub record_scheduling: bool,
 }
 
 /// Why a run failed.
@@ -44,6 +47,7 @@ pub enum RunError {
 pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunError> {
     let mut world = World::new(scenario, options.seed).map_err(RunError::Config)?;
     world.check_invariants = options.check_invariants;
+    world.record_scheduling = options.record_scheduling;
     let initial = world.initial_events();
     let mut sim = Simulation::new(Observed::new(
         world,

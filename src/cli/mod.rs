@@ -2,6 +2,9 @@
 //!
 //! `run` reads the stages in order: load → simulate → evaluate → export.
 
+pub mod explain;
+mod fields;
+
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -20,7 +23,7 @@ use crate::sim::time::SimTime;
     name = "timonel",
     version,
     about,
-    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating",
+    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
     long_about = "timonel replays hours of a Kubernetes cluster's life in seconds, deterministically from a seed: \
 real manifests, the kube-scheduler, the Deployment and ReplicaSet controllers, kubelets pulling images and probing. \
 It writes Kubernetes-style events, availability and resource series, and a summary."
@@ -38,6 +41,12 @@ pub enum Command {
     Run(RunArgs),
     /// Parse and validate scenarios without simulating.
     Validate(InputArgs),
+    /// Explain a scenario, a Scenario field, or an object of a run (for a pod: why the scheduler
+    /// put it where it did; needs `run --record-scheduling`).
+    #[command(
+        after_help = "Examples:\n  timonel explain scenario -f scenarios/zone-spread.yaml    # what a scenario holds\n  timonel explain spec.timeline                               # documentation of a Scenario field\n  timonel run s.yaml --out out/ --record-scheduling\n  timonel explain pod/web-7c9d-x2k --run out/                 # every plugin's verdict and score\n  timonel explain deployment/web --run out/                   # an object's events and series"
+    )]
+    Explain(explain::ExplainArgs),
 }
 
 /// Input paths.
@@ -96,6 +105,11 @@ pub struct RunArgs {
     /// Most events one run may process before it stops with an error.
     #[arg(long, default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: u64,
+    /// Also write scheduling.jsonl: every plugin's verdict and score at each pod's last
+    /// scheduling attempt, for `timonel explain pod/NAME --run DIR` (slower; other files are
+    /// unchanged).
+    #[arg(long)]
+    pub record_scheduling: bool,
 }
 
 /// A failure of a command, mapped to an exit code.
@@ -181,6 +195,21 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run(args) => run_command(&args),
+        Command::Explain(args) => {
+            use std::io::Write;
+            let text = explain::explain(&args)?;
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Runtime(
+                    format!("cannot write to standard output: {e}"),
+                )),
+                _ => Ok(()),
+            }
+        }
     }
 }
 
@@ -216,6 +245,7 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             until: until.unwrap_or(s.duration),
             max_events: args.max_events,
             check_invariants: cfg!(debug_assertions),
+            record_scheduling: args.record_scheduling,
         };
         if args.runs > 1 {
             let out_dir = match (&args.out, several) {
@@ -289,12 +319,16 @@ pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<S
     let events = export::csv_files::events(results);
     let timeseries = export::csv_files::timeseries(results);
     let pods = export::csv_files::pods(results);
-    let files: [(&str, &[u8]); 4] = [
+    let scheduling = export::scheduling::jsonl(results);
+    let mut files: Vec<(&str, &[u8])> = vec![
         ("summary.json", summary_text.as_bytes()),
         ("events.csv", &events),
         ("timeseries.csv", &timeseries),
         ("pods.csv", &pods),
     ];
+    if let Some(bytes) = &scheduling {
+        files.push((export::scheduling::FILE_NAME, bytes));
+    }
     let manifest = serde_json::to_string_pretty(&export::manifest::build(s, results.seed, &files))
         .map_err(|e| CliError::Internal(e.to_string()))?
         + "\n";

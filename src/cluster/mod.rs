@@ -4,6 +4,7 @@
 pub mod effects;
 pub mod events;
 pub mod lister;
+pub mod scheduling_record;
 pub mod selectors;
 pub mod state;
 pub mod world;

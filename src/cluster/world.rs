@@ -97,6 +97,10 @@ pub struct World {
     pub check_invariants: bool,
     /// First invariant violation seen, if any.
     pub violation: Option<String>,
+    /// Explain every scheduling attempt (`run --record-scheduling`) into `scheduling_records`.
+    pub record_scheduling: bool,
+    /// With `record_scheduling`: the latest scheduling attempt of each pod, explained.
+    pub scheduling_records: BTreeMap<ObjKey, super::scheduling_record::RecordedAttempt>,
 }
 
 impl World {
@@ -151,6 +155,8 @@ impl World {
             nominated_pods: BTreeSet::new(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
+            record_scheduling: false,
+            scheduling_records: BTreeMap::new(),
         };
         world.state.namespaces.insert("default".into());
         for node in &scenario.nodes {
@@ -609,8 +615,23 @@ impl World {
                 lister: &lister,
                 nominated_node: p.nominated.map(|n| n.0),
             };
-            self.scheduler
-                .schedule_with(&info, &self.node_infos, &env, &mut self.scheduler_rng)
+            let outcome = self.scheduler.schedule_with(
+                &info,
+                &self.node_infos,
+                &env,
+                &mut self.scheduler_rng,
+            );
+            if self.record_scheduling {
+                super::scheduling_record::record(
+                    &mut self.scheduling_records,
+                    &self.scheduler,
+                    &info,
+                    &self.node_infos,
+                    &outcome,
+                    now,
+                );
+            }
+            outcome
         };
         match outcome {
             ScheduleOutcome::Scheduled { node_index, .. } => {

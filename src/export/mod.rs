@@ -3,6 +3,7 @@
 
 pub mod csv_files;
 pub mod manifest;
+pub mod scheduling;
 pub mod table;
 
 use std::io::Write;

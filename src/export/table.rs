@@ -6,7 +6,8 @@ use comfy_table::{Table, presets};
 use crate::metrics::RunResults;
 use crate::sim::time::SimTime;
 
-fn table(header: &[&str]) -> Table {
+/// A table with kubectl's look: the given headers, no borders, three spaces between columns.
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::NOTHING);
     t.set_header(header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
@@ -16,7 +17,8 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
-fn render(t: &Table) -> String {
+/// The table's lines without trailing spaces (no final newline).
+pub(crate) fn render(t: &Table) -> String {
     t.lines()
         .map(|l| l.trim_end().to_string())
         .collect::<Vec<_>>()

@@ -26,10 +26,13 @@
 //!
 //! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
 //! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
-//! [`schedule_one`] (the cycle), [`preemption`] (DefaultPreemption's evaluator), [`snapshot`] (the per-cycle node index the topology plugins
+//! [`schedule_one`] (the cycle), [`preemption`] (DefaultPreemption's evaluator), [`explain`]
+//! (every plugin's verdict and score, for `timonel explain pod/NAME`), [`snapshot`] (the
+//! per-cycle node index the topology plugins
 //! use), [`plugins`] (one file per plugin). Rules and vectors: SPEC §6–7.
 
 pub mod config;
+pub mod explain;
 pub mod framework;
 pub mod plugins;
 pub mod preemption;
@@ -43,6 +46,7 @@ pub mod snapshot;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use explain::{NodeRow, SchedulingRecord, ScoreColumn, Verdict};
 pub use framework::{
     ClusterLister, Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE,
     MIN_NODE_SCORE, NoCluster, NodeInfo, NodeToStatus, NominatedPods, PdbView, Plugin, PodInfo,
@@ -51,7 +55,7 @@ pub use framework::{
 };
 pub use profile::{ConfigError, DEFAULT_SCHEDULER_NAME, PluginArgs, PluginEntry, Profile};
 pub use registry::{REGISTRY, RegistryEntry, lookup};
-pub use runtime::{Framework, PreFilterOutcome};
+pub use runtime::{Framework, PluginScores, PreFilterOutcome};
 pub use schedule_one::{
     NO_NODES_AVAILABLE, ScheduleOutcome, Scheduler, SchedulingEnv, num_feasible_nodes_to_find,
     select_host,

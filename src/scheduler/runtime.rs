@@ -21,6 +21,18 @@ pub struct PreFilterOutcome {
     pub plugins_with_nodes: BTreeSet<&'static str>,
 }
 
+/// One Score plugin's part of a cycle, from [`Framework::run_each_score_plugin`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginScores {
+    /// Plugin name.
+    pub plugin: &'static str,
+    /// Its weight in this profile.
+    pub weight: i64,
+    /// Normalised score × weight per node (aligned with the nodes given); `None` when PreScore
+    /// skipped the plugin this cycle (it adds nothing).
+    pub weighted: Option<Vec<i64>>,
+}
+
 /// One profile, instantiated (`frameworkImpl`).
 pub struct Framework {
     profile: Profile,
@@ -523,6 +535,104 @@ impl Framework {
         }
         Status::success()
     }
+
+    /// Every Filter plugin's own verdict on `node`, in order, without stopping at the first
+    /// rejection (explanations; the cycle itself uses [`Self::run_filter_plugins_with`]). `None`
+    /// for a plugin whose PreFilter returned `Skip` this cycle; statuses are tagged with their
+    /// plugin, and one that is neither a success nor a rejection becomes an `Error`, as in
+    /// `RunFilterPlugins`.
+    pub fn run_each_filter_plugin(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        node: &NodeInfo,
+    ) -> Vec<(&'static str, Option<Status>)> {
+        let mut out = Vec::with_capacity(self.filter.len());
+        for &i in &self.filter {
+            let plugin = &self.plugins[i];
+            let name = plugin.name();
+            let Some(filter) = plugin.as_filter() else {
+                continue;
+            };
+            if state.skip_filter_plugins.contains(name) {
+                out.push((name, None));
+                continue;
+            }
+            let status = filter.filter(state, pod, node);
+            let status = if status.is_success() || status.is_rejected() {
+                status
+            } else {
+                Status::error(format!(
+                    "running {name:?} filter plugin: {}",
+                    status.message()
+                ))
+            };
+            out.push((name, Some(status.with_plugin(name))));
+        }
+        out
+    }
+
+    /// [`Self::run_score_plugins`] plugin by plugin: each Score plugin's normalised score ×
+    /// weight on every node of `nodes`, in profile order, so that an explanation can show the
+    /// columns whose sums the cycle compares. Fails as `run_score_plugins` does.
+    pub fn run_each_score_plugin(
+        &self,
+        state: &CycleState,
+        pod: &PodInfo<'_>,
+        nodes: &[&NodeInfo],
+    ) -> Result<Vec<PluginScores>, Status> {
+        let mut out = Vec::with_capacity(self.score.len());
+        for &(i, weight) in &self.score {
+            let plugin = &self.plugins[i];
+            let name = plugin.name();
+            let Some(score) = plugin.as_score() else {
+                continue;
+            };
+            if state.skip_score_plugins.contains(name) {
+                out.push(PluginScores {
+                    plugin: name,
+                    weight,
+                    weighted: None,
+                });
+                continue;
+            }
+            let mut scores = Vec::with_capacity(nodes.len());
+            for node in nodes {
+                let s = score.score(state, pod, node).map_err(|status| {
+                    Status::error(format!(
+                        "running Score plugins: plugin {name:?} failed with: {}",
+                        status.message()
+                    ))
+                    .with_plugin(name)
+                })?;
+                scores.push(s);
+            }
+            let status = score.normalize_score(state, pod, nodes, &mut scores);
+            if !status.is_success() {
+                return Err(Status::error(format!(
+                    "running Normalize on Score plugins: plugin {name:?} failed with: {}",
+                    status.message()
+                ))
+                .with_plugin(name));
+            }
+            if let Some(&s) = scores
+                .iter()
+                .find(|s| !(MIN_NODE_SCORE..=MAX_NODE_SCORE).contains(*s))
+            {
+                return Err(Status::error(format!(
+                    "plugin {name:?} returns an invalid score {s}, it should in the range of \
+                     [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing"
+                ))
+                .with_plugin(name));
+            }
+            out.push(PluginScores {
+                plugin: name,
+                weight,
+                weighted: Some(scores.iter().map(|s| s * weight).collect()),
+            });
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -592,6 +702,88 @@ mod tests {
         assert_eq!(fw.score_weight("ImageLocality"), Some(1));
         assert_eq!(fw.score_weight("TaintToleration"), Some(3));
         assert_eq!(fw.score_weight("NodeName"), None);
+    }
+
+    /// The per-plugin runners agree with the cycle's: the first rejection of
+    /// `run_each_filter_plugin` is `run_filter_plugins`' status, and the weighted columns of
+    /// `run_each_score_plugin` add up to `run_score_plugins`' totals.
+    #[test]
+    fn per_plugin_runners_agree_with_the_cycle_runners() {
+        use crate::model::node::TaintEffect;
+        use crate::scheduler::testing::{NodeBuilder, PodBuilder, pod};
+        const GIB: i64 = 1 << 30;
+        let fw = Framework::new(&Profile::default_profile()).expect("default profile is valid");
+        let used = PodBuilder::new().req(1000, 2 * GIB).build();
+        let nodes = vec![
+            NodeBuilder::new("a")
+                .alloc(500, GIB)
+                .taint("k", "v", TaintEffect::NoSchedule)
+                .info(),
+            NodeBuilder::new("b")
+                .alloc(4000, 8 * GIB)
+                .with_pods(&[&used]),
+            NodeBuilder::new("c").alloc(4000, 8 * GIB).info(),
+            NodeBuilder::new("d")
+                .alloc(8000, 4 * GIB)
+                .taint("spot", "", TaintEffect::PreferNoSchedule)
+                .info(),
+        ];
+        let spec = PodBuilder::new().req(1000, GIB).build();
+        let p = pod(&spec);
+        let mut state = CycleState::new();
+        let pre = fw.run_pre_filter_plugins(&mut state, &p, &nodes);
+        assert!(pre.status.is_success());
+        let mut feasible = Vec::new();
+        for node in &nodes {
+            let each = fw.run_each_filter_plugin(&state, &p, node);
+            assert_eq!(each.len(), 8);
+            let first = each
+                .iter()
+                .find_map(|(_, s)| s.clone().filter(|s| !s.is_success()))
+                .unwrap_or_default();
+            assert_eq!(
+                first,
+                fw.run_filter_plugins(&state, &p, node),
+                "{}",
+                node.name()
+            );
+            if first.is_success() {
+                feasible.push(node);
+            }
+        }
+        assert_eq!(feasible.len(), 3, "a is tainted and too small");
+        assert!(
+            fw.run_pre_score_plugins(&mut state, &p, &feasible, &nodes)
+                .is_success()
+        );
+        let (mut totals, mut scratch) = (Vec::new(), Vec::new());
+        assert!(
+            fw.run_score_plugins(&state, &p, &feasible, &mut totals, &mut scratch)
+                .is_success()
+        );
+        let columns = fw
+            .run_each_score_plugin(&state, &p, &feasible)
+            .expect("scores");
+        assert_eq!(columns.len(), 7);
+        let sums: Vec<i64> = (0..feasible.len())
+            .map(|k| {
+                columns
+                    .iter()
+                    .filter_map(|c| c.weighted.as_ref().map(|w| w[k]))
+                    .sum()
+            })
+            .collect();
+        assert_eq!(sums, totals);
+        let taint = columns
+            .iter()
+            .find(|c| c.plugin == "TaintToleration")
+            .expect("TaintToleration scores");
+        assert_eq!(taint.weight, 3);
+        assert_eq!(
+            taint.weighted,
+            Some(vec![300, 300, 0]),
+            "d has the soft taint"
+        );
     }
 
     #[test]

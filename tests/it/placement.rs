@@ -29,6 +29,7 @@ fn run(text: &str) -> RunResults {
             until: s.duration,
             max_events: 5_000_000,
             check_invariants: true,
+            record_scheduling: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -25,6 +25,7 @@ fn run(images: &str, container_extra: &str, extra_spec: &str) -> RunResults {
             until: s.duration,
             max_events: 1_000_000,
             check_invariants: true,
+            record_scheduling: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -34,6 +34,7 @@ fn run(spec_extra: &str, docs: &[String]) -> Result<RunResults, String> {
             until: s.duration,
             max_events: 1_000_000,
             check_invariants: true,
+            record_scheduling: false,
         },
     )
     .map_err(|e| e.to_string())
@@ -164,6 +165,7 @@ fn priority_classes_order_the_scheduling_queue() {
             until: s.duration,
             max_events: 1_000_000,
             check_invariants: true,
+            record_scheduling: false,
         },
     )
     .unwrap();
