@@ -141,6 +141,9 @@ pub fn profile_from_config(
             match profile.plugins.iter_mut().find(|e| e.name == enabled.name) {
                 Some(entry) => {
                     entry.disabled_points.retain(|p| p != point);
+                    if !all_points {
+                        entry.enabled_points.push(point.clone());
+                    }
                     if let Some(weight) = enabled.weight
                         && (all_points || point == "score")
                     {
@@ -152,6 +155,7 @@ pub fn profile_from_config(
                     if !all_points {
                         // Enabled at one point only: every other point stays off.
                         entry.only_point = Some(point.clone());
+                        entry.enabled_points.push(point.clone());
                     }
                     profile.plugins.push(entry);
                 }

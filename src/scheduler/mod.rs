@@ -19,7 +19,14 @@
 //!          select_host: highest total, ties by reservoir sampling (SimRng)
 //!            ▼
 //!          Scheduled { node_index }
+//!            ▼
+//!          Reserve (Scheduler::reserve; failure ⇒ Unreserve in reverse, FailedScheduling)
+//!            ▼  … binding latency …
+//!          PreBind ─► Bind (Scheduler::bind; Skip ⇒ next binder; failure ⇒ Unreserve)
 //! ```
+//!
+//! The active queue's order is the profiles' QueueSort plugin (all profiles share it). Permit
+//! is not modelled (no in-tree plugin uses it).
 //!
 //! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
 //! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
@@ -40,9 +47,10 @@ pub mod snapshot;
 pub(crate) mod testing;
 
 pub use framework::{
-    Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo,
-    NodeToStatus, Plugin, PodInfo, PostFilterPlugin, PostFilterResult, PreFilterPlugin,
-    PreFilterResult, PreScorePlugin, Reason, ScorePlugin, StateData, Status,
+    BindPlugin, ClusterClient, Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE,
+    MIN_NODE_SCORE, NodeInfo, NodeToStatus, Plugin, PodInfo, PostFilterPlugin, PostFilterResult,
+    PreBindPlugin, PreFilterPlugin, PreFilterResult, PreScorePlugin, QueueSortPlugin,
+    QueuedPodInfo, Reason, ReservePlugin, ScorePlugin, StateData, Status,
 };
 pub use profile::{ConfigError, DEFAULT_SCHEDULER_NAME, PluginArgs, PluginEntry, Profile};
 pub use registry::{REGISTRY, RegistryEntry, lookup};

@@ -4,12 +4,12 @@
 
 use crate::scheduler::framework::Plugin;
 use crate::scheduler::plugins::{
-    BalancedAllocation, BalancedAllocationArgs, DefaultPreemption, ImageLocality, InterPodAffinity,
-    InterPodAffinityArgs, NodeAffinity, NodeName, NodePorts, NodeResourcesFit,
+    BalancedAllocation, BalancedAllocationArgs, DefaultBinder, DefaultPreemption, ImageLocality,
+    InterPodAffinity, InterPodAffinityArgs, NodeAffinity, NodeName, NodePorts, NodeResourcesFit,
     NodeResourcesFitArgs, NodeUnschedulable, PodTopologySpread, PodTopologySpreadArgs,
-    TaintToleration, balanced_allocation, default_preemption, image_locality, inter_pod_affinity,
-    node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
-    pod_topology_spread, taint_toleration,
+    PrioritySort, TaintToleration, balanced_allocation, default_binder, default_preemption,
+    image_locality, inter_pod_affinity, node_affinity, node_name, node_ports, node_resources_fit,
+    node_unschedulable, pod_topology_spread, queue_sort, taint_toleration,
 };
 use crate::scheduler::profile::{ConfigError, PluginArgs};
 
@@ -35,6 +35,13 @@ fn no_args(name: &'static str, args: &PluginArgs) -> Result<(), ConfigError> {
 
 /// Every in-tree plugin, by name.
 pub static REGISTRY: &[RegistryEntry] = &[
+    RegistryEntry {
+        name: queue_sort::NAME,
+        factory: |args| {
+            no_args(queue_sort::NAME, args)?;
+            Ok(Box::new(PrioritySort))
+        },
+    },
     RegistryEntry {
         name: node_unschedulable::NAME,
         factory: |args| {
@@ -130,6 +137,13 @@ pub static REGISTRY: &[RegistryEntry] = &[
         factory: |args| {
             no_args(image_locality::NAME, args)?;
             Ok(Box::new(ImageLocality))
+        },
+    },
+    RegistryEntry {
+        name: default_binder::NAME,
+        factory: |args| {
+            no_args(default_binder::NAME, args)?;
+            Ok(Box::new(DefaultBinder))
         },
     },
 ];

@@ -7,7 +7,7 @@ use crate::model::node::{Node, Taint, TaintEffect};
 use crate::model::pod::{Container, PodSpec, PullPolicy, Toleration};
 use crate::model::resources::ResourceList;
 use crate::model::selector::{NodeSelectorTerm, Requirement, SelectorOp};
-use crate::scheduler::framework::{CycleState, NodeInfo, PodInfo};
+use crate::scheduler::framework::{ClusterClient, CycleState, NodeInfo, PodInfo};
 use crate::scheduler::snapshot::{SNAPSHOT_INDEX_KEY, SnapshotIndex};
 
 /// Labels shared by test pods.
@@ -290,5 +290,46 @@ impl NodeBuilder {
             info.add_pod(&PodInfo::new("default", "p", &NO_LABELS, p, uid as u64));
         }
         info
+    }
+}
+
+/// A [`ClusterClient`] that records the calls (and fails them all when `fail` is set).
+#[derive(Debug, Default)]
+pub struct RecordingClient {
+    /// One line per call, in order.
+    pub calls: Vec<String>,
+    /// The error every call returns, when set.
+    pub fail: Option<String>,
+}
+
+impl RecordingClient {
+    fn result(&self) -> Result<(), String> {
+        self.fail.clone().map_or(Ok(()), Err)
+    }
+}
+
+impl ClusterClient for RecordingClient {
+    fn bind_pod(&mut self, namespace: &str, name: &str, node_name: &str) -> Result<(), String> {
+        self.calls
+            .push(format!("bind {namespace}/{name} to {node_name}"));
+        self.result()
+    }
+
+    fn bind_claim(&mut self, namespace: &str, claim: &str, volume: &str) -> Result<(), String> {
+        self.calls
+            .push(format!("bind claim {namespace}/{claim} to {volume}"));
+        self.result()
+    }
+
+    fn provision_claim(
+        &mut self,
+        namespace: &str,
+        claim: &str,
+        node_name: &str,
+    ) -> Result<(), String> {
+        self.calls.push(format!(
+            "provision claim {namespace}/{claim} on {node_name}"
+        ));
+        self.result()
     }
 }

@@ -210,3 +210,59 @@ fn a_missing_priority_class_rejects_the_pods() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn queue_sort_reserve_pre_bind_and_bind_points_are_validated() {
+    let base = "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: default-scheduler\n  plugins:\n";
+    let cases = [
+        (
+            "    queueSort:\n      disabled: [{name: \"*\"}]\n",
+            "no queue sort plugin is enabled",
+        ),
+        (
+            "    queueSort:\n      enabled: [{name: NodeName}]\n",
+            "plugin \"NodeName\" does not extend QueueSortPlugin plugin",
+        ),
+        (
+            "    bind:\n      enabled: [{name: NodeName}]\n      disabled: [{name: DefaultBinder}]\n",
+            "plugin \"NodeName\" does not extend BindPlugin plugin",
+        ),
+        (
+            "    bind:\n      disabled: [{name: DefaultBinder}]\n",
+            "at least one bind plugin is needed",
+        ),
+        (
+            "    reserve:\n      enabled: [{name: NoSuchReserve}]\n",
+            "plugin \"NoSuchReserve\" does not exist",
+        ),
+        (
+            "    preBind:\n      enabled: [{name: ImageLocality}]\n",
+            "plugin \"ImageLocality\" does not extend PreBindPlugin plugin",
+        ),
+        (
+            "    permit:\n      enabled: [{name: ImageLocality}]\n",
+            "plugin \"ImageLocality\" does not extend PermitPlugin plugin",
+        ),
+    ];
+    for (plugins, want) in cases {
+        let err = run(
+            "",
+            &[
+                format!("{base}{plugins}"),
+                deployment("x", "default-scheduler"),
+            ],
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{plugins} accepted"));
+        assert!(
+            err.contains("The KubeSchedulerConfiguration is invalid") && err.contains(want),
+            "{plugins}: {err}"
+        );
+    }
+    // Re-enabling the defaults at their own points is fine.
+    let ok = format!(
+        "{base}    queueSort:\n      enabled: [{{name: PrioritySort}}]\n    bind:\n      enabled: [{{name: DefaultBinder}}]\n"
+    );
+    let results = run("", &[ok, deployment("y", "default-scheduler")]).unwrap();
+    assert_eq!(nodes_used(&results, "y-"), 4);
+}

@@ -13,11 +13,14 @@
 //! | [`DefaultPreemption`] | PostFilter (placeholder) | – |
 //! | [`BalancedAllocation`] | PreScore, Score | 1 |
 //! | [`ImageLocality`] | PreScore, Score | 1 |
+//! | [`PrioritySort`] | QueueSort | – |
+//! | [`DefaultBinder`] | Bind | – |
 //!
 //! [`pod_selector`] holds the label-selector and affinity-term semantics the topology plugins
 //! share.
 
 pub mod balanced_allocation;
+pub mod default_binder;
 pub mod default_preemption;
 pub mod image_locality;
 pub mod inter_pod_affinity;
@@ -29,10 +32,12 @@ pub mod node_unschedulable;
 pub mod normalize;
 pub mod pod_selector;
 pub mod pod_topology_spread;
+pub mod queue_sort;
 pub mod resource_allocation;
 pub mod taint_toleration;
 
 pub use balanced_allocation::{BalancedAllocation, BalancedAllocationArgs};
+pub use default_binder::DefaultBinder;
 pub use default_preemption::DefaultPreemption;
 pub use image_locality::ImageLocality;
 pub use inter_pod_affinity::{InterPodAffinity, InterPodAffinityArgs};
@@ -45,5 +50,6 @@ pub use node_resources_fit::{
 pub use node_unschedulable::NodeUnschedulable;
 pub use normalize::default_normalize_score;
 pub use pod_topology_spread::{DefaultingType, PodTopologySpread, PodTopologySpreadArgs};
+pub use queue_sort::PrioritySort;
 pub use resource_allocation::{ResourceSpec, default_resources};
 pub use taint_toleration::TaintToleration;
