@@ -33,6 +33,7 @@ pub mod normalize;
 pub mod pod_selector;
 pub mod pod_topology_spread;
 pub mod queue_sort;
+pub mod requested_to_capacity_ratio;
 pub mod resource_allocation;
 pub mod taint_toleration;
 
@@ -51,5 +52,6 @@ pub use node_unschedulable::NodeUnschedulable;
 pub use normalize::default_normalize_score;
 pub use pod_topology_spread::{DefaultingType, PodTopologySpread, PodTopologySpreadArgs};
 pub use queue_sort::PrioritySort;
+pub use requested_to_capacity_ratio::UtilizationShapePoint;
 pub use resource_allocation::{ResourceSpec, default_resources};
 pub use taint_toleration::TaintToleration;
