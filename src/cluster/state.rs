@@ -9,6 +9,7 @@ use crate::model::meta::OwnerRef;
 use crate::model::node::Node;
 use crate::model::pod::PodSpec;
 use crate::model::service::Service;
+use crate::model::storage::Storage;
 use crate::model::workloads::{DeploymentSpec, ReplicaSetSpec};
 use crate::sim::time::SimTime;
 
@@ -327,6 +328,9 @@ pub struct ClusterState {
     pub services: BTreeMap<ObjKey, Service>,
     /// Namespaces.
     pub namespaces: BTreeSet<String>,
+    /// PersistentVolumeClaims, PersistentVolumes and StorageClasses (shared with the
+    /// scheduler's snapshot; copied on write).
+    pub storage: Arc<Storage>,
 }
 
 impl ClusterState {

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::binding::ApiClient;
+use super::binding::{self, ApiClient};
 use super::effects::{Effect, EventType, KubeEvent, SyncTarget};
 use super::events::{Event, KubeletStep, phase};
 use super::selectors;
@@ -407,7 +407,11 @@ impl World {
             // The scheduler's binding cycle: PreBind, then Bind.
             let p = &self.state.pods[pod.0];
             let info = PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid);
-            let mut client = ApiClient::new(&self.state.node_index);
+            let mut client = ApiClient::new(
+                &self.state.node_index,
+                &self.state.nodes,
+                &mut self.state.storage,
+            );
             let mut status = self.scheduler.bind(&info, &mut client);
             if status.is_success() && client.bound_to.as_deref() != Some(node_name.as_str()) {
                 status = Status::error(format!("pod was not bound to node {node_name:?}"));
@@ -595,6 +599,7 @@ impl World {
                 default_spread_selector: selectors::default_spread_selector(&self.state, p),
                 ..PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid)
             };
+            self.scheduler.set_storage(&self.state.storage);
             self.scheduler
                 .schedule(&info, &self.node_infos, &mut self.scheduler_rng)
         };
@@ -997,6 +1002,21 @@ impl World {
                 }
                 self.priority_classes
                     .insert(class.name, (class.value, class.global_default));
+            }
+            ApiObject::PersistentVolumeClaim(_)
+            | ApiObject::PersistentVolume(_)
+            | ApiObject::StorageClass(_) => {
+                match binding::add_storage_object(&mut self.state.storage, object) {
+                    Ok(bound) => {
+                        for (claim, volume) in bound {
+                            self.notes.push(format!(
+                                "Info: PersistentVolumeClaim {claim} bound to PersistentVolume {volume}"
+                            ));
+                        }
+                        self.cluster_event(ctx, ClusterEvent::VolumeAdd);
+                    }
+                    Err(note) => self.notes.push(note),
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ use super::meta::{ObjectMeta, OwnerRef};
 use super::node::Node;
 use super::pod::PodSpec;
 use super::service::Service;
+use super::storage::{PersistentVolume, PersistentVolumeClaim, StorageClass};
 use super::workloads::{DeploymentSpec, ReplicaSetSpec};
 
 /// A Deployment manifest, typed, with its source object kept for patches.
@@ -58,6 +59,12 @@ pub enum ApiObject {
     Namespace(String),
     /// `scheduling.k8s.io/v1 PriorityClass`.
     PriorityClass(PriorityClass),
+    /// `v1 PersistentVolumeClaim`.
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    /// `v1 PersistentVolume`.
+    PersistentVolume(PersistentVolume),
+    /// `storage.k8s.io/v1 StorageClass`.
+    StorageClass(StorageClass),
 }
 
 /// A PriorityClass: the priority pods naming it get at admission.
@@ -82,6 +89,9 @@ impl ApiObject {
             ApiObject::Node(_) => "node",
             ApiObject::Namespace(_) => "namespace",
             ApiObject::PriorityClass(_) => "priorityclass",
+            ApiObject::PersistentVolumeClaim(_) => "persistentvolumeclaim",
+            ApiObject::PersistentVolume(_) => "persistentvolume",
+            ApiObject::StorageClass(_) => "storageclass",
         }
     }
 
@@ -95,6 +105,9 @@ impl ApiObject {
             ApiObject::Node(n) => &n.name,
             ApiObject::Namespace(n) => n,
             ApiObject::PriorityClass(p) => &p.name,
+            ApiObject::PersistentVolumeClaim(c) => &c.name,
+            ApiObject::PersistentVolume(v) => &v.name,
+            ApiObject::StorageClass(c) => &c.name,
         }
     }
 }

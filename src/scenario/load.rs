@@ -934,7 +934,12 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::ReplicaSet(r) => &r.meta.namespace,
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
-        ApiObject::Node(_) | ApiObject::Namespace(_) | ApiObject::PriorityClass(_) => "",
+        ApiObject::PersistentVolumeClaim(c) => &c.namespace,
+        ApiObject::Node(_)
+        | ApiObject::Namespace(_)
+        | ApiObject::PriorityClass(_)
+        | ApiObject::PersistentVolume(_)
+        | ApiObject::StorageClass(_) => "",
     }
 }
 

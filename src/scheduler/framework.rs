@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::pod::{PodAffinity, PodAffinityTerm};
 use crate::model::selector::{Requirement, SelectorOp};
+use crate::model::storage::Storage;
 use crate::model::{LabelSelector, Node, PodSpec, ResourceList};
 
 /// Highest score a Score plugin may give a node after normalization (`framework.MaxNodeScore`).
@@ -267,6 +268,18 @@ impl fmt::Debug for CycleState {
             .field("skip_score_plugins", &self.skip_score_plugins)
             .finish()
     }
+}
+
+/// Cycle-state key of the storage objects (`Arc<Storage>`) the scheduler's snapshot holds: the
+/// PVC / PV / StorageClass listers of the volume plugins.
+pub const STORAGE_KEY: &str = "StorageListers";
+
+/// The storage objects of this cycle (empty when the scheduler was given none).
+pub fn storage(state: &CycleState) -> &Storage {
+    static EMPTY: std::sync::LazyLock<Storage> = std::sync::LazyLock::new(Storage::default);
+    state
+        .read::<Arc<Storage>>(STORAGE_KEY)
+        .map_or(&*EMPTY, |s| s.as_ref())
 }
 
 /// Hash of one label `key=value` (FNV-1a over the key, a separator and the value), the key of
@@ -559,6 +572,8 @@ pub struct NodePod {
     pub terminating: bool,
     /// Inter-pod (anti-)affinity terms; `None` when the pod has none.
     pub affinity: Option<Arc<ExistingAffinity>>,
+    /// Names of the PersistentVolumeClaims the pod mounts (in its namespace).
+    pub claims: Vec<String>,
     requested: ResourceList,
     non_zero_cpu_millis: i64,
     non_zero_memory_bytes: i64,
@@ -663,6 +678,7 @@ impl NodeInfo {
             labels: pod.labels.clone(),
             terminating: false,
             affinity,
+            claims: spec.claims.clone(),
             requested,
             non_zero_cpu_millis: cpu_millis,
             non_zero_memory_bytes: memory_bytes,

@@ -7,7 +7,8 @@ use crate::scheduler::plugins::{
     BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, PodTopologySpreadArgs,
     ScoringStrategyType, balanced_allocation, default_binder, default_preemption, image_locality,
     inter_pod_affinity, node_affinity, node_name, node_ports, node_resources_fit,
-    node_unschedulable, pod_topology_spread, queue_sort, taint_toleration,
+    node_unschedulable, node_volume_limits, pod_topology_spread, queue_sort, taint_toleration,
+    volume_binding, volume_zone,
 };
 
 /// The scheduler name a pod gets when it names none (`v1.DefaultSchedulerName`).
@@ -183,7 +184,8 @@ pub struct Profile {
 impl Profile {
     /// Upstream's default profile (`default_plugins.go`, MultiPoint order and weights) restricted
     /// to the plugins that exist here: PrioritySort, NodeUnschedulable, NodeName,
-    /// TaintToleration (3), NodeAffinity (2), NodePorts, NodeResourcesFit (1),
+    /// TaintToleration (3), NodeAffinity (2), NodePorts, NodeResourcesFit (1), NodeVolumeLimits,
+    /// VolumeBinding (filter only: its score is feature-gated upstream), VolumeZone,
     /// PodTopologySpread (2), InterPodAffinity (2), DefaultPreemption,
     /// NodeResourcesBalancedAllocation (1), ImageLocality (1), DefaultBinder.
     pub fn default_profile() -> Self {
@@ -197,6 +199,9 @@ impl Profile {
                 PluginEntry::new(node_affinity::NAME, 2),
                 PluginEntry::new(node_ports::NAME, 0),
                 PluginEntry::new(node_resources_fit::NAME, 1),
+                PluginEntry::new(node_volume_limits::NAME, 0),
+                PluginEntry::new(volume_binding::NAME, 0),
+                PluginEntry::new(volume_zone::NAME, 0),
                 PluginEntry::new(pod_topology_spread::NAME, 2),
                 PluginEntry::new(inter_pod_affinity::NAME, 2),
                 PluginEntry::new(default_preemption::NAME, 0),
@@ -279,6 +284,9 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "NodeVolumeLimits",
+                "VolumeBinding",
+                "VolumeZone",
                 "PodTopologySpread",
                 "InterPodAffinity",
                 "DefaultPreemption",

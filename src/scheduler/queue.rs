@@ -35,6 +35,8 @@ pub enum ClusterEvent {
     AssignedPodDelete,
     /// A pod was bound or its labels changed (affinity and spread counts).
     AssignedPodAdd,
+    /// A PersistentVolumeClaim, PersistentVolume or StorageClass was added (or a claim bound).
+    VolumeAdd,
 }
 
 /// Whether a rejection by `plugin` could be lifted by `event` (the plugins' `EventsToRegister`).
@@ -51,6 +53,8 @@ pub fn event_may_help(plugin: &str, event: ClusterEvent) -> bool {
             event,
             NodeAdd | NodeLabel | AssignedPodDelete | AssignedPodAdd
         ),
+        "VolumeBinding" | "VolumeZone" => matches!(event, NodeAdd | NodeLabel | VolumeAdd),
+        "NodeVolumeLimits" => matches!(event, NodeAdd | AssignedPodDelete | VolumeAdd),
         // Unknown plugins: be safe and retry on anything.
         _ => true,
     }

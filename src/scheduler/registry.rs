@@ -11,6 +11,9 @@ use crate::scheduler::plugins::{
     image_locality, inter_pod_affinity, node_affinity, node_name, node_ports, node_resources_fit,
     node_unschedulable, pod_topology_spread, queue_sort, taint_toleration,
 };
+use crate::scheduler::plugins::{
+    NodeVolumeLimits, VolumeBinding, VolumeZone, node_volume_limits, volume_binding, volume_zone,
+};
 use crate::scheduler::profile::{ConfigError, PluginArgs};
 
 /// Builds a plugin from its arguments.
@@ -90,6 +93,27 @@ pub static REGISTRY: &[RegistryEntry] = &[
         },
     },
     RegistryEntry {
+        name: node_volume_limits::NAME,
+        factory: |args| {
+            no_args(node_volume_limits::NAME, args)?;
+            Ok(Box::new(NodeVolumeLimits))
+        },
+    },
+    RegistryEntry {
+        name: volume_binding::NAME,
+        factory: |args| {
+            no_args(volume_binding::NAME, args)?;
+            Ok(Box::new(VolumeBinding))
+        },
+    },
+    RegistryEntry {
+        name: volume_zone::NAME,
+        factory: |args| {
+            no_args(volume_zone::NAME, args)?;
+            Ok(Box::new(VolumeZone))
+        },
+    },
+    RegistryEntry {
         name: pod_topology_spread::NAME,
         factory: |args| match args {
             PluginArgs::Default => Ok(Box::new(PodTopologySpread::new(
@@ -164,7 +188,7 @@ mod tests {
             assert_eq!(plugin.name(), entry.name);
             assert!(std::ptr::eq(lookup(entry.name).expect("listed"), entry));
         }
-        assert!(lookup("VolumeBinding").is_none());
+        assert!(lookup("VolumeRestrictions").is_none());
     }
 
     #[test]

@@ -695,6 +695,9 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "NodeVolumeLimits",
+                "VolumeBinding",
+                "VolumeZone",
                 "PodTopologySpread",
                 "InterPodAffinity"
             ]
@@ -708,13 +711,17 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "NodeVolumeLimits",
+                "VolumeBinding",
+                "VolumeZone",
                 "PodTopologySpread",
                 "InterPodAffinity"
             ]
         );
         assert_eq!(at("PostFilter"), ["DefaultPreemption"]);
         assert_eq!(at("QueueSort"), ["PrioritySort"]);
-        assert_eq!(at("Reserve"), Vec::<&str>::new());
+        assert_eq!(at("Reserve"), ["VolumeBinding"]);
+        assert_eq!(at("PreBind"), ["VolumeBinding"]);
         assert_eq!(at("Bind"), ["DefaultBinder"]);
         assert_eq!(
             at("PreScore"),
@@ -749,7 +756,7 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let mut p = Profile::default_profile();
-        p.plugins.push(PluginEntry::new("VolumeBinding", 0));
+        p.plugins.push(PluginEntry::new("VolumeRestrictions", 0));
         assert!(matches!(
             Framework::new(&p),
             Err(ConfigError::UnknownPlugin { .. })

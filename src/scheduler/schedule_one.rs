@@ -9,8 +9,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::storage::Storage;
 use crate::scheduler::framework::{
-    ClusterClient, CycleState, Diagnosis, FitError, NodeInfo, NodeToStatus, Plugin, PodInfo, Status,
+    ClusterClient, CycleState, Diagnosis, FitError, NodeInfo, NodeToStatus, Plugin, PodInfo,
+    STORAGE_KEY, Status,
 };
 use crate::scheduler::profile::{ConfigError, DEFAULT_SCHEDULER_NAME, Profile};
 use crate::scheduler::runtime::{Framework, go_list};
@@ -111,6 +113,8 @@ pub struct Scheduler {
     last_cycle: Option<(usize, u64, CycleState)>,
     /// Reserved pods waiting for their binding cycle, by uid: `(framework, state, node)`.
     in_flight: BTreeMap<u64, (usize, CycleState, String)>,
+    /// The storage objects of the snapshot (see [`Scheduler::set_storage`]).
+    storage: Arc<Storage>,
 }
 
 impl Scheduler {
@@ -144,7 +148,13 @@ impl Scheduler {
             index: Arc::new(SnapshotIndex::default()),
             last_cycle: None,
             in_flight: BTreeMap::new(),
+            storage: Arc::new(Storage::default()),
         })
+    }
+
+    /// The storage objects (PVCs, PVs, StorageClasses) the next cycles see.
+    pub fn set_storage(&mut self, storage: &Arc<Storage>) {
+        self.storage = Arc::clone(storage);
     }
 
     /// The QueueSort plugin every profile shares: the scheduling queue's order.
@@ -245,6 +255,7 @@ impl Scheduler {
             scratch,
             index,
             last_cycle,
+            storage,
             ..
         } = self;
         *last_cycle = None;
@@ -267,6 +278,7 @@ impl Scheduler {
         Arc::make_mut(index).sync(nodes);
         let mut state = CycleState::new();
         state.write(SNAPSHOT_INDEX_KEY, Arc::clone(index));
+        state.write(STORAGE_KEY, Arc::clone(storage));
 
         // PreFilter.
         let mut diagnosis = Diagnosis::default();
