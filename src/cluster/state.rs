@@ -9,6 +9,7 @@ use crate::model::meta::OwnerRef;
 use crate::model::node::Node;
 use crate::model::pod::PodSpec;
 use crate::model::service::Service;
+use crate::model::storage::Storage;
 use crate::model::workloads::{DeploymentSpec, ReplicaSetSpec};
 use crate::sim::time::SimTime;
 
@@ -336,6 +337,9 @@ pub struct ClusterState {
     pub namespaces: BTreeSet<String>,
     /// PodDisruptionBudgets.
     pub pdbs: BTreeMap<ObjKey, crate::model::objects::PdbObject>,
+    /// PersistentVolumeClaims, PersistentVolumes and StorageClasses (shared with the
+    /// scheduler's snapshot; copied on write).
+    pub storage: Arc<Storage>,
 }
 
 impl ClusterState {

@@ -6,6 +6,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use super::binding::{self, ApiClient};
 use super::effects::{Effect, EventType, KubeEvent, SyncTarget};
 use super::events::{Event, KubeletStep, phase};
 use super::lister::WorldLister;
@@ -23,6 +24,7 @@ use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
 use crate::scheduler::queue::{ClusterEvent, SchedulingQueue, UNSCHEDULABLE_FLUSH_PERIOD_NS};
 use crate::scheduler::{
     NodeInfo, NominatedPods, PodInfo, PostFilterResult, ScheduleOutcome, Scheduler, SchedulingEnv,
+    Status,
 };
 use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
@@ -111,6 +113,7 @@ impl World {
             .map_err(|e| format!("The KubeSchedulerConfiguration is invalid: {e}"))?;
         let scheduler = Scheduler::new(&profiles)
             .map_err(|e| format!("The KubeSchedulerConfiguration is invalid: {e}"))?;
+        let queue_sort = scheduler.queue_sort();
         let streams = RngStreams::new(seed);
         let mut world = World {
             state: ClusterState::default(),
@@ -129,7 +132,8 @@ impl World {
             queue: SchedulingQueue::new(
                 scenario.scheduler.pod_initial_backoff_s.max(1) as u64 * NANOS_PER_SEC,
                 scenario.scheduler.pod_max_backoff_s.max(1) as u64 * NANOS_PER_SEC,
-            ),
+            )
+            .with_queue_sort(queue_sort),
             queue_timers: QueueTimers::default(),
             scheduling_latency_ns: scenario.scheduler.scheduling_latency_ns,
             binding_latency_ns: scenario.scheduler.binding_latency_ns,
@@ -439,6 +443,25 @@ impl World {
     ) {
         let now = ctx.now();
         let node_name = self.state.nodes[node.0].node.name.clone();
+        if record {
+            // The scheduler's binding cycle: PreBind, then Bind.
+            let p = &self.state.pods[pod.0];
+            let info = PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid);
+            let mut client = ApiClient::new(
+                &self.state.node_index,
+                &self.state.nodes,
+                &mut self.state.storage,
+            );
+            let mut status = self.scheduler.bind(&info, &mut client);
+            if status.is_success() && client.bound_to.as_deref() != Some(node_name.as_str()) {
+                status = Status::error(format!("pod was not bound to node {node_name:?}"));
+            }
+            if !status.is_success() {
+                self.forget_assumed(ctx, pod, node, status);
+                return;
+            }
+            self.queue.done(pod);
+        }
         self.state.pods[pod.0].scheduled = Some(now);
         self.touched.push(pod);
         if record {
@@ -463,6 +486,25 @@ impl World {
             )
         };
         self.apply_kubelet(ctx, pod, out);
+    }
+
+    /// The binding cycle failed: the assumed pod leaves the node, FailedScheduling is recorded
+    /// and the pod backs off (`handleBindingCycleError`).
+    fn forget_assumed(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        pod: PodId,
+        node: NodeId,
+        status: Status,
+    ) {
+        self.state.pods[pod.0].node = None;
+        self.touched.push(pod);
+        self.node_infos[node.0].remove_pod(self.state.pods[pod.0].uid);
+        self.state.nodes[node.0].pods.remove(&pod);
+        let plugins = status.is_rejected().then_some(status.plugin);
+        self.failed_scheduling(ctx, pod, status.message(), plugins.into_iter().collect());
+        self.cluster_event(ctx, ClusterEvent::AssignedPodDelete);
+        self.ensure_cycle(ctx);
     }
 
     fn apply_kubelet(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, out: kubelet::Output) {
@@ -615,6 +657,7 @@ impl World {
                 lister: &lister,
                 nominated_node: p.nominated.map(|n| n.0),
             };
+            self.scheduler.set_storage(&self.state.storage);
             let outcome = self.scheduler.schedule_with(
                 &info,
                 &self.node_infos,
@@ -635,10 +678,26 @@ impl World {
         };
         match outcome {
             ScheduleOutcome::Scheduled { node_index, .. } => {
-                self.queue.done(pod);
                 self.set_nomination(pod, None);
-                if self.binding_latency_ns == 0 {
+                let status = {
+                    let p = &self.state.pods[pod.0];
+                    let info = PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid);
+                    let node_name = &self.state.nodes[node_index].node.name;
+                    self.scheduler.reserve(&info, node_name)
+                };
+                if !status.is_success() {
+                    let plugins = status.is_rejected().then_some(status.plugin);
+                    self.failed_scheduling(
+                        ctx,
+                        pod,
+                        status.message(),
+                        plugins.into_iter().collect(),
+                    );
+                } else if self.binding_latency_ns == 0 {
                     self.bind(ctx, pod, NodeId(node_index), true);
+                    if self.state.pods[pod.0].node.is_some() {
+                        self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
+                    }
                 } else {
                     // The scheduler assumes the pod on the node now; the binding lands later.
                     self.assume(pod, NodeId(node_index), now);
@@ -650,8 +709,8 @@ impl World {
                             node: NodeId(node_index),
                         },
                     );
+                    self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
                 }
-                self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
             }
             ScheduleOutcome::Unschedulable {
                 message,
@@ -1113,6 +1172,21 @@ impl World {
                     (class.value, class.global_default, class.preemption_policy),
                 );
             }
+            ApiObject::PersistentVolumeClaim(_)
+            | ApiObject::PersistentVolume(_)
+            | ApiObject::StorageClass(_) => {
+                match binding::add_storage_object(&mut self.state.storage, object) {
+                    Ok(bound) => {
+                        for (claim, volume) in bound {
+                            self.notes.push(format!(
+                                "Info: PersistentVolumeClaim {claim} bound to PersistentVolume {volume}"
+                            ));
+                        }
+                        self.cluster_event(ctx, ClusterEvent::VolumeAdd);
+                    }
+                    Err(note) => self.notes.push(note),
+                }
+            }
         }
     }
 
@@ -1534,6 +1608,10 @@ impl Model for World {
                     && self.state.pods[pod.0].deletion.is_none()
                 {
                     self.complete_binding(ctx, pod, node, true);
+                } else {
+                    let p = &self.state.pods[pod.0];
+                    let info = PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid);
+                    self.scheduler.forget(&info);
                 }
             }
             Event::FlushUnschedulable => self.flush_unschedulable(ctx),

@@ -12,6 +12,7 @@ pub mod resources;
 pub mod scheduler_config;
 pub mod selector;
 pub mod service;
+pub mod storage;
 pub mod workloads;
 
 pub use intstr::IntOrPercent;

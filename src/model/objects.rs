@@ -8,6 +8,7 @@ use super::node::Node;
 use super::pod::PodSpec;
 use super::selector::LabelSelector;
 use super::service::Service;
+use super::storage::{PersistentVolume, PersistentVolumeClaim, StorageClass};
 use super::workloads::{DeploymentSpec, ReplicaSetSpec};
 
 /// A Deployment manifest, typed, with its source object kept for patches.
@@ -60,6 +61,12 @@ pub enum ApiObject {
     Namespace(String),
     /// `scheduling.k8s.io/v1 PriorityClass`.
     PriorityClass(PriorityClass),
+    /// `v1 PersistentVolumeClaim`.
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    /// `v1 PersistentVolume`.
+    PersistentVolume(PersistentVolume),
+    /// `storage.k8s.io/v1 StorageClass`.
+    StorageClass(StorageClass),
     /// `policy/v1 PodDisruptionBudget`.
     PodDisruptionBudget(PdbObject),
 }
@@ -105,6 +112,9 @@ impl ApiObject {
             ApiObject::Namespace(_) => "namespace",
             ApiObject::PriorityClass(_) => "priorityclass",
             ApiObject::PodDisruptionBudget(_) => "poddisruptionbudget",
+            ApiObject::PersistentVolumeClaim(_) => "persistentvolumeclaim",
+            ApiObject::PersistentVolume(_) => "persistentvolume",
+            ApiObject::StorageClass(_) => "storageclass",
         }
     }
 
@@ -119,6 +129,9 @@ impl ApiObject {
             ApiObject::Namespace(n) => n,
             ApiObject::PriorityClass(p) => &p.name,
             ApiObject::PodDisruptionBudget(p) => &p.meta.name,
+            ApiObject::PersistentVolumeClaim(c) => &c.name,
+            ApiObject::PersistentVolume(v) => &v.name,
+            ApiObject::StorageClass(c) => &c.name,
         }
     }
 }

@@ -249,6 +249,8 @@ pub struct PodSpec {
     pub restart_policy: String,
     /// `schedulerName` (default `default-scheduler`).
     pub scheduler_name: String,
+    /// Claim names of `volumes[].persistentVolumeClaim.claimName`, in volume order.
+    pub claims: Vec<String>,
 }
 
 impl PodSpec {

@@ -935,7 +935,12 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
-        ApiObject::Node(_) | ApiObject::Namespace(_) | ApiObject::PriorityClass(_) => "",
+        ApiObject::PersistentVolumeClaim(c) => &c.namespace,
+        ApiObject::Node(_)
+        | ApiObject::Namespace(_)
+        | ApiObject::PriorityClass(_)
+        | ApiObject::PersistentVolume(_)
+        | ApiObject::StorageClass(_) => "",
     }
 }
 

@@ -26,6 +26,10 @@ use crate::model::pod::{
 use crate::model::resources::ResourceList;
 use crate::model::selector::{LabelSelector, NodeSelectorTerm, Requirement, SelectorOp};
 use crate::model::service::Service;
+use crate::model::storage::{
+    DEFAULT_CLASS_ANNOTATION, PersistentVolume, PersistentVolumeClaim, StorageClass,
+    VolumeBindingMode,
+};
 use crate::model::workloads::{DeploymentSpec, DeploymentStrategy, ReplicaSetSpec};
 use crate::model::{ObjectMeta, OwnerRef};
 
@@ -69,8 +73,6 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
     ("policy/v1beta1", "PodDisruptionBudget"),
     ("argoproj.io/v1alpha1", "Rollout"),
-    ("v1", "PersistentVolume"),
-    ("v1", "PersistentVolumeClaim"),
     ("v1", "LimitRange"),
     ("v1", "ResourceQuota"),
     ("v1", "ConfigMap"),
@@ -80,7 +82,6 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ("v1", "ReplicationController"),
     ("v1", "PodTemplate"),
     ("v1", "Event"),
-    ("storage.k8s.io/v1", "StorageClass"),
     ("storage.k8s.io/v1", "CSIDriver"),
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1", "IngressClass"),
@@ -169,6 +170,15 @@ pub fn convert(
             )]
         }
         ("v1", "Service") => vec![ApiObject::Service(service(node, notes)?)],
+        ("v1", "PersistentVolumeClaim") => vec![ApiObject::PersistentVolumeClaim(
+            persistent_volume_claim(node, notes)?,
+        )],
+        ("v1", "PersistentVolume") => {
+            vec![ApiObject::PersistentVolume(persistent_volume(node, notes)?)]
+        }
+        ("storage.k8s.io/v1", "StorageClass") => {
+            vec![ApiObject::StorageClass(storage_class(node, notes)?)]
+        }
         ("v1", "Node") => vec![ApiObject::Node(node_object(node, notes)?)],
         ("v1", "Namespace") => {
             let ns: core::Namespace = read(node)?;
@@ -223,6 +233,9 @@ pub fn convert(
                     "Service",
                     "Node",
                     "Namespace",
+                    "PersistentVolumeClaim",
+                    "PersistentVolume",
+                    "StorageClass",
                 ]
                 .contains(&kind)
             {
@@ -1076,14 +1089,28 @@ fn pod_spec(
             ));
         }
     }
-    if spec
-        .volumes
-        .iter()
-        .flatten()
-        .any(|v| v.persistent_volume_claim.is_some())
-    {
+    let mut claims = Vec::new();
+    for (index, volume) in spec.volumes.iter().flatten().enumerate() {
+        if let Some(pvc) = &volume.persistent_volume_claim {
+            if pvc.claim_name.is_empty() {
+                return Err(invalid(
+                    kind,
+                    name,
+                    &format!("{path}.volumes[{index}].persistentVolumeClaim.claimName"),
+                    "Required value".into(),
+                ));
+            }
+            claims.push(pvc.claim_name.clone());
+        }
+        if volume.ephemeral.is_some() {
+            notes.infos.push(format!(
+                "field \"{path}.volumes[{index}].ephemeral\" is accepted but not simulated (generic ephemeral volumes get no claim)"
+            ));
+        }
+    }
+    if !claims.is_empty() {
         notes.infos.push(format!(
-            "field \"{path}.volumes[].persistentVolumeClaim\" is accepted but not simulated"
+            "{kind} \"{name}\": volumes attach, mount and detach instantly (attach/detach times are not simulated)"
         ));
     }
     let preemption_policy = match spec.preemption_policy.as_deref() {
@@ -1142,6 +1169,7 @@ fn pod_spec(
             .scheduler_name
             .clone()
             .unwrap_or_else(|| "default-scheduler".into()),
+        claims,
     })
 }
 
@@ -1674,6 +1702,281 @@ fn node_object(node: &Node, notes: &mut Notes) -> Result<ModelNode, ManifestErro
     })
 }
 
+/// Notes the fields of a storage object that are accepted but not simulated.
+fn storage_infos(kind: &str, name: &str, fields: &[(&str, bool)], notes: &mut Notes) {
+    for (field, present) in fields {
+        if *present {
+            notes.infos.push(format!(
+                "{kind} \"{name}\": field \"{field}\" is accepted but not simulated"
+            ));
+        }
+    }
+}
+
+/// `storage` of a resource map, in bytes (0 when absent).
+fn storage_bytes(
+    map: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<i64, ManifestError> {
+    let Some(q) = map.and_then(|m| m.get("storage")) else {
+        return Ok(0);
+    };
+    let text: BTreeMap<String, String> = [("storage".to_string(), q.0.clone())].into();
+    let list = resource_list_from_text(&text)
+        .map_err(|(_, msg)| invalid(kind, name, &format!("{path}[storage]"), msg))?;
+    Ok(list.scalar("storage"))
+}
+
+/// Validates `accessModes` (at least one, each a known mode).
+fn access_modes(
+    modes: Option<&Vec<String>>,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<Vec<String>, ManifestError> {
+    const MODES: [&str; 4] = [
+        "ReadWriteOnce",
+        "ReadOnlyMany",
+        "ReadWriteMany",
+        "ReadWriteOncePod",
+    ];
+    let modes = modes.cloned().unwrap_or_default();
+    if modes.is_empty() {
+        return Err(invalid(kind, name, path, "Required value".into()));
+    }
+    for (i, mode) in modes.iter().enumerate() {
+        if !MODES.contains(&mode.as_str()) {
+            return Err(invalid(
+                kind,
+                name,
+                &format!("{path}[{i}]"),
+                format!(
+                    "Unsupported value: \"{mode}\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", \"ReadWriteOncePod\""
+                ),
+            ));
+        }
+    }
+    Ok(modes)
+}
+
+fn persistent_volume_claim(
+    node: &Node,
+    notes: &mut Notes,
+) -> Result<PersistentVolumeClaim, ManifestError> {
+    const KIND: &str = "PersistentVolumeClaim";
+    let c: core::PersistentVolumeClaim = read(node)?;
+    unknown_fields(node, &c, notes);
+    let m = meta(&c.metadata, KIND)?;
+    let spec = c.spec.clone().unwrap_or_default();
+    let name = m.name.clone();
+    let access_modes = access_modes(spec.access_modes.as_ref(), "spec.accessModes", KIND, &name)?;
+    let requests = spec.resources.as_ref().and_then(|r| r.requests.as_ref());
+    if requests.and_then(|r| r.get("storage")).is_none() {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.resources[storage]",
+            "Required value".into(),
+        ));
+    }
+    let request_bytes = storage_bytes(requests, "spec.resources.requests", KIND, &name)?;
+    let selector = spec
+        .selector
+        .as_ref()
+        .map(|s| label_selector(s, "spec.selector", KIND, &name))
+        .transpose()?;
+    storage_infos(
+        KIND,
+        &name,
+        &[
+            ("spec.dataSource", spec.data_source.is_some()),
+            ("spec.dataSourceRef", spec.data_source_ref.is_some()),
+            (
+                "spec.volumeAttributesClassName",
+                spec.volume_attributes_class_name.is_some(),
+            ),
+            ("status", c.status.is_some()),
+        ],
+        notes,
+    );
+    if spec.volume_mode.as_deref() == Some("Block") {
+        notes.infos.push(format!(
+            "{KIND} \"{name}\": volumeMode Block is treated as Filesystem"
+        ));
+    }
+    Ok(PersistentVolumeClaim {
+        namespace: m.namespace,
+        name,
+        storage_class: spec.storage_class_name.clone(),
+        volume_name: spec.volume_name.clone().filter(|v| !v.is_empty()),
+        request_bytes,
+        access_modes,
+        selector,
+        bound: false,
+    })
+}
+
+fn persistent_volume(node: &Node, notes: &mut Notes) -> Result<PersistentVolume, ManifestError> {
+    const KIND: &str = "PersistentVolume";
+    let v: core::PersistentVolume = read(node)?;
+    unknown_fields(node, &v, notes);
+    let name = required_name(v.metadata.name.as_deref(), KIND)?;
+    let spec = v.spec.clone().unwrap_or_default();
+    let access_modes = access_modes(spec.access_modes.as_ref(), "spec.accessModes", KIND, &name)?;
+    if spec
+        .capacity
+        .as_ref()
+        .and_then(|c| c.get("storage"))
+        .is_none()
+    {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.capacity",
+            "Required value".into(),
+        ));
+    }
+    let capacity_bytes = storage_bytes(spec.capacity.as_ref(), "spec.capacity", KIND, &name)?;
+    let mut node_affinity = Vec::new();
+    if let Some(affinity) = &spec.node_affinity {
+        let terms = affinity
+            .required
+            .as_ref()
+            .map(|r| r.node_selector_terms.clone())
+            .unwrap_or_default();
+        if affinity.required.is_some() && terms.is_empty() {
+            return Err(invalid(
+                KIND,
+                &name,
+                "spec.nodeAffinity.required.nodeSelectorTerms",
+                "Required value: must have at least one node selector term".into(),
+            ));
+        }
+        for (i, term) in terms.iter().enumerate() {
+            node_affinity.push(node_term(
+                term,
+                &format!("spec.nodeAffinity.required.nodeSelectorTerms[{i}]"),
+                KIND,
+                &name,
+            )?);
+        }
+    }
+    if spec.local.is_some() && node_affinity.is_empty() {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.nodeAffinity",
+            "Required value: Local volume requires node affinity".into(),
+        ));
+    }
+    let claim_ref = spec.claim_ref.as_ref().and_then(|r| {
+        r.name
+            .clone()
+            .map(|n| (r.namespace.clone().unwrap_or_else(|| "default".into()), n))
+    });
+    storage_infos(
+        KIND,
+        &name,
+        &[
+            (
+                "spec.persistentVolumeReclaimPolicy",
+                spec.persistent_volume_reclaim_policy.is_some(),
+            ),
+            ("spec.mountOptions", spec.mount_options.is_some()),
+            ("status", v.status.is_some()),
+        ],
+        notes,
+    );
+    Ok(PersistentVolume {
+        labels: v.metadata.labels.clone().unwrap_or_default(),
+        capacity_bytes,
+        access_modes,
+        storage_class: spec.storage_class_name.clone().unwrap_or_default(),
+        node_affinity,
+        claim_ref,
+        csi_driver: spec.csi.as_ref().map(|c| c.driver.clone()),
+        volume_handle: spec
+            .csi
+            .as_ref()
+            .map_or_else(|| name.clone(), |c| c.volume_handle.clone()),
+        name,
+    })
+}
+
+fn storage_class(node: &Node, notes: &mut Notes) -> Result<StorageClass, ManifestError> {
+    const KIND: &str = "StorageClass";
+    let c: k8s_openapi::api::storage::v1::StorageClass = read(node)?;
+    unknown_fields(node, &c, notes);
+    let name = required_name(c.metadata.name.as_deref(), KIND)?;
+    if c.provisioner.is_empty() {
+        return Err(invalid(KIND, &name, "provisioner", "Required value".into()));
+    }
+    let binding_mode = match c.volume_binding_mode.as_deref() {
+        None | Some("Immediate") => VolumeBindingMode::Immediate,
+        Some("WaitForFirstConsumer") => VolumeBindingMode::WaitForFirstConsumer,
+        Some(other) => {
+            return Err(invalid(
+                KIND,
+                &name,
+                "volumeBindingMode",
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"Immediate\", \"WaitForFirstConsumer\""
+                ),
+            ));
+        }
+    };
+    let allowed_topologies = c
+        .allowed_topologies
+        .iter()
+        .flatten()
+        .map(|term| NodeSelectorTerm {
+            match_expressions: term
+                .match_label_expressions
+                .iter()
+                .flatten()
+                .map(|r| Requirement {
+                    key: r.key.clone(),
+                    op: SelectorOp::In,
+                    values: r.values.clone(),
+                })
+                .collect(),
+            match_fields: Vec::new(),
+        })
+        .collect();
+    storage_infos(
+        KIND,
+        &name,
+        &[
+            ("reclaimPolicy", c.reclaim_policy.is_some()),
+            ("allowVolumeExpansion", c.allow_volume_expansion.is_some()),
+            ("mountOptions", c.mount_options.is_some()),
+            ("parameters", c.parameters.is_some()),
+        ],
+        notes,
+    );
+    if c.provisioner != crate::model::storage::NO_PROVISIONER {
+        notes.infos.push(format!(
+            "{KIND} \"{name}\": provisioning by \"{}\" takes no time (provisioning time is not simulated)",
+            c.provisioner
+        ));
+    }
+    let is_default = c
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(DEFAULT_CLASS_ANNOTATION))
+        .is_some_and(|v| v == "true");
+    Ok(StorageClass {
+        name,
+        provisioner: c.provisioner.clone(),
+        binding_mode,
+        allowed_topologies,
+        is_default,
+    })
+}
+
 /// Re-reads a Deployment from its JSON form (after a patch) into the model.
 pub fn deployment_from_json(
     value: &serde_json::Value,
@@ -1802,5 +2105,91 @@ mod tests {
             convert_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: w\n");
         assert!(matches!(result, Ok(Converted::NotSimulated)));
         assert_eq!(notes.infos.len(), 1);
+    }
+
+    #[test]
+    fn storage_objects_load() {
+        let (out, notes) = convert_text(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n  namespace: db\nspec:\n  storageClassName: fast\n  accessModes: [ReadWriteOnce]\n  volumeName: pv-1\n  dataSource: {kind: VolumeSnapshot, name: snap}\n  resources:\n    requests: {storage: 5Gi}\n  selector:\n    matchLabels: {tier: gold}\n",
+        );
+        let Ok(Converted::Objects(objects)) = out else {
+            panic!("{out:?}")
+        };
+        let ApiObject::PersistentVolumeClaim(c) = &objects[0] else {
+            panic!("{objects:?}")
+        };
+        assert_eq!((c.namespace.as_str(), c.name.as_str()), ("db", "data"));
+        assert_eq!(c.class_name(), "fast");
+        assert_eq!(c.volume_name.as_deref(), Some("pv-1"));
+        assert_eq!(c.request_bytes, 5 << 30);
+        assert!(c.selector.is_some());
+        assert!(
+            notes
+                .infos
+                .iter()
+                .any(|i| i.contains("\"spec.dataSource\" is accepted but not simulated")),
+            "{:?}",
+            notes.infos
+        );
+
+        let (out, notes) = convert_text(
+            "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-1\n  labels: {topology.kubernetes.io/zone: us-a}\nspec:\n  capacity: {storage: 100Gi}\n  accessModes: [ReadWriteOnce, ReadOnlyMany]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: fast\n  csi: {driver: ebs.csi.aws.com, volumeHandle: vol-123}\n  claimRef: {namespace: db, name: data}\n",
+        );
+        let Ok(Converted::Objects(objects)) = out else {
+            panic!("{out:?}")
+        };
+        let ApiObject::PersistentVolume(v) = &objects[0] else {
+            panic!("{objects:?}")
+        };
+        assert_eq!(v.capacity_bytes, 100 << 30);
+        assert_eq!(v.csi_driver.as_deref(), Some("ebs.csi.aws.com"));
+        assert_eq!(v.volume_handle, "vol-123");
+        assert_eq!(v.claim_ref, Some(("db".into(), "data".into())));
+        assert_eq!(v.labels["topology.kubernetes.io/zone"], "us-a");
+        assert!(
+            notes
+                .infos
+                .iter()
+                .any(|i| i.contains("persistentVolumeReclaimPolicy"))
+        );
+
+        let (out, notes) = convert_text(
+            "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n  annotations: {storageclass.kubernetes.io/is-default-class: \"true\"}\nprovisioner: ebs.csi.aws.com\nvolumeBindingMode: WaitForFirstConsumer\nallowedTopologies:\n- matchLabelExpressions:\n  - {key: topology.kubernetes.io/zone, values: [us-a, us-b]}\n",
+        );
+        let Ok(Converted::Objects(objects)) = out else {
+            panic!("{out:?}")
+        };
+        let ApiObject::StorageClass(sc) = &objects[0] else {
+            panic!("{objects:?}")
+        };
+        assert_eq!(sc.binding_mode, VolumeBindingMode::WaitForFirstConsumer);
+        assert!(sc.is_default);
+        assert_eq!(
+            sc.allowed_topologies[0].match_expressions[0].values,
+            ["us-a", "us-b"]
+        );
+        assert!(
+            notes
+                .infos
+                .iter()
+                .any(|i| i.contains("provisioning time is not simulated"))
+        );
+
+        let (out, notes) = convert_text(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - {name: c, image: i}\n  volumes:\n  - name: a\n    persistentVolumeClaim: {claimName: data}\n  - name: b\n    emptyDir: {}\n",
+        );
+        let Ok(Converted::Objects(objects)) = out else {
+            panic!("{out:?}")
+        };
+        let ApiObject::Pod(p) = &objects[0] else {
+            panic!("{objects:?}")
+        };
+        assert_eq!(p.spec.claims, ["data"]);
+        assert!(
+            notes
+                .infos
+                .iter()
+                .any(|i| i.contains("attach/detach times are not simulated"))
+        );
     }
 }

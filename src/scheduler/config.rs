@@ -6,7 +6,7 @@
 
 use super::plugins::{
     BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, ResourceSpec,
-    ScoringStrategyType,
+    ScoringStrategyType, UtilizationShapePoint,
 };
 use super::profile::{ConfigError, PluginArgs, PluginEntry, Profile};
 use crate::model::scheduler_config::{ProfileConfig, SchedulerConfig};
@@ -46,6 +46,28 @@ fn resources(
     Ok(Some(out))
 }
 
+/// `requestedToCapacityRatio.shape`: a list of `{utilization, score}` integers (missing ones are
+/// 0, as upstream's defaulting of int32 fields).
+fn shape_points(value: &serde_json::Value) -> Result<Vec<UtilizationShapePoint>, ConfigError> {
+    let list = value
+        .as_array()
+        .ok_or_else(|| bad_args("NodeResourcesFit"))?;
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        let field = |key: &str| -> Result<i64, ConfigError> {
+            match item.get(key) {
+                None => Ok(0),
+                Some(v) => v.as_i64().ok_or_else(|| bad_args("NodeResourcesFit")),
+            }
+        };
+        out.push(UtilizationShapePoint::new(
+            field("utilization")?,
+            field("score")?,
+        ));
+    }
+    Ok(out)
+}
+
 /// Reads `pluginConfig[].args` for the plugins that take arguments.
 fn plugin_args(name: &str, args: &serde_json::Value) -> Result<Option<PluginArgs>, ConfigError> {
     Ok(match name {
@@ -59,7 +81,16 @@ fn plugin_args(name: &str, args: &serde_json::Value) -> Result<Option<PluginArgs
                     Some("MostAllocated") => {
                         fit.scoring_strategy.kind = ScoringStrategyType::MostAllocated
                     }
+                    Some("RequestedToCapacityRatio") => {
+                        fit.scoring_strategy.kind = ScoringStrategyType::RequestedToCapacityRatio
+                    }
                     Some(_) => return Err(bad_args("NodeResourcesFit")),
+                }
+                if let Some(shape) = strategy
+                    .get("requestedToCapacityRatio")
+                    .and_then(|r| r.get("shape"))
+                {
+                    fit.scoring_strategy.shape = shape_points(shape)?;
                 }
                 if let Some(list) = resources(strategy, "NodeResourcesFit")? {
                     fit.scoring_strategy.resources = list;
@@ -141,6 +172,9 @@ pub fn profile_from_config(
             match profile.plugins.iter_mut().find(|e| e.name == enabled.name) {
                 Some(entry) => {
                     entry.disabled_points.retain(|p| p != point);
+                    if !all_points {
+                        entry.enabled_points.push(point.clone());
+                    }
                     if let Some(weight) = enabled.weight
                         && (all_points || point == "score")
                     {
@@ -152,6 +186,7 @@ pub fn profile_from_config(
                     if !all_points {
                         // Enabled at one point only: every other point stays off.
                         entry.only_point = Some(point.clone());
+                        entry.enabled_points.push(point.clone());
                     }
                     profile.plugins.push(entry);
                 }
@@ -280,5 +315,71 @@ mod tests {
             ..ProfileConfig::default()
         };
         assert!(profile_from_config(&config, None).is_err());
+    }
+
+    #[test]
+    fn requested_to_capacity_ratio_args() {
+        let config = |args: serde_json::Value| {
+            let mut plugin_args = BTreeMap::new();
+            plugin_args.insert("NodeResourcesFit".to_string(), args);
+            let config = ProfileConfig {
+                scheduler_name: "ratio".into(),
+                plugin_args,
+                ..ProfileConfig::default()
+            };
+            profile_from_config(&config, None)
+                .and_then(|p| super::super::runtime::Framework::new(&p).map(|_| p))
+        };
+        let profile = config(serde_json::json!({"scoringStrategy": {
+            "type": "RequestedToCapacityRatio",
+            "resources": [{"name": "nvidia.com/gpu", "weight": 3}],
+            "requestedToCapacityRatio": {"shape": [
+                {"utilization": 0, "score": 0}, {"utilization": 100, "score": 10}
+            ]}
+        }}))
+        .expect("valid");
+        let fit = profile
+            .plugins
+            .iter()
+            .find(|e| e.name == "NodeResourcesFit")
+            .expect("enabled");
+        match &fit.args {
+            PluginArgs::NodeResourcesFit(args) => {
+                assert_eq!(
+                    args.scoring_strategy.kind,
+                    ScoringStrategyType::RequestedToCapacityRatio
+                );
+                assert_eq!(
+                    args.scoring_strategy.shape,
+                    [
+                        UtilizationShapePoint::new(0, 0),
+                        UtilizationShapePoint::new(100, 10)
+                    ]
+                );
+                assert_eq!(args.scoring_strategy.resources[0].name, "nvidia.com/gpu");
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = config(serde_json::json!({"scoringStrategy": {
+            "type": "RequestedToCapacityRatio",
+            "requestedToCapacityRatio": {"shape": [
+                {"utilization": 50, "score": 5}, {"utilization": 20, "score": 11}
+            ]}
+        }}))
+        .expect_err("unsorted, score too high");
+        assert_eq!(
+            err.to_string(),
+            "plugin \"NodeResourcesFit\": [scoringStrategy.requestedToCapacityRatio.shape[1].utilization: \
+             Invalid value: 20: utilization values must be sorted in increasing order, \
+             scoringStrategy.requestedToCapacityRatio.shape[1].score: Invalid value: 11: not in valid range [0, 10]]"
+        );
+        let err =
+            config(serde_json::json!({"scoringStrategy": {"type": "RequestedToCapacityRatio"}}))
+                .expect_err("no shape");
+        assert!(
+            err.to_string()
+                .contains("at least one point must be specified"),
+            "{err}"
+        );
     }
 }

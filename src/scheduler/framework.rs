@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::model::pod::{PodAffinity, PodAffinityTerm};
 use crate::model::selector::{Requirement, SelectorOp};
+use crate::model::storage::Storage;
 use crate::model::{LabelSelector, Node, PodSpec, ResourceList};
 use crate::scheduler::runtime::Framework;
 use crate::sim::rng::SimRng;
@@ -281,6 +282,18 @@ impl fmt::Debug for CycleState {
             .field("skip_score_plugins", &self.skip_score_plugins)
             .finish()
     }
+}
+
+/// Cycle-state key of the storage objects (`Arc<Storage>`) the scheduler's snapshot holds: the
+/// PVC / PV / StorageClass listers of the volume plugins.
+pub const STORAGE_KEY: &str = "StorageListers";
+
+/// The storage objects of this cycle (empty when the scheduler was given none).
+pub fn storage(state: &CycleState) -> &Storage {
+    static EMPTY: std::sync::LazyLock<Storage> = std::sync::LazyLock::new(Storage::default);
+    state
+        .read::<Arc<Storage>>(STORAGE_KEY)
+        .map_or(&*EMPTY, |s| s.as_ref())
 }
 
 /// Hash of one label `key=value` (FNV-1a over the key, a separator and the value), the key of
@@ -575,6 +588,8 @@ pub struct NodePod {
     pub priority: i64,
     /// Inter-pod (anti-)affinity terms; `None` when the pod has none.
     pub affinity: Option<Arc<ExistingAffinity>>,
+    /// Names of the PersistentVolumeClaims the pod mounts (in its namespace).
+    pub claims: Vec<String>,
     requested: ResourceList,
     non_zero_cpu_millis: i64,
     non_zero_memory_bytes: i64,
@@ -688,6 +703,7 @@ impl NodeInfo {
             terminating: false,
             priority: spec.priority,
             affinity,
+            claims: spec.claims.clone(),
             requested,
             non_zero_cpu_millis: cpu_millis,
             non_zero_memory_bytes: memory_bytes,
@@ -1192,6 +1208,96 @@ pub trait Plugin: Send + Sync {
     fn as_score(&self) -> Option<&dyn ScorePlugin> {
         None
     }
+
+    /// This plugin as a QueueSort plugin, if it is one.
+    fn as_queue_sort(&self) -> Option<&dyn QueueSortPlugin> {
+        None
+    }
+
+    /// This plugin as a Reserve plugin, if it is one.
+    fn as_reserve(&self) -> Option<&dyn ReservePlugin> {
+        None
+    }
+
+    /// This plugin as a PreBind plugin, if it is one.
+    fn as_pre_bind(&self) -> Option<&dyn PreBindPlugin> {
+        None
+    }
+
+    /// This plugin as a Bind plugin, if it is one.
+    fn as_bind(&self) -> Option<&dyn BindPlugin> {
+        None
+    }
+}
+
+/// What QueueSort compares (`framework.QueuedPodInfo`, the fields PrioritySort reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedPodInfo {
+    /// The pod's priority (`corev1helpers.PodPriority`).
+    pub priority: i64,
+    /// When the pod was last added to the active queue (`QueuedPodInfo.Timestamp`): a counter
+    /// that only grows, so earlier means smaller.
+    pub timestamp: u64,
+}
+
+/// QueueSort extension point: the order of the active queue. Exactly one per profile, and every
+/// profile must use the same one.
+pub trait QueueSortPlugin: Plugin {
+    /// True when `a` must be popped before `b` (`QueueSortPlugin.Less`).
+    fn less(&self, a: &QueuedPodInfo, b: &QueuedPodInfo) -> bool;
+}
+
+/// Reserve extension point: runs once a node is chosen, before binding; Unreserve undoes it when
+/// a later step fails.
+pub trait ReservePlugin: Plugin {
+    /// Reserves resources for the pod on `node_name`; anything but `Success` fails the cycle.
+    fn reserve(&self, state: &mut CycleState, pod: &PodInfo<'_>, node_name: &str) -> Status;
+
+    /// Releases what [`Self::reserve`] took (must be idempotent: it may run without a Reserve).
+    fn unreserve(&self, state: &mut CycleState, pod: &PodInfo<'_>, node_name: &str);
+}
+
+/// The API calls the binding cycle may make (upstream's clientset, reduced to what the in-tree
+/// PreBind and Bind plugins write). Implemented by the cluster.
+pub trait ClusterClient {
+    /// `pods/binding`: binds the pod to the node.
+    fn bind_pod(&mut self, namespace: &str, name: &str, node_name: &str) -> Result<(), String>;
+
+    /// Binds the claim `namespace/claim` to the existing PersistentVolume `volume`.
+    fn bind_claim(&mut self, namespace: &str, claim: &str, volume: &str) -> Result<(), String>;
+
+    /// Provisions a PersistentVolume for the claim `namespace/claim` (its StorageClass has a
+    /// provisioner) reachable from `node_name`, and binds the claim to it.
+    fn provision_claim(
+        &mut self,
+        namespace: &str,
+        claim: &str,
+        node_name: &str,
+    ) -> Result<(), String>;
+}
+
+/// PreBind extension point: runs before Bind (VolumeBinding binds the pod's claims here).
+pub trait PreBindPlugin: Plugin {
+    /// `Success`, or a status that fails the binding (the pod is unreserved and retried).
+    fn pre_bind(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        node_name: &str,
+        client: &mut dyn ClusterClient,
+    ) -> Status;
+}
+
+/// Bind extension point: binds the pod to the node. `Skip` hands the pod to the next binder.
+pub trait BindPlugin: Plugin {
+    /// `Success` (bound), `Skip` (not this binder's pod), or a failure.
+    fn bind(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        node_name: &str,
+        client: &mut dyn ClusterClient,
+    ) -> Status;
 }
 
 /// PreFilter extension point: runs once per cycle before any Filter.

@@ -19,10 +19,17 @@
 //!          select_host: highest total, ties by reservoir sampling (SimRng)
 //!            ▼
 //!          Scheduled { node_index }
+//!            ▼
+//!          Reserve (Scheduler::reserve; failure ⇒ Unreserve in reverse, FailedScheduling)
+//!            ▼  … binding latency …
+//!          PreBind ─► Bind (Scheduler::bind; Skip ⇒ next binder; failure ⇒ Unreserve)
 //! ```
 //!
 //! A pod nominated to a node by an earlier preemption tries that node first; pods nominated to a
 //! node count there for every pod of lower or equal priority (`RunFilterPluginsWithNominatedPods`).
+//!
+//! The active queue's order is the profiles' QueueSort plugin (all profiles share it). Permit
+//! is not modelled (no in-tree plugin uses it).
 //!
 //! Files: [`framework`] (types and traits), [`runtime`] (the `Run*Plugins` loops),
 //! [`registry`] (names → constructors), [`profile`] (enabled plugins, weights, arguments),
@@ -48,9 +55,10 @@ pub(crate) mod testing;
 
 pub use explain::{NodeRow, SchedulingRecord, ScoreColumn, Verdict};
 pub use framework::{
-    ClusterLister, Code, CycleState, Diagnosis, FilterPlugin, FitError, MAX_NODE_SCORE,
-    MIN_NODE_SCORE, NoCluster, NodeInfo, NodeToStatus, NominatedPods, PdbView, Plugin, PodInfo,
-    PostFilterPlugin, PostFilterResult, PreFilterPlugin, PreFilterResult, PreScorePlugin, Reason,
+    BindPlugin, ClusterClient, ClusterLister, Code, CycleState, Diagnosis, FilterPlugin, FitError,
+    MAX_NODE_SCORE, MIN_NODE_SCORE, NoCluster, NodeInfo, NodeToStatus, NominatedPods, PdbView,
+    Plugin, PodInfo, PostFilterPlugin, PostFilterResult, PreBindPlugin, PreFilterPlugin,
+    PreFilterResult, PreScorePlugin, QueueSortPlugin, QueuedPodInfo, Reason, ReservePlugin,
     ScorePlugin, StateData, Status,
 };
 pub use profile::{ConfigError, DEFAULT_SCHEDULER_NAME, PluginArgs, PluginEntry, Profile};

@@ -5,9 +5,10 @@ use thiserror::Error;
 
 use crate::scheduler::plugins::{
     BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, PodTopologySpreadArgs,
-    ScoringStrategyType, balanced_allocation, default_preemption, image_locality,
+    ScoringStrategyType, balanced_allocation, default_binder, default_preemption, image_locality,
     inter_pod_affinity, node_affinity, node_name, node_ports, node_resources_fit,
-    node_unschedulable, pod_topology_spread, taint_toleration,
+    node_unschedulable, node_volume_limits, pod_topology_spread, queue_sort, taint_toleration,
+    volume_binding, volume_zone,
 };
 
 /// The scheduler name a pod gets when it names none (`v1.DefaultSchedulerName`).
@@ -56,6 +57,38 @@ pub enum ConfigError {
         /// The value given.
         percentage: i64,
     },
+    /// A plugin enabled at an extension point it does not implement.
+    #[error("profile {profile:?}: plugin {plugin:?} does not extend {interface} plugin")]
+    NotAnExtension {
+        /// The profile's scheduler name.
+        profile: String,
+        /// The plugin.
+        plugin: String,
+        /// The upstream interface name of the extension point (`BindPlugin`).
+        interface: &'static str,
+    },
+    /// No QueueSort plugin is enabled.
+    #[error("profile {0:?}: no queue sort plugin is enabled")]
+    NoQueueSort(String),
+    /// More than one QueueSort plugin is enabled.
+    #[error("profile {0:?}: only one queue sort plugin can be enabled")]
+    ManyQueueSorts(String),
+    /// No Bind plugin is enabled.
+    #[error("profile {0:?}: at least one bind plugin is needed")]
+    NoBindPlugin(String),
+    /// Profiles disagree on the QueueSort plugin.
+    #[error("different queue sort plugins for profile {profile:?}: {plugin:?}, first: {first:?}")]
+    DifferentQueueSort {
+        /// The profile's scheduler name.
+        profile: String,
+        /// Its QueueSort plugin.
+        plugin: String,
+        /// The first profile's QueueSort plugin.
+        first: String,
+    },
+    /// Profiles disagree on the QueueSort plugin's arguments.
+    #[error("different queue sort plugin args for profile {0:?}")]
+    DifferentQueueSortArgs(String),
     /// Arguments of the wrong kind for a plugin.
     #[error("plugin {plugin:?} does not take these arguments")]
     ArgsMismatch {
@@ -111,6 +144,9 @@ pub struct PluginEntry {
     pub disabled_points: Vec<String>,
     /// Set when the configuration enabled the plugin at one extension point only.
     pub only_point: Option<String>,
+    /// Extension points the configuration named this plugin under (`plugins.<point>.enabled`):
+    /// the plugin must implement each of them.
+    pub enabled_points: Vec<String>,
 }
 
 impl PluginEntry {
@@ -122,10 +158,12 @@ impl PluginEntry {
             args: PluginArgs::Default,
             disabled_points: Vec::new(),
             only_point: None,
+            enabled_points: Vec::new(),
         }
     }
 
-    /// Whether the plugin runs at `point` (`preFilter`, `filter`, `postFilter`, `preScore`, `score`).
+    /// Whether the plugin runs at `point` (`queueSort`, `preFilter`, `filter`, `postFilter`,
+    /// `preScore`, `score`, `reserve`, `preBind`, `bind`).
     pub fn active_at(&self, point: &str) -> bool {
         !self.disabled_points.iter().any(|p| p == point)
             && self.only_point.as_deref().is_none_or(|p| p == point)
@@ -145,25 +183,31 @@ pub struct Profile {
 
 impl Profile {
     /// Upstream's default profile (`default_plugins.go`, MultiPoint order and weights) restricted
-    /// to the plugins that exist here: NodeUnschedulable, NodeName, TaintToleration (3),
-    /// NodeAffinity (2), NodePorts, NodeResourcesFit (1), PodTopologySpread (2),
-    /// InterPodAffinity (2), DefaultPreemption, NodeResourcesBalancedAllocation (1),
-    /// ImageLocality (1).
+    /// to the plugins that exist here: PrioritySort, NodeUnschedulable, NodeName,
+    /// TaintToleration (3), NodeAffinity (2), NodePorts, NodeResourcesFit (1), NodeVolumeLimits,
+    /// VolumeBinding (filter only: its score is feature-gated upstream), VolumeZone,
+    /// PodTopologySpread (2), InterPodAffinity (2), DefaultPreemption,
+    /// NodeResourcesBalancedAllocation (1), ImageLocality (1), DefaultBinder.
     pub fn default_profile() -> Self {
         Profile {
             scheduler_name: DEFAULT_SCHEDULER_NAME.into(),
             plugins: vec![
+                PluginEntry::new(queue_sort::NAME, 0),
                 PluginEntry::new(node_unschedulable::NAME, 0),
                 PluginEntry::new(node_name::NAME, 0),
                 PluginEntry::new(taint_toleration::NAME, 3),
                 PluginEntry::new(node_affinity::NAME, 2),
                 PluginEntry::new(node_ports::NAME, 0),
                 PluginEntry::new(node_resources_fit::NAME, 1),
+                PluginEntry::new(node_volume_limits::NAME, 0),
+                PluginEntry::new(volume_binding::NAME, 0),
+                PluginEntry::new(volume_zone::NAME, 0),
                 PluginEntry::new(pod_topology_spread::NAME, 2),
                 PluginEntry::new(inter_pod_affinity::NAME, 2),
                 PluginEntry::new(default_preemption::NAME, 0),
                 PluginEntry::new(balanced_allocation::NAME, 1),
                 PluginEntry::new(image_locality::NAME, 1),
+                PluginEntry::new(default_binder::NAME, 0),
             ],
             percentage_of_nodes_to_score: None,
         }
@@ -233,17 +277,22 @@ mod tests {
         assert_eq!(
             order,
             [
+                "PrioritySort",
                 "NodeUnschedulable",
                 "NodeName",
                 "TaintToleration",
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "NodeVolumeLimits",
+                "VolumeBinding",
+                "VolumeZone",
                 "PodTopologySpread",
                 "InterPodAffinity",
                 "DefaultPreemption",
                 "NodeResourcesBalancedAllocation",
-                "ImageLocality"
+                "ImageLocality",
+                "DefaultBinder"
             ]
         );
     }
@@ -253,7 +302,7 @@ mod tests {
         let mut p = Profile::default_profile();
         assert!(p.set_fit_strategy(ScoringStrategyType::MostAllocated));
         assert!(matches!(
-            &p.plugins[5].args,
+            &p.plugins[6].args,
             PluginArgs::NodeResourcesFit(a) if a.scoring_strategy.kind == ScoringStrategyType::MostAllocated
         ));
         assert!(p.disable("NodePorts"));

@@ -1,13 +1,17 @@
 //! The scheduling queue (`pkg/scheduler/internal/queue/scheduling_queue.go`): activeQ ordered by
-//! QueueSort (PrioritySort: higher priority first, then earlier arrival), backoffQ (1 s doubling
+//! the profiles' QueueSort plugin (default PrioritySort: higher priority first, then earlier
+//! arrival; pods the plugin cannot tell apart go in arrival order), backoffQ (1 s doubling
 //! to 10 s per pod, from the pod's last failed attempt), and the unschedulable pool, whose pods
 //! move back when a cluster event that could make them schedulable happens (queueing hints by
 //! the plugins that rejected them) or after 5 minutes.
 //!
 //! The queue holds keys only; the caller owns the pods. Time is integer nanoseconds.
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::scheduler::framework::{Plugin, QueueSortPlugin, QueuedPodInfo};
+use crate::scheduler::plugins::PrioritySort;
 
 /// Pods wait at most this long in the unschedulable pool (`podMaxInUnschedulablePodsDuration`).
 pub const MAX_IN_UNSCHEDULABLE_NS: u64 = 300_000_000_000;
@@ -31,6 +35,8 @@ pub enum ClusterEvent {
     AssignedPodDelete,
     /// A pod was bound or its labels changed (affinity and spread counts).
     AssignedPodAdd,
+    /// A PersistentVolumeClaim, PersistentVolume or StorageClass was added (or a claim bound).
+    VolumeAdd,
 }
 
 /// Whether a rejection by `plugin` could be lifted by `event` (the plugins' `EventsToRegister`).
@@ -47,6 +53,8 @@ pub fn event_may_help(plugin: &str, event: ClusterEvent) -> bool {
             event,
             NodeAdd | NodeLabel | AssignedPodDelete | AssignedPodAdd
         ),
+        "VolumeBinding" | "VolumeZone" => matches!(event, NodeAdd | NodeLabel | VolumeAdd),
+        "NodeVolumeLimits" => matches!(event, NodeAdd | AssignedPodDelete | VolumeAdd),
         // Unknown plugins: be safe and retry on anything.
         _ => true,
     }
@@ -77,27 +85,100 @@ pub enum Location {
 }
 
 /// The scheduling queue over pod keys `K`.
-#[derive(Debug)]
 pub struct SchedulingQueue<K: Ord + Copy> {
     entries: BTreeMap<K, (Entry, Location)>,
-    active: BTreeSet<(Reverse<i64>, u64, K)>,
+    /// activeQ: a binary heap ordered by [`Self::before`] (the first pod at index 0).
+    active: Vec<(QueuedPodInfo, K)>,
+    sort: Arc<dyn Plugin>,
     backoff: BTreeSet<(u64, u64, K)>,
     seq: u64,
     initial_backoff_ns: u64,
     max_backoff_ns: u64,
 }
 
+impl<K: Ord + Copy + std::fmt::Debug> std::fmt::Debug for SchedulingQueue<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchedulingQueue")
+            .field("queue_sort", &self.sort.name())
+            .field("active", &self.active)
+            .field("backoff", &self.backoff)
+            .finish()
+    }
+}
+
 impl<K: Ord + Copy> SchedulingQueue<K> {
-    /// An empty queue with these back-off bounds (`podInitialBackoffSeconds`, `podMaxBackoffSeconds`).
+    /// An empty queue sorted by PrioritySort, with these back-off bounds
+    /// (`podInitialBackoffSeconds`, `podMaxBackoffSeconds`).
     pub fn new(initial_backoff_ns: u64, max_backoff_ns: u64) -> Self {
         SchedulingQueue {
             entries: BTreeMap::new(),
-            active: BTreeSet::new(),
+            active: Vec::new(),
+            sort: Arc::new(PrioritySort),
             backoff: BTreeSet::new(),
             seq: 0,
             initial_backoff_ns,
             max_backoff_ns,
         }
+    }
+
+    /// The same queue, sorted by `sort` (the profiles' QueueSort plugin, see
+    /// [`Scheduler::queue_sort`](crate::scheduler::Scheduler::queue_sort)). A plugin that is not
+    /// a QueueSort plugin leaves PrioritySort in place.
+    #[must_use]
+    pub fn with_queue_sort(mut self, sort: Arc<dyn Plugin>) -> Self {
+        if sort.as_queue_sort().is_some() {
+            self.sort = sort;
+        }
+        self
+    }
+
+    /// Whether `a` is popped before `b`: the QueueSort plugin's `less`, and arrival order among
+    /// pods it ranks equal (so the order is total and deterministic).
+    fn before(&self, a: &QueuedPodInfo, b: &QueuedPodInfo) -> bool {
+        let sort: &dyn QueueSortPlugin = self.sort.as_queue_sort().unwrap_or(&PrioritySort);
+        sort.less(a, b) || (!sort.less(b, a) && a.timestamp < b.timestamp)
+    }
+
+    fn sift_up(&mut self, mut at: usize) {
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if !self.before(&self.active[at].0, &self.active[parent].0) {
+                break;
+            }
+            self.active.swap(at, parent);
+            at = parent;
+        }
+    }
+
+    fn sift_down(&mut self, mut at: usize) {
+        loop {
+            let (left, right) = (2 * at + 1, 2 * at + 2);
+            let mut first = at;
+            if left < self.active.len() && self.before(&self.active[left].0, &self.active[first].0)
+            {
+                first = left;
+            }
+            if right < self.active.len()
+                && self.before(&self.active[right].0, &self.active[first].0)
+            {
+                first = right;
+            }
+            if first == at {
+                break;
+            }
+            self.active.swap(at, first);
+            at = first;
+        }
+    }
+
+    /// Removes the heap item at `at`, keeping the heap order.
+    fn remove_active_at(&mut self, at: usize) -> (QueuedPodInfo, K) {
+        let item = self.active.swap_remove(at);
+        if at < self.active.len() {
+            self.sift_down(at);
+            self.sift_up(at);
+        }
+        item
     }
 
     /// Adds a new pending pod to the active queue.
@@ -120,18 +201,26 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
         if let Some((entry, location)) = self.entries.get_mut(&key) {
             entry.seq = seq;
             *location = Location::Active;
-            self.active.insert((Reverse(entry.priority), seq, key));
+            let info = QueuedPodInfo {
+                priority: entry.priority,
+                timestamp: seq,
+            };
+            self.active.push((info, key));
+            self.sift_up(self.active.len() - 1);
         }
     }
 
     /// Pops the next pod to schedule (highest priority, then earliest), if any.
     pub fn pop(&mut self) -> Option<K> {
-        let first = self.active.pop_first()?;
-        if let Some((entry, location)) = self.entries.get_mut(&first.2) {
+        if self.active.is_empty() {
+            return None;
+        }
+        let (_, key) = self.remove_active_at(0);
+        if let Some((entry, location)) = self.entries.get_mut(&key) {
             entry.attempts += 1;
             *location = Location::InFlight;
         }
-        Some(first.2)
+        Some(key)
     }
 
     /// True when a pod is waiting in the active queue.
@@ -168,8 +257,9 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
         if let Some((entry, location)) = self.entries.remove(&key) {
             match location {
                 Location::Active => {
-                    self.active
-                        .remove(&(Reverse(entry.priority), entry.seq, key));
+                    if let Some(at) = self.active.iter().position(|(_, k)| *k == key) {
+                        self.remove_active_at(at);
+                    }
                 }
                 Location::Backoff => {
                     self.backoff.remove(&(
@@ -341,5 +431,58 @@ mod tests {
         q.remove(k);
         assert_eq!(q.location(k), None);
         assert!(!q.has_active());
+    }
+
+    /// A QueueSort plugin that ignores priority (arrival order only).
+    struct Fifo;
+
+    impl Plugin for Fifo {
+        fn name(&self) -> &'static str {
+            "Fifo"
+        }
+
+        fn as_queue_sort(&self) -> Option<&dyn QueueSortPlugin> {
+            Some(self)
+        }
+    }
+
+    impl QueueSortPlugin for Fifo {
+        fn less(&self, a: &QueuedPodInfo, b: &QueuedPodInfo) -> bool {
+            a.timestamp < b.timestamp
+        }
+    }
+
+    #[test]
+    fn the_order_comes_from_the_queue_sort_plugin() {
+        let mut q = SchedulingQueue::new(S, 10 * S).with_queue_sort(Arc::new(Fifo));
+        q.add(1u32, 0);
+        q.add(2, 100);
+        q.add(3, 0);
+        assert_eq!(
+            (q.pop(), q.pop(), q.pop(), q.pop()),
+            (Some(1), Some(2), Some(3), None)
+        );
+    }
+
+    /// The heap pops exactly as the former ordered set did: priority, then arrival; removals
+    /// from the middle keep the order.
+    #[test]
+    fn heap_matches_priority_then_arrival_with_removals() {
+        let mut q = SchedulingQueue::new(S, 10 * S);
+        let priorities = [5_i64, 1, 9, 5, 0, 9, 3, 5, 7, 1, 9, 2];
+        for (key, &p) in priorities.iter().enumerate() {
+            q.add(key as u32, p);
+        }
+        q.remove(3);
+        q.remove(10);
+        let mut expected: Vec<(i64, u32)> = priorities
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != 3 && *k != 10)
+            .map(|(k, &p)| (-p, k as u32))
+            .collect();
+        expected.sort();
+        let popped: Vec<u32> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(popped, expected.iter().map(|&(_, k)| k).collect::<Vec<_>>());
     }
 }

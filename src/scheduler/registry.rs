@@ -4,12 +4,15 @@
 
 use crate::scheduler::framework::Plugin;
 use crate::scheduler::plugins::{
-    BalancedAllocation, BalancedAllocationArgs, DefaultPreemption, ImageLocality, InterPodAffinity,
-    InterPodAffinityArgs, NodeAffinity, NodeName, NodePorts, NodeResourcesFit,
+    BalancedAllocation, BalancedAllocationArgs, DefaultBinder, DefaultPreemption, ImageLocality,
+    InterPodAffinity, InterPodAffinityArgs, NodeAffinity, NodeName, NodePorts, NodeResourcesFit,
     NodeResourcesFitArgs, NodeUnschedulable, PodTopologySpread, PodTopologySpreadArgs,
-    TaintToleration, balanced_allocation, default_preemption, image_locality, inter_pod_affinity,
-    node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
-    pod_topology_spread, taint_toleration,
+    PrioritySort, TaintToleration, balanced_allocation, default_binder, default_preemption,
+    image_locality, inter_pod_affinity, node_affinity, node_name, node_ports, node_resources_fit,
+    node_unschedulable, pod_topology_spread, queue_sort, taint_toleration,
+};
+use crate::scheduler::plugins::{
+    NodeVolumeLimits, VolumeBinding, VolumeZone, node_volume_limits, volume_binding, volume_zone,
 };
 use crate::scheduler::profile::{ConfigError, PluginArgs};
 
@@ -35,6 +38,13 @@ fn no_args(name: &'static str, args: &PluginArgs) -> Result<(), ConfigError> {
 
 /// Every in-tree plugin, by name.
 pub static REGISTRY: &[RegistryEntry] = &[
+    RegistryEntry {
+        name: queue_sort::NAME,
+        factory: |args| {
+            no_args(queue_sort::NAME, args)?;
+            Ok(Box::new(PrioritySort))
+        },
+    },
     RegistryEntry {
         name: node_unschedulable::NAME,
         factory: |args| {
@@ -80,6 +90,27 @@ pub static REGISTRY: &[RegistryEntry] = &[
             _ => Err(ConfigError::ArgsMismatch {
                 plugin: node_resources_fit::NAME,
             }),
+        },
+    },
+    RegistryEntry {
+        name: node_volume_limits::NAME,
+        factory: |args| {
+            no_args(node_volume_limits::NAME, args)?;
+            Ok(Box::new(NodeVolumeLimits))
+        },
+    },
+    RegistryEntry {
+        name: volume_binding::NAME,
+        factory: |args| {
+            no_args(volume_binding::NAME, args)?;
+            Ok(Box::new(VolumeBinding))
+        },
+    },
+    RegistryEntry {
+        name: volume_zone::NAME,
+        factory: |args| {
+            no_args(volume_zone::NAME, args)?;
+            Ok(Box::new(VolumeZone))
         },
     },
     RegistryEntry {
@@ -132,6 +163,13 @@ pub static REGISTRY: &[RegistryEntry] = &[
             Ok(Box::new(ImageLocality))
         },
     },
+    RegistryEntry {
+        name: default_binder::NAME,
+        factory: |args| {
+            no_args(default_binder::NAME, args)?;
+            Ok(Box::new(DefaultBinder))
+        },
+    },
 ];
 
 /// The registry row for `name`.
@@ -150,7 +188,7 @@ mod tests {
             assert_eq!(plugin.name(), entry.name);
             assert!(std::ptr::eq(lookup(entry.name).expect("listed"), entry));
         }
-        assert!(lookup("VolumeBinding").is_none());
+        assert!(lookup("VolumeRestrictions").is_none());
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! registry, with the per-extension-point plugin lists and the `Run*Plugins` loops.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use crate::scheduler::framework::{
-    Code, CycleState, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo, NodePod, NodeToStatus, Plugin,
-    PodInfo, PostFilterContext, PostFilterResult, PreFilterResult, Status,
+    ClusterClient, Code, CycleState, MAX_NODE_SCORE, MIN_NODE_SCORE, NodeInfo, NodePod,
+    NodeToStatus, Plugin, PodInfo, PostFilterContext, PostFilterResult, PreFilterResult, Status,
 };
-use crate::scheduler::profile::{ConfigError, Profile};
+use crate::scheduler::profile::{ConfigError, PluginArgs, Profile};
 use crate::scheduler::registry;
 
 /// Output of [`Framework::run_pre_filter_plugins`].
@@ -36,14 +37,43 @@ pub struct PluginScores {
 /// One profile, instantiated (`frameworkImpl`).
 pub struct Framework {
     profile: Profile,
-    plugins: Vec<Box<dyn Plugin>>,
+    plugins: Vec<Arc<dyn Plugin>>,
+    /// The one QueueSort plugin.
+    queue_sort: usize,
     pre_filter: Vec<usize>,
     filter: Vec<usize>,
     post_filter: Vec<usize>,
     pre_score: Vec<usize>,
     /// `(plugin index, weight)`.
     score: Vec<(usize, i64)>,
+    reserve: Vec<usize>,
+    pre_bind: Vec<usize>,
+    bind: Vec<usize>,
 }
+
+/// Extension points a plugin can be enabled at alone, with the upstream interface name used in
+/// "does not extend" errors and the accessor telling whether a plugin implements it.
+/// Whether a plugin implements an extension point.
+type Implements = fn(&dyn Plugin) -> bool;
+
+const POINTS: [(&str, &str, Implements); 10] = [
+    ("queueSort", "QueueSortPlugin", |p| {
+        p.as_queue_sort().is_some()
+    }),
+    ("preFilter", "PreFilterPlugin", |p| {
+        p.as_pre_filter().is_some()
+    }),
+    ("filter", "FilterPlugin", |p| p.as_filter().is_some()),
+    ("postFilter", "PostFilterPlugin", |p| {
+        p.as_post_filter().is_some()
+    }),
+    ("preScore", "PreScorePlugin", |p| p.as_pre_score().is_some()),
+    ("score", "ScorePlugin", |p| p.as_score().is_some()),
+    ("reserve", "ReservePlugin", |p| p.as_reserve().is_some()),
+    ("permit", "PermitPlugin", |_| false),
+    ("preBind", "PreBindPlugin", |p| p.as_pre_bind().is_some()),
+    ("bind", "BindPlugin", |p| p.as_bind().is_some()),
+];
 
 impl std::fmt::Debug for Framework {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,12 +109,17 @@ impl Framework {
         let mut fw = Framework {
             profile: profile.clone(),
             plugins: Vec::with_capacity(profile.plugins.len()),
+            queue_sort: 0,
             pre_filter: Vec::new(),
             filter: Vec::new(),
             post_filter: Vec::new(),
             pre_score: Vec::new(),
             score: Vec::new(),
+            reserve: Vec::new(),
+            pre_bind: Vec::new(),
+            bind: Vec::new(),
         };
+        let mut queue_sort = Vec::new();
         for entry in &profile.plugins {
             if fw.plugins.iter().any(|p| p.name() == entry.name) {
                 return Err(ConfigError::DuplicatePlugin {
@@ -98,8 +133,23 @@ impl Framework {
                     plugin: entry.name.clone(),
                 });
             };
-            let plugin = (row.factory)(&entry.args)?;
+            let plugin: Arc<dyn Plugin> = Arc::from((row.factory)(&entry.args)?);
+            for point in &entry.enabled_points {
+                if let Some((_, interface, implements)) =
+                    POINTS.iter().find(|(name, _, _)| name == point)
+                    && !implements(plugin.as_ref())
+                {
+                    return Err(ConfigError::NotAnExtension {
+                        profile: name.clone(),
+                        plugin: entry.name.clone(),
+                        interface,
+                    });
+                }
+            }
             let index = fw.plugins.len();
+            if plugin.as_queue_sort().is_some() && entry.active_at("queueSort") {
+                queue_sort.push(index);
+            }
             if plugin.as_pre_filter().is_some() && entry.active_at("preFilter") {
                 fw.pre_filter.push(index);
             }
@@ -122,9 +172,63 @@ impl Framework {
                 }
                 fw.score.push((index, entry.weight.max(1)));
             }
+            if plugin.as_reserve().is_some() && entry.active_at("reserve") {
+                fw.reserve.push(index);
+            }
+            if plugin.as_pre_bind().is_some() && entry.active_at("preBind") {
+                fw.pre_bind.push(index);
+            }
+            if plugin.as_bind().is_some() && entry.active_at("bind") {
+                fw.bind.push(index);
+            }
             fw.plugins.push(plugin);
         }
+        fw.queue_sort = match queue_sort[..] {
+            [one] => one,
+            [] => return Err(ConfigError::NoQueueSort(name.clone())),
+            _ => return Err(ConfigError::ManyQueueSorts(name.clone())),
+        };
+        if fw.bind.is_empty() {
+            return Err(ConfigError::NoBindPlugin(name.clone()));
+        }
         Ok(fw)
+    }
+
+    /// The profile's QueueSort plugin (shared with the scheduling queue).
+    pub fn queue_sort_plugin(&self) -> Arc<dyn Plugin> {
+        Arc::clone(&self.plugins[self.queue_sort])
+    }
+
+    /// Arguments of the QueueSort plugin (profiles must agree on them too).
+    fn queue_sort_args(&self) -> Option<&PluginArgs> {
+        let name = self.plugins[self.queue_sort].name();
+        self.profile
+            .plugins
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| &e.args)
+    }
+
+    /// Upstream's profile validation (`profile.NewMap`): every profile must use the same
+    /// QueueSort plugin, with the same arguments, as the first one.
+    pub fn check_same_queue_sort(&self, first: &Framework) -> Result<(), ConfigError> {
+        let (mine, theirs) = (
+            self.plugins[self.queue_sort].name(),
+            first.plugins[first.queue_sort].name(),
+        );
+        if mine != theirs {
+            return Err(ConfigError::DifferentQueueSort {
+                profile: self.profile.scheduler_name.clone(),
+                plugin: mine.to_string(),
+                first: theirs.to_string(),
+            });
+        }
+        if self.queue_sort_args() != first.queue_sort_args() {
+            return Err(ConfigError::DifferentQueueSortArgs(
+                self.profile.scheduler_name.clone(),
+            ));
+        }
+        Ok(())
     }
 
     /// The profile this framework was built from.
@@ -144,7 +248,7 @@ impl Framework {
 
     /// `(extension point, plugin name)` pairs in execution order, for diagnostics and tests.
     pub fn plugin_names(&self) -> Vec<(&'static str, &'static str)> {
-        let mut out = Vec::new();
+        let mut out = vec![("QueueSort", self.plugins[self.queue_sort].name())];
         let points: [(&'static str, &[usize]); 4] = [
             ("PreFilter", &self.pre_filter),
             ("Filter", &self.filter),
@@ -159,6 +263,14 @@ impl Framework {
                 .iter()
                 .map(|&(i, _)| ("Score", self.plugins[i].name())),
         );
+        let points: [(&'static str, &[usize]); 3] = [
+            ("Reserve", &self.reserve),
+            ("PreBind", &self.pre_bind),
+            ("Bind", &self.bind),
+        ];
+        for (point, list) in points {
+            out.extend(list.iter().map(|&i| (point, self.plugins[i].name())));
+        }
         out
     }
 
@@ -633,6 +745,119 @@ impl Framework {
         }
         Ok(out)
     }
+
+    /// `RunReservePluginsReserve`: runs every Reserve plugin in order; the first failure stops
+    /// (a rejection keeps its code and gains the plugin; anything else becomes an `Error`). The
+    /// caller runs [`Self::run_reserve_plugins_unreserve`] on failure.
+    pub fn run_reserve_plugins_reserve(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        node_name: &str,
+    ) -> Status {
+        for &i in &self.reserve {
+            let plugin = &self.plugins[i];
+            let Some(reserve) = plugin.as_reserve() else {
+                continue;
+            };
+            let name = plugin.name();
+            let status = reserve.reserve(state, pod, node_name);
+            if status.is_success() {
+                continue;
+            }
+            if status.is_rejected() {
+                return status.with_plugin(name);
+            }
+            return Status::error(format!(
+                "running Reserve plugin {name:?}: {}",
+                status.message()
+            ))
+            .with_plugin(name);
+        }
+        Status::success()
+    }
+
+    /// `RunReservePluginsUnreserve`: runs every Reserve plugin's Unreserve, in reverse order.
+    pub fn run_reserve_plugins_unreserve(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        node_name: &str,
+    ) {
+        for &i in self.reserve.iter().rev() {
+            if let Some(reserve) = self.plugins[i].as_reserve() {
+                reserve.unreserve(state, pod, node_name);
+            }
+        }
+    }
+
+    /// `RunPreBindPlugins`: runs every PreBind plugin in order; the first failure stops (a
+    /// rejection keeps its code, anything else becomes an `Error`).
+    pub fn run_pre_bind_plugins(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        node_name: &str,
+        client: &mut dyn ClusterClient,
+    ) -> Status {
+        for &i in &self.pre_bind {
+            let plugin = &self.plugins[i];
+            let Some(pre_bind) = plugin.as_pre_bind() else {
+                continue;
+            };
+            let name = plugin.name();
+            let status = pre_bind.pre_bind(state, pod, node_name, client);
+            if status.is_success() || status.is_skip() {
+                continue;
+            }
+            if status.is_rejected() {
+                return status.with_plugin(name);
+            }
+            return Status::error(format!(
+                "running PreBind plugin {name:?}: {}",
+                status.message()
+            ))
+            .with_plugin(name);
+        }
+        Status::success()
+    }
+
+    /// `RunBindPlugins`: asks each Bind plugin in order until one does not `Skip`; its status
+    /// is the result (`Skip` when every binder skipped). A failure that is not a rejection
+    /// becomes an `Error` naming the plugin and the pod.
+    pub fn run_bind_plugins(
+        &self,
+        state: &mut CycleState,
+        pod: &PodInfo<'_>,
+        node_name: &str,
+        client: &mut dyn ClusterClient,
+    ) -> Status {
+        for &i in &self.bind {
+            let plugin = &self.plugins[i];
+            let Some(bind) = plugin.as_bind() else {
+                continue;
+            };
+            let name = plugin.name();
+            let status = bind.bind(state, pod, node_name, client);
+            if status.is_skip() {
+                continue;
+            }
+            if status.is_success() {
+                return status;
+            }
+            if status.is_rejected() {
+                return status.with_plugin(name);
+            }
+            return Status::error(format!(
+                "bind plugin {name:?} failed to bind pod \"{}/{}\": {}",
+                pod.namespace,
+                pod.name,
+                status.message()
+            ))
+            .with_plugin(name);
+        }
+        Status::skip()
+    }
 }
 
 #[cfg(test)]
@@ -656,6 +881,9 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "NodeVolumeLimits",
+                "VolumeBinding",
+                "VolumeZone",
                 "PodTopologySpread",
                 "InterPodAffinity"
             ]
@@ -669,11 +897,18 @@ mod tests {
                 "NodeAffinity",
                 "NodePorts",
                 "NodeResourcesFit",
+                "NodeVolumeLimits",
+                "VolumeBinding",
+                "VolumeZone",
                 "PodTopologySpread",
                 "InterPodAffinity"
             ]
         );
         assert_eq!(at("PostFilter"), ["DefaultPreemption"]);
+        assert_eq!(at("QueueSort"), ["PrioritySort"]);
+        assert_eq!(at("Reserve"), ["VolumeBinding"]);
+        assert_eq!(at("PreBind"), ["VolumeBinding"]);
+        assert_eq!(at("Bind"), ["DefaultBinder"]);
         assert_eq!(
             at("PreScore"),
             [
@@ -736,7 +971,8 @@ mod tests {
         let mut feasible = Vec::new();
         for node in &nodes {
             let each = fw.run_each_filter_plugin(&state, &p, node);
-            assert_eq!(each.len(), 8);
+            // Every Filter plugin of the default profile (the three volume plugins included).
+            assert_eq!(each.len(), 11);
             let first = each
                 .iter()
                 .find_map(|(_, s)| s.clone().filter(|s| !s.is_success()))
@@ -789,7 +1025,7 @@ mod tests {
     #[test]
     fn configuration_errors() {
         let mut p = Profile::default_profile();
-        p.plugins.push(PluginEntry::new("VolumeBinding", 0));
+        p.plugins.push(PluginEntry::new("VolumeRestrictions", 0));
         assert!(matches!(
             Framework::new(&p),
             Err(ConfigError::UnknownPlugin { .. })
@@ -803,7 +1039,7 @@ mod tests {
         ));
 
         let mut p = Profile::default_profile();
-        p.plugins[2].weight = -1;
+        p.plugins[3].weight = -1;
         assert!(matches!(
             Framework::new(&p),
             Err(ConfigError::NegativeWeight { .. })
@@ -827,8 +1063,261 @@ mod tests {
         ));
 
         let mut p = Profile::default_profile();
-        p.plugins[2].weight = 0;
+        p.plugins[3].weight = 0;
         let fw = Framework::new(&p).expect("weight 0 means 1");
         assert_eq!(fw.score_weight("TaintToleration"), Some(1));
+    }
+
+    fn only_at(name: &str, point: &str) -> PluginEntry {
+        PluginEntry {
+            only_point: Some(point.into()),
+            enabled_points: vec![point.into()],
+            ..PluginEntry::new(name, 0)
+        }
+    }
+
+    #[test]
+    fn queue_sort_and_bind_are_required_once() {
+        let mut p = Profile::default_profile();
+        assert!(p.disable("PrioritySort"));
+        assert_eq!(
+            Framework::new(&p).err(),
+            Some(ConfigError::NoQueueSort("default-scheduler".into()))
+        );
+        let mut p = Profile::default_profile();
+        assert!(p.disable("DefaultBinder"));
+        let err = Framework::new(&p).expect_err("no binder");
+        assert_eq!(
+            err.to_string(),
+            "profile \"default-scheduler\": at least one bind plugin is needed"
+        );
+        let mut p = Profile::default_profile();
+        p.plugins.push(only_at("NodeName", "bind"));
+        p.plugins
+            .retain(|e| e.name != "NodeName" || e.only_point.is_some());
+        let err = Framework::new(&p).expect_err("NodeName cannot bind");
+        assert_eq!(
+            err.to_string(),
+            "profile \"default-scheduler\": plugin \"NodeName\" does not extend BindPlugin plugin"
+        );
+        let mut p = Profile::default_profile();
+        p.plugins.retain(|e| e.name != "ImageLocality");
+        p.plugins.push(only_at("ImageLocality", "permit"));
+        assert!(matches!(
+            Framework::new(&p),
+            Err(ConfigError::NotAnExtension {
+                interface: "PermitPlugin",
+                ..
+            })
+        ));
+    }
+
+    /// A QueueSort plugin ordering by arrival only.
+    struct Fifo;
+
+    impl Plugin for Fifo {
+        fn name(&self) -> &'static str {
+            "Fifo"
+        }
+
+        fn as_queue_sort(&self) -> Option<&dyn crate::scheduler::framework::QueueSortPlugin> {
+            Some(self)
+        }
+    }
+
+    impl crate::scheduler::framework::QueueSortPlugin for Fifo {
+        fn less(
+            &self,
+            a: &crate::scheduler::framework::QueuedPodInfo,
+            b: &crate::scheduler::framework::QueuedPodInfo,
+        ) -> bool {
+            a.timestamp < b.timestamp
+        }
+    }
+
+    #[test]
+    fn profiles_must_share_the_queue_sort_plugin() {
+        let first = Framework::new(&Profile::default_profile()).expect("valid");
+        let mut second_profile = Profile::default_profile();
+        second_profile.scheduler_name = "other".into();
+        let mut second = Framework::new(&second_profile).expect("valid");
+        assert_eq!(second.check_same_queue_sort(&first), Ok(()));
+        second.plugins[second.queue_sort] = Arc::new(Fifo);
+        let err = second.check_same_queue_sort(&first).expect_err("differs");
+        assert_eq!(
+            err.to_string(),
+            "different queue sort plugins for profile \"other\": \"Fifo\", first: \"PrioritySort\""
+        );
+    }
+
+    /// Records Reserve / Unreserve / PreBind calls into the cycle state.
+    struct Recorder {
+        name: &'static str,
+        reserve: Code,
+        pre_bind: Code,
+        bind: Code,
+    }
+
+    #[derive(Clone, Default)]
+    struct Log(Vec<String>);
+
+    fn log(state: &mut CycleState, line: String) {
+        let mut lines = state.read::<Log>("log").cloned().unwrap_or_default();
+        lines.0.push(line);
+        state.write("log", lines);
+    }
+
+    impl Plugin for Recorder {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+
+        fn as_reserve(&self) -> Option<&dyn crate::scheduler::framework::ReservePlugin> {
+            Some(self)
+        }
+
+        fn as_pre_bind(&self) -> Option<&dyn crate::scheduler::framework::PreBindPlugin> {
+            Some(self)
+        }
+
+        fn as_bind(&self) -> Option<&dyn crate::scheduler::framework::BindPlugin> {
+            Some(self)
+        }
+    }
+
+    impl crate::scheduler::framework::ReservePlugin for Recorder {
+        fn reserve(&self, state: &mut CycleState, _: &PodInfo<'_>, node: &str) -> Status {
+            log(state, format!("reserve {} {node}", self.name));
+            Status::new(self.reserve, "no room")
+        }
+
+        fn unreserve(&self, state: &mut CycleState, _: &PodInfo<'_>, node: &str) {
+            log(state, format!("unreserve {} {node}", self.name));
+        }
+    }
+
+    impl crate::scheduler::framework::PreBindPlugin for Recorder {
+        fn pre_bind(
+            &self,
+            state: &mut CycleState,
+            _: &PodInfo<'_>,
+            _: &str,
+            _: &mut dyn ClusterClient,
+        ) -> Status {
+            log(state, format!("preBind {}", self.name));
+            Status::new(self.pre_bind, "volume busy")
+        }
+    }
+
+    impl crate::scheduler::framework::BindPlugin for Recorder {
+        fn bind(
+            &self,
+            state: &mut CycleState,
+            _: &PodInfo<'_>,
+            _: &str,
+            _: &mut dyn ClusterClient,
+        ) -> Status {
+            log(state, format!("bind {}", self.name));
+            Status::of(self.bind)
+        }
+    }
+
+    fn recorders(list: Vec<Recorder>) -> Framework {
+        let mut fw = Framework::new(&Profile::default_profile()).expect("valid");
+        fw.bind.clear();
+        for r in list {
+            let index = fw.plugins.len();
+            fw.plugins.push(Arc::new(r));
+            fw.reserve.push(index);
+            fw.pre_bind.push(index);
+            fw.bind.push(index);
+        }
+        fw
+    }
+
+    fn rec(name: &'static str, reserve: Code, pre_bind: Code, bind: Code) -> Recorder {
+        Recorder {
+            name,
+            reserve,
+            pre_bind,
+            bind,
+        }
+    }
+
+    #[test]
+    fn reserve_stops_at_the_first_failure_and_unreserve_runs_in_reverse() {
+        use Code::*;
+        let fw = recorders(vec![
+            rec("A", Success, Success, Skip),
+            rec("B", Unschedulable, Success, Success),
+            rec("C", Success, Success, Success),
+        ]);
+        let spec = crate::scheduler::testing::PodBuilder::new().build();
+        let pod = crate::scheduler::testing::pod(&spec);
+        let mut state = CycleState::new();
+        let status = fw.run_reserve_plugins_reserve(&mut state, &pod, "n1");
+        assert_eq!(status.code, Unschedulable);
+        assert_eq!(status.plugin, "B");
+        fw.run_reserve_plugins_unreserve(&mut state, &pod, "n1");
+        assert_eq!(
+            state.read::<Log>("log").expect("logged").0,
+            [
+                "reserve A n1",
+                "reserve B n1",
+                "unreserve C n1",
+                "unreserve B n1",
+                "unreserve A n1"
+            ]
+        );
+
+        let fw = recorders(vec![rec("A", Error, Success, Success)]);
+        let status = fw.run_reserve_plugins_reserve(&mut CycleState::new(), &pod, "n1");
+        assert_eq!(status.message(), "running Reserve plugin \"A\": no room");
+        assert!(status.is_error());
+    }
+
+    #[test]
+    fn pre_bind_then_bind_where_skip_means_next_binder() {
+        use Code::*;
+        let spec = crate::scheduler::testing::PodBuilder::new().build();
+        let pod = crate::scheduler::testing::pod(&spec);
+        let mut client = crate::scheduler::testing::RecordingClient::default();
+
+        let fw = recorders(vec![
+            rec("A", Success, Success, Skip),
+            rec("B", Success, Success, Success),
+            rec("C", Success, Success, Success),
+        ]);
+        let mut state = CycleState::new();
+        assert!(
+            fw.run_pre_bind_plugins(&mut state, &pod, "n1", &mut client)
+                .is_success()
+        );
+        assert!(
+            fw.run_bind_plugins(&mut state, &pod, "n1", &mut client)
+                .is_success()
+        );
+        assert_eq!(
+            state.read::<Log>("log").expect("logged").0,
+            ["preBind A", "preBind B", "preBind C", "bind A", "bind B"]
+        );
+
+        let fw = recorders(vec![rec("A", Success, Error, Skip)]);
+        let status = fw.run_pre_bind_plugins(&mut CycleState::new(), &pod, "n1", &mut client);
+        assert_eq!(
+            status.message(),
+            "running PreBind plugin \"A\": volume busy"
+        );
+        assert!(
+            fw.run_bind_plugins(&mut CycleState::new(), &pod, "n1", &mut client)
+                .is_skip()
+        );
+
+        let fw = recorders(vec![rec("A", Success, Success, Error)]);
+        let status = fw.run_bind_plugins(&mut CycleState::new(), &pod, "n1", &mut client);
+        assert_eq!(
+            status.message(),
+            "bind plugin \"A\" failed to bind pod \"default/p\": "
+        );
     }
 }

@@ -6,11 +6,14 @@
 //! few nodes past the one that completed the quota; this simulator examines exactly the nodes up
 //! to it, which is the deterministic limit of the same algorithm.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::storage::Storage;
 use crate::scheduler::framework::{
-    ClusterLister, CycleState, Diagnosis, FitError, NoCluster, NodeInfo, NodeToStatus,
-    NominatedPods, PodInfo, PostFilterContext, PostFilterResult, Status,
+    ClusterClient, ClusterLister, CycleState, Diagnosis, FitError, NoCluster, NodeInfo,
+    NodeToStatus, NominatedPods, Plugin, PodInfo, PostFilterContext, PostFilterResult, STORAGE_KEY,
+    Status,
 };
 use crate::scheduler::profile::{ConfigError, DEFAULT_SCHEDULER_NAME, Profile};
 use crate::scheduler::runtime::{Framework, go_list};
@@ -131,6 +134,13 @@ pub struct Scheduler {
     totals: Vec<i64>,
     scratch: Vec<i64>,
     index: Arc<SnapshotIndex>,
+    /// The state of the last successful cycle: `(framework, pod uid, state)`, taken by
+    /// [`Scheduler::reserve`].
+    last_cycle: Option<(usize, u64, CycleState)>,
+    /// Reserved pods waiting for their binding cycle, by uid: `(framework, state, node)`.
+    in_flight: BTreeMap<u64, (usize, CycleState, String)>,
+    /// The storage objects of the snapshot (see [`Scheduler::set_storage`]).
+    storage: Arc<Storage>,
 }
 
 impl Scheduler {
@@ -149,7 +159,11 @@ impl Scheduler {
                     profile.scheduler_name.clone(),
                 ));
             }
-            frameworks.push(Framework::new(profile)?);
+            let fw = Framework::new(profile)?;
+            if let Some(first) = frameworks.first() {
+                fw.check_same_queue_sort(first)?;
+            }
+            frameworks.push(fw);
         }
         Ok(Scheduler {
             frameworks,
@@ -158,7 +172,71 @@ impl Scheduler {
             totals: Vec::new(),
             scratch: Vec::new(),
             index: Arc::new(SnapshotIndex::default()),
+            last_cycle: None,
+            in_flight: BTreeMap::new(),
+            storage: Arc::new(Storage::default()),
         })
+    }
+
+    /// The storage objects (PVCs, PVs, StorageClasses) the next cycles see.
+    pub fn set_storage(&mut self, storage: &Arc<Storage>) {
+        self.storage = Arc::clone(storage);
+    }
+
+    /// The QueueSort plugin every profile shares: the scheduling queue's order.
+    pub fn queue_sort(&self) -> Arc<dyn Plugin> {
+        self.frameworks[0].queue_sort_plugin()
+    }
+
+    /// Reserve (`RunReservePluginsReserve`) for the pod the last [`Self::schedule`] placed on
+    /// `node_name`, with that cycle's state. On failure the Reserve plugins are unreserved and
+    /// the status is returned (FailedScheduling, back off); on success the pod waits for
+    /// [`Self::bind`].
+    pub fn reserve(&mut self, pod: &PodInfo<'_>, node_name: &str) -> Status {
+        let (fw_index, mut state) = match self.last_cycle.take() {
+            Some((fw_index, uid, state)) if uid == pod.uid => (fw_index, state),
+            _ => return Status::error(format!("no scheduling cycle for pod {:?}", pod.name)),
+        };
+        let fw = &self.frameworks[fw_index];
+        let status = fw.run_reserve_plugins_reserve(&mut state, pod, node_name);
+        if !status.is_success() {
+            fw.run_reserve_plugins_unreserve(&mut state, pod, node_name);
+            return status;
+        }
+        self.in_flight
+            .insert(pod.uid, (fw_index, state, node_name.to_string()));
+        Status::success()
+    }
+
+    /// The binding cycle of a reserved pod: PreBind, then Bind, through `client`. On failure
+    /// the Reserve plugins are unreserved and the status is returned; `Skip` (no binder took
+    /// the pod) is a failure too.
+    pub fn bind(&mut self, pod: &PodInfo<'_>, client: &mut dyn ClusterClient) -> Status {
+        let Some((fw_index, mut state, node_name)) = self.in_flight.remove(&pod.uid) else {
+            return Status::error(format!("pod {:?} is not reserved", pod.name));
+        };
+        let fw = &self.frameworks[fw_index];
+        let mut status = fw.run_pre_bind_plugins(&mut state, pod, &node_name, client);
+        if status.is_success() {
+            status = fw.run_bind_plugins(&mut state, pod, &node_name, client);
+            if status.is_skip() {
+                status = Status::error(format!(
+                    "no bind plugin bound pod \"{}/{}\"",
+                    pod.namespace, pod.name
+                ));
+            }
+        }
+        if !status.is_success() {
+            fw.run_reserve_plugins_unreserve(&mut state, pod, &node_name);
+        }
+        status
+    }
+
+    /// A reserved pod went away before its binding: Unreserve and drop its state.
+    pub fn forget(&mut self, pod: &PodInfo<'_>) {
+        if let Some((fw_index, mut state, node_name)) = self.in_flight.remove(&pod.uid) {
+            self.frameworks[fw_index].run_reserve_plugins_unreserve(&mut state, pod, &node_name);
+        }
     }
 
     /// A scheduler with [`Profile::default_profile`] only.
@@ -213,12 +291,17 @@ impl Scheduler {
             totals,
             scratch,
             index,
+            last_cycle,
+            storage,
+            ..
         } = self;
-        let Some(fw) = frameworks.iter().find(|f| f.profile_name() == name) else {
+        *last_cycle = None;
+        let Some(fw_index) = frameworks.iter().position(|f| f.profile_name() == name) else {
             return ScheduleOutcome::Error {
                 message: format!("profile not found for scheduler name {name:?}"),
             };
         };
+        let fw = &frameworks[fw_index];
         if nodes.is_empty() {
             return ScheduleOutcome::Unschedulable {
                 message: NO_NODES_AVAILABLE.to_string(),
@@ -233,6 +316,7 @@ impl Scheduler {
         Arc::make_mut(index).sync(nodes);
         let mut state = CycleState::new();
         state.write(SNAPSHOT_INDEX_KEY, Arc::clone(index));
+        state.write(STORAGE_KEY, Arc::clone(storage));
 
         // PreFilter.
         let mut diagnosis = Diagnosis::default();
@@ -272,6 +356,7 @@ impl Scheduler {
                 env.nominated.for_node(nominated),
             );
             if status.is_success() {
+                *last_cycle = Some((fw_index, pod.uid, state));
                 return ScheduleOutcome::Scheduled {
                     node_index: nominated,
                     feasible: 1,
@@ -333,6 +418,7 @@ impl Scheduler {
         }
         let evaluated = feasible.len() + diagnosis.node_to_status.len();
         if feasible.len() == 1 {
+            *last_cycle = Some((fw_index, pod.uid, state));
             return ScheduleOutcome::Scheduled {
                 node_index: feasible[0],
                 feasible: 1,
@@ -360,11 +446,14 @@ impl Scheduler {
             totals.resize(scored.len(), 1);
         }
         match select_host(totals, rng) {
-            Some(position) => ScheduleOutcome::Scheduled {
-                node_index: feasible[position],
-                feasible: feasible.len(),
-                evaluated,
-            },
+            Some(position) => {
+                *last_cycle = Some((fw_index, pod.uid, state));
+                ScheduleOutcome::Scheduled {
+                    node_index: feasible[position],
+                    feasible: feasible.len(),
+                    evaluated,
+                }
+            }
             None => ScheduleOutcome::Error {
                 message: "empty priorityList".to_string(),
             },
@@ -874,5 +963,38 @@ mod tests {
             Some("batch")
         );
         assert!(scheduler.framework_for("nope").is_none());
+    }
+
+    /// Reserve then the binding cycle with the default profile: DefaultBinder binds through the
+    /// client; a failed bind is reported with upstream's wording.
+    #[test]
+    fn reserve_and_bind_through_the_client() {
+        use crate::scheduler::testing::RecordingClient;
+        let cluster = nodes(1, 4000);
+        let spec = PodBuilder::new().req(100, 0).build();
+        let mut scheduler = Scheduler::with_default_profile();
+        let mut client = RecordingClient::default();
+        assert!(
+            scheduler.bind(&pod(&spec), &mut client).is_error(),
+            "not reserved"
+        );
+        assert!(scheduler.reserve(&pod(&spec), "n0").is_error(), "no cycle");
+        let out = scheduler.schedule(&pod(&spec), &cluster, &mut rng(1));
+        assert!(matches!(
+            out,
+            ScheduleOutcome::Scheduled { node_index: 0, .. }
+        ));
+        assert!(scheduler.reserve(&pod(&spec), "n0").is_success());
+        assert!(scheduler.bind(&pod(&spec), &mut client).is_success());
+        assert_eq!(client.calls, ["bind default/p to n0"]);
+
+        scheduler.schedule(&pod(&spec), &cluster, &mut rng(1));
+        assert!(scheduler.reserve(&pod(&spec), "n0").is_success());
+        client.fail = Some("etcd is down".into());
+        let status = scheduler.bind(&pod(&spec), &mut client);
+        assert_eq!(
+            status.message(),
+            "bind plugin \"DefaultBinder\" failed to bind pod \"default/p\": etcd is down"
+        );
     }
 }

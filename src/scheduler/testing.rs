@@ -7,7 +7,10 @@ use crate::model::node::{Node, Taint, TaintEffect};
 use crate::model::pod::{Container, PodSpec, PullPolicy, Toleration};
 use crate::model::resources::ResourceList;
 use crate::model::selector::{NodeSelectorTerm, Requirement, SelectorOp};
-use crate::scheduler::framework::{CycleState, NodeInfo, PodInfo};
+use crate::model::storage::{
+    PersistentVolume, PersistentVolumeClaim, Storage, StorageClass, VolumeBindingMode,
+};
+use crate::scheduler::framework::{ClusterClient, CycleState, NodeInfo, PodInfo, STORAGE_KEY};
 use crate::scheduler::snapshot::{SNAPSHOT_INDEX_KEY, SnapshotIndex};
 
 /// Labels shared by test pods.
@@ -118,6 +121,12 @@ impl PodBuilder {
         if let Some(c) = self.spec.containers.last_mut() {
             c.requests.scalars.insert(name.into(), amount);
         }
+        self
+    }
+
+    /// Mounts the PersistentVolumeClaim `name`.
+    pub fn claim(mut self, name: &str) -> Self {
+        self.spec.claims.push(name.into());
         self
     }
 
@@ -297,4 +306,127 @@ impl NodeBuilder {
         }
         info
     }
+}
+
+/// A [`ClusterClient`] that records the calls (and fails them all when `fail` is set).
+#[derive(Debug, Default)]
+pub struct RecordingClient {
+    /// One line per call, in order.
+    pub calls: Vec<String>,
+    /// The error every call returns, when set.
+    pub fail: Option<String>,
+}
+
+impl RecordingClient {
+    fn result(&self) -> Result<(), String> {
+        self.fail.clone().map_or(Ok(()), Err)
+    }
+}
+
+impl ClusterClient for RecordingClient {
+    fn bind_pod(&mut self, namespace: &str, name: &str, node_name: &str) -> Result<(), String> {
+        self.calls
+            .push(format!("bind {namespace}/{name} to {node_name}"));
+        self.result()
+    }
+
+    fn bind_claim(&mut self, namespace: &str, claim: &str, volume: &str) -> Result<(), String> {
+        self.calls
+            .push(format!("bind claim {namespace}/{claim} to {volume}"));
+        self.result()
+    }
+
+    fn provision_claim(
+        &mut self,
+        namespace: &str,
+        claim: &str,
+        node_name: &str,
+    ) -> Result<(), String> {
+        self.calls.push(format!(
+            "provision claim {namespace}/{claim} on {node_name}"
+        ));
+        self.result()
+    }
+}
+
+/// A 10 GiB ReadWriteOnce volume of `class`, pinned to host `host` when given, with `labels`.
+pub fn volume(
+    name: &str,
+    class: &str,
+    host: Option<&str>,
+    labels: &[(&str, &str)],
+) -> PersistentVolume {
+    PersistentVolume {
+        name: name.into(),
+        labels: self::labels(labels),
+        capacity_bytes: 10 << 30,
+        access_modes: vec!["ReadWriteOnce".into()],
+        storage_class: class.into(),
+        node_affinity: host
+            .map(|h| {
+                vec![term(vec![req(
+                    "kubernetes.io/hostname",
+                    SelectorOp::In,
+                    &[h],
+                )])]
+            })
+            .unwrap_or_default(),
+        claim_ref: None,
+        csi_driver: None,
+        volume_handle: name.into(),
+    }
+}
+
+/// A 1 GiB ReadWriteOnce claim `default/name` of `class`, bound to `volume` when given.
+pub fn claim(name: &str, class: &str, volume: Option<&str>) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        namespace: "default".into(),
+        name: name.into(),
+        storage_class: Some(class.into()),
+        volume_name: volume.map(str::to_string),
+        request_bytes: 1 << 30,
+        access_modes: vec!["ReadWriteOnce".into()],
+        selector: None,
+        bound: volume.is_some(),
+    }
+}
+
+/// A StorageClass.
+pub fn storage_class(name: &str, mode: VolumeBindingMode, provisioner: &str) -> StorageClass {
+    StorageClass {
+        name: name.into(),
+        provisioner: provisioner.into(),
+        binding_mode: mode,
+        allowed_topologies: Vec::new(),
+        is_default: false,
+    }
+}
+
+/// Storage holding these objects; bound claims mark their volumes as taken.
+pub fn storage_of(
+    classes: Vec<StorageClass>,
+    volumes: Vec<PersistentVolume>,
+    claims: Vec<PersistentVolumeClaim>,
+) -> Storage {
+    let mut s = Storage::default();
+    for c in classes {
+        s.classes.insert(c.name.clone(), c);
+    }
+    for v in volumes {
+        s.volumes.insert(v.name.clone(), v);
+    }
+    for c in claims {
+        if let Some(v) = c.volume_name.as_ref().and_then(|v| s.volumes.get_mut(v)) {
+            v.claim_ref = Some((c.namespace.clone(), c.name.clone()));
+        }
+        s.claims.insert((c.namespace.clone(), c.name.clone()), c);
+    }
+    s
+}
+
+/// A cycle state holding `storage` as the scheduler would.
+pub fn state_with(storage: Storage) -> CycleState {
+    let mut state = CycleState::new();
+    state.write(STORAGE_KEY, Arc::new(storage));
+    state
 }

@@ -11,5 +11,6 @@ mod probes;
 mod real_data;
 mod scenarios;
 mod scheduler_config;
+mod storage;
 mod support;
 mod tidy;

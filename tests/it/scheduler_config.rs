@@ -212,3 +212,117 @@ fn a_missing_priority_class_rejects_the_pods() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn queue_sort_reserve_pre_bind_and_bind_points_are_validated() {
+    let base = "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: default-scheduler\n  plugins:\n";
+    let cases = [
+        (
+            "    queueSort:\n      disabled: [{name: \"*\"}]\n",
+            "no queue sort plugin is enabled",
+        ),
+        (
+            "    queueSort:\n      enabled: [{name: NodeName}]\n",
+            "plugin \"NodeName\" does not extend QueueSortPlugin plugin",
+        ),
+        (
+            "    bind:\n      enabled: [{name: NodeName}]\n      disabled: [{name: DefaultBinder}]\n",
+            "plugin \"NodeName\" does not extend BindPlugin plugin",
+        ),
+        (
+            "    bind:\n      disabled: [{name: DefaultBinder}]\n",
+            "at least one bind plugin is needed",
+        ),
+        (
+            "    reserve:\n      enabled: [{name: NoSuchReserve}]\n",
+            "plugin \"NoSuchReserve\" does not exist",
+        ),
+        (
+            "    preBind:\n      enabled: [{name: ImageLocality}]\n",
+            "plugin \"ImageLocality\" does not extend PreBindPlugin plugin",
+        ),
+        (
+            "    permit:\n      enabled: [{name: ImageLocality}]\n",
+            "plugin \"ImageLocality\" does not extend PermitPlugin plugin",
+        ),
+    ];
+    for (plugins, want) in cases {
+        let err = run(
+            "",
+            &[
+                format!("{base}{plugins}"),
+                deployment("x", "default-scheduler"),
+            ],
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{plugins} accepted"));
+        assert!(
+            err.contains("The KubeSchedulerConfiguration is invalid") && err.contains(want),
+            "{plugins}: {err}"
+        );
+    }
+    // Re-enabling the defaults at their own points is fine.
+    let ok = format!(
+        "{base}    queueSort:\n      enabled: [{{name: PrioritySort}}]\n    bind:\n      enabled: [{{name: DefaultBinder}}]\n"
+    );
+    let results = run("", &[ok, deployment("y", "default-scheduler")]).unwrap();
+    assert_eq!(nodes_used(&results, "y-"), 4);
+}
+
+#[test]
+fn requested_to_capacity_ratio_packs_by_its_shape() {
+    let config = "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- schedulerName: ratio\n  plugins:\n    score:\n      disabled:\n      - name: NodeResourcesBalancedAllocation\n      - name: PodTopologySpread\n  pluginConfig:\n  - name: NodeResourcesFit\n    args:\n      scoringStrategy:\n        type: RequestedToCapacityRatio\n        resources:\n        - {name: cpu, weight: 1}\n        - {name: memory, weight: 1}\n        requestedToCapacityRatio:\n          shape:\n          - {utilization: 0, score: 0}\n          - {utilization: 100, score: 10}\n";
+    let results = run("", &[config.to_string(), deployment("packed", "ratio")]).unwrap();
+    assert_eq!(nodes_used(&results, "packed-"), 1, "a rising shape packs");
+
+    let bad = config.replace("utilization: 100", "utilization: 0");
+    let err = run("", &[bad, deployment("packed", "ratio")])
+        .err()
+        .expect("rejected");
+    assert!(
+        err.contains("scoringStrategy.requestedToCapacityRatio.shape[1].utilization: Invalid value: 0: utilization values must be sorted in increasing order"),
+        "{err}"
+    );
+}
+
+#[test]
+fn extended_resources_limit_placement() {
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: train\n    image: train:v1\n    resources:\n      limits: {{nvidia.com/gpu: 1}}\n"
+        )
+    };
+    let node = "apiVersion: v1\nkind: Node\nmetadata:\n  name: gpu-0\nstatus:\n  capacity: {cpu: \"8\", memory: 32Gi, pods: \"110\", nvidia.com/gpu: \"2\"}\n";
+    let results = run("", &[node.to_string(), pod("a"), pod("b"), pod("c")]).unwrap();
+    let on_gpu: Vec<&str> = results
+        .world
+        .state
+        .pods
+        .iter()
+        .filter(|p| {
+            p.node
+                .is_some_and(|n| results.world.state.nodes[n.0].node.name == "gpu-0")
+        })
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(on_gpu.len(), 2, "two GPUs, two pods: {on_gpu:?}");
+    let pending = results
+        .world
+        .state
+        .pods
+        .iter()
+        .find(|p| p.node.is_none())
+        .expect("one pod waits");
+    let message = results
+        .world
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.object == format!("pod/{}", pending.name) && e.reason == "FailedScheduling")
+        .map(|e| e.message.clone())
+        .expect("FailedScheduling");
+    assert!(
+        message.starts_with("0/5 nodes are available: 5 Insufficient nvidia.com/gpu."),
+        "{message}"
+    );
+}

@@ -8,8 +8,10 @@
 //!   `Insufficient <scalar>`). All failing resources are reported. The status is
 //!   `UnschedulableAndUnresolvable` when some request exceeds the node's whole allocatable (no
 //!   preemption can help), else `Unschedulable`.
-//! * Score (weight 1 in the default profile): LeastAllocated (default) or MostAllocated over the
-//!   configured resources, non-zero requests; no NormalizeScore.
+//! * Score (weight 1 in the default profile): LeastAllocated (default), MostAllocated or
+//!   RequestedToCapacityRatio (a broken-linear function of the utilization, see
+//!   [`requested_to_capacity_ratio`](super::requested_to_capacity_ratio)) over the configured
+//!   resources, non-zero requests; no NormalizeScore.
 //!
 //! [`PodSpec::effective_requests`]: crate::model::pod::PodSpec::effective_requests
 
@@ -19,6 +21,7 @@ use crate::scheduler::framework::{
     CycleState, FilterPlugin, NodeInfo, Plugin, PodInfo, PreFilterPlugin, PreFilterResult,
     PreScorePlugin, Reason, ScorePlugin, Status,
 };
+use crate::scheduler::plugins::requested_to_capacity_ratio::{ShapeScorer, UtilizationShapePoint};
 use crate::scheduler::plugins::resource_allocation::{
     ResourceAllocationScorer, ResourceSpec, Scorer, default_resources,
 };
@@ -41,6 +44,8 @@ pub enum ScoringStrategyType {
     LeastAllocated,
     /// Prefer the fullest nodes (bin packing).
     MostAllocated,
+    /// A user-given function of the utilization ([`ScoringStrategy::shape`]).
+    RequestedToCapacityRatio,
 }
 
 /// `config.ScoringStrategy`.
@@ -50,6 +55,8 @@ pub struct ScoringStrategy {
     pub kind: ScoringStrategyType,
     /// Resources and weights (default `cpu` 1, `memory` 1).
     pub resources: Vec<ResourceSpec>,
+    /// `requestedToCapacityRatio.shape` (RequestedToCapacityRatio only; required there).
+    pub shape: Vec<UtilizationShapePoint>,
 }
 
 impl Default for ScoringStrategy {
@@ -57,9 +64,13 @@ impl Default for ScoringStrategy {
         ScoringStrategy {
             kind: ScoringStrategyType::LeastAllocated,
             resources: default_resources(),
+            shape: Vec::new(),
         }
     }
 }
+
+/// Field path of the shape in `NodeResourcesFitArgs`, for validation errors.
+pub const SHAPE_PATH: &str = "scoringStrategy.requestedToCapacityRatio.shape";
 
 /// `config.NodeResourcesFitArgs`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -110,6 +121,9 @@ impl NodeResourcesFit {
         let scorer = match args.scoring_strategy.kind {
             ScoringStrategyType::LeastAllocated => Scorer::LeastAllocated,
             ScoringStrategyType::MostAllocated => Scorer::MostAllocated,
+            ScoringStrategyType::RequestedToCapacityRatio => Scorer::RequestedToCapacityRatio(
+                ShapeScorer::new(NAME, &args.scoring_strategy.shape, SHAPE_PATH)?,
+            ),
         };
         Ok(NodeResourcesFit {
             ignored_resources: args.ignored_resources.clone(),
@@ -443,7 +457,11 @@ mod tests {
         resources: Vec<ResourceSpec>,
     ) -> Result<NodeResourcesFit, ConfigError> {
         NodeResourcesFit::new(&NodeResourcesFitArgs {
-            scoring_strategy: ScoringStrategy { kind, resources },
+            scoring_strategy: ScoringStrategy {
+                kind,
+                resources,
+                shape: Vec::new(),
+            },
             ..Default::default()
         })
     }
@@ -679,5 +697,173 @@ mod tests {
         let spec = big_pod();
         let node = NodeBuilder::new("n").alloc(4000, 10000).info();
         assert_eq!(plugin.score(&CycleState::new(), &pod(&spec), &node), Ok(37));
+    }
+
+    fn ratio(resources: Vec<ResourceSpec>, shape: &[(i64, i64)]) -> NodeResourcesFit {
+        NodeResourcesFit::new(&NodeResourcesFitArgs {
+            scoring_strategy: ScoringStrategy {
+                kind: ScoringStrategyType::RequestedToCapacityRatio,
+                resources,
+                shape: shape
+                    .iter()
+                    .map(|&(u, s)| UtilizationShapePoint::new(u, s))
+                    .collect(),
+            },
+            ..Default::default()
+        })
+        .expect("valid shape")
+    }
+
+    /// Upstream `TestRequestedToCapacityRatioScoringStrategy` (cpu "4000" is 4000 cores).
+    #[test]
+    fn requested_to_capacity_ratio_scoring_strategy() {
+        const CORES: i64 = 1000;
+        let plugin = ratio(cpu_mem(1, 1), &[(0, 10), (100, 0)]);
+        let empty = PodBuilder::new().build();
+        let node = |name: &str, cores: i64, pods: &[&PodSpec]| {
+            NodeBuilder::new(name)
+                .alloc(cores * CORES, 10000)
+                .with_pods(pods)
+        };
+        // Nothing scheduled, nothing requested: both nodes at utilization 0 → 100.
+        let nodes = [
+            node("node1", 4000, &[&empty, &empty]),
+            node("node2", 4000, &[]),
+        ];
+        assert_eq!(scores(&plugin, &empty, &nodes), [Some(100), Some(100)]);
+        // Nothing scheduled, resources requested, differently sized nodes.
+        let wanted = PodBuilder::new()
+            .req(1000 * CORES, 2000)
+            .req(2000 * CORES, 3000)
+            .build();
+        let nodes = [
+            node("node1", 4000, &[&empty, &empty]),
+            node("node2", 6000, &[]),
+        ];
+        assert_eq!(scores(&plugin, &wanted, &nodes), [Some(38), Some(50)]);
+        // No resources requested, pods scheduled with resources.
+        let used = PodBuilder::new().req(3000 * CORES, 5000).build();
+        let nodes = [node("node1", 4000, &[&used]), node("node2", 6000, &[&used])];
+        assert_eq!(scores(&plugin, &empty, &nodes), [Some(38), Some(50)]);
+    }
+
+    const FOO: &str = "intel.com/foo";
+    const BAR: &str = "intel.com/bar";
+
+    fn ext_node(name: &str, extended: &[(&str, i64)], pods: &[&PodSpec]) -> NodeInfo {
+        let mut b = NodeBuilder::new(name).alloc(4000, 10000 << 20);
+        for &(r, n) in extended {
+            b = b.scalar(r, n);
+        }
+        b.with_pods(pods)
+    }
+
+    fn ext_pod(extended: &[(&str, i64)]) -> PodSpec {
+        let mut b = PodBuilder::new().best_effort();
+        for &(r, n) in extended {
+            b = b.with_scalar(r, n);
+        }
+        b.build()
+    }
+
+    /// Upstream `TestResourceBinPackingSingleExtended`.
+    #[test]
+    fn requested_to_capacity_ratio_single_extended() {
+        let plugin = ratio(vec![ResourceSpec::new(FOO, 1)], &[(0, 0), (100, 1)]);
+        let empty = PodBuilder::new().build();
+        let nodes = |pods2: &[&PodSpec]| {
+            [
+                ext_node("node1", &[(FOO, 8)], &[]),
+                ext_node("node2", &[(FOO, 4)], pods2),
+            ]
+        };
+        let rows: [(PodSpec, Vec<&PodSpec>, [i64; 2]); 4] = [
+            (empty.clone(), vec![], [0, 0]),
+            (ext_pod(&[(FOO, 2)]), vec![&empty], [2, 5]),
+            (ext_pod(&[(FOO, 2)]), vec![], [2, 10]),
+            (ext_pod(&[(FOO, 4)]), vec![&empty], [5, 10]),
+        ];
+        let on_node2 = ext_pod(&[(FOO, 2)]);
+        for (i, (spec, pods, want)) in rows.iter().enumerate() {
+            // Row 3 has a pod requesting 2 on node2.
+            let pods2: Vec<&PodSpec> = if i == 2 {
+                vec![&on_node2]
+            } else {
+                pods.clone()
+            };
+            let got = scores(&plugin, spec, &nodes(&pods2));
+            assert_eq!(got, want.map(Some), "row {i}");
+        }
+    }
+
+    /// Upstream `TestResourceBinPackingMultipleExtended` (weights foo 3, bar 5).
+    #[test]
+    fn requested_to_capacity_ratio_multiple_extended() {
+        let plugin = ratio(
+            vec![ResourceSpec::new(FOO, 3), ResourceSpec::new(BAR, 5)],
+            &[(0, 0), (100, 1)],
+        );
+        let empty = PodBuilder::new().build();
+        let pod1 = ext_pod(&[(FOO, 2), (BAR, 2)]);
+        let pod2 = ext_pod(&[(FOO, 4), (BAR, 2)]);
+        let nodes = |pods2: &[&PodSpec]| {
+            [
+                ext_node("node1", &[(FOO, 8), (BAR, 4)], &[]),
+                ext_node("node2", &[(FOO, 4), (BAR, 8)], pods2),
+            ]
+        };
+        assert_eq!(
+            scores(&plugin, &empty, &nodes(&[&empty])),
+            [Some(0), Some(0)]
+        );
+        assert_eq!(
+            scores(&plugin, &pod1, &nodes(&[&empty])),
+            [Some(4), Some(3)]
+        );
+        assert_eq!(scores(&plugin, &pod1, &nodes(&[&pod2])), [Some(4), Some(7)]);
+        assert_eq!(
+            scores(&plugin, &pod2, &nodes(&[&empty])),
+            [Some(5), Some(5)]
+        );
+    }
+
+    #[test]
+    fn requested_to_capacity_ratio_shape_is_validated() {
+        let err = NodeResourcesFit::new(&NodeResourcesFitArgs {
+            scoring_strategy: ScoringStrategy {
+                kind: ScoringStrategyType::RequestedToCapacityRatio,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .expect_err("a shape is required");
+        assert_eq!(
+            err.to_string(),
+            "plugin \"NodeResourcesFit\": scoringStrategy.requestedToCapacityRatio.shape: \
+             Required value: at least one point must be specified"
+        );
+    }
+
+    /// Extended resources such as `nvidia.com/gpu` are filtered like any scalar.
+    #[test]
+    fn gpu_requests_are_filtered() {
+        const GPU: &str = "nvidia.com/gpu";
+        let plugin = NodeResourcesFit::default();
+        let gpu_pod = PodBuilder::new().scalar(GPU, 2).build();
+        let check = |node: &NodeInfo| {
+            let mut state = CycleState::new();
+            plugin.pre_filter(&mut state, &pod(&gpu_pod), &[]);
+            plugin.filter(&state, &pod(&gpu_pod), node)
+        };
+        assert!(check(&NodeBuilder::new("gpu").scalar(GPU, 4).info()).is_success());
+        let busy = NodeBuilder::new("busy")
+            .scalar(GPU, 2)
+            .with_pods(&[&PodBuilder::new().scalar(GPU, 1).build()]);
+        let status = check(&busy);
+        assert_eq!(status.code, Code::Unschedulable);
+        assert_eq!(status.reasons, ["Insufficient nvidia.com/gpu"]);
+        let status = check(&NodeBuilder::new("cpu-only").info());
+        assert_eq!(status.code, Code::UnschedulableAndUnresolvable);
+        assert_eq!(status.reasons, ["Insufficient nvidia.com/gpu"]);
     }
 }

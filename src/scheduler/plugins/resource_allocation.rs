@@ -10,6 +10,7 @@
 
 use crate::model::pod::PodSpec;
 use crate::scheduler::framework::{MAX_NODE_SCORE, NodeInfo, Status};
+use crate::scheduler::plugins::requested_to_capacity_ratio::ShapeScorer;
 use crate::scheduler::profile::ConfigError;
 
 /// One resource a scoring strategy looks at, with its weight (`config.ResourceSpec`).
@@ -52,8 +53,10 @@ struct Resolved {
 }
 
 /// The per-resource scoring function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Scorer {
+    /// The broken-linear function of the utilization (RequestedToCapacityRatio).
+    RequestedToCapacityRatio(ShapeScorer),
     /// `(alloc − req) × 100 / alloc`, 0 when over-committed.
     LeastAllocated,
     /// `min(req, alloc) × 100 / alloc`.
@@ -104,7 +107,7 @@ impl ResourceAllocationScorer {
         }
         Ok(ResourceAllocationScorer {
             resources: resolved,
-            use_requested: scorer == Scorer::Balanced,
+            use_requested: matches!(scorer, Scorer::Balanced),
             scorer,
         })
     }
@@ -166,7 +169,13 @@ impl ResourceAllocationScorer {
             return Err(Status::error("resources not found"));
         }
         let pairs = self.resources.iter().zip(pod_requests.iter().copied());
-        match self.scorer {
+        match &self.scorer {
+            Scorer::RequestedToCapacityRatio(shape) => {
+                Ok(shape.node_score(pairs.map(|(r, pod_request)| {
+                    let (alloc, req) = self.allocatable_requested(node, r, pod_request);
+                    (req, alloc, r.weight)
+                })))
+            }
             Scorer::LeastAllocated | Scorer::MostAllocated => {
                 let (mut node_score, mut weight_sum) = (0_i64, 0_i64);
                 for (r, pod_request) in pairs {
@@ -174,7 +183,7 @@ impl ResourceAllocationScorer {
                     if alloc == 0 {
                         continue;
                     }
-                    let resource_score = if self.scorer == Scorer::LeastAllocated {
+                    let resource_score = if matches!(self.scorer, Scorer::LeastAllocated) {
                         least_requested_score(req, alloc)
                     } else {
                         most_requested_score(req, alloc)
