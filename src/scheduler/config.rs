@@ -8,6 +8,7 @@ use super::plugins::{
     BalancedAllocationArgs, InterPodAffinityArgs, NodeResourcesFitArgs, ResourceSpec,
     ScoringStrategyType, UtilizationShapePoint,
 };
+use super::preemption::DefaultPreemptionArgs;
 use super::profile::{ConfigError, PluginArgs, PluginEntry, Profile};
 use crate::model::scheduler_config::{ProfileConfig, SchedulerConfig};
 
@@ -133,6 +134,30 @@ fn plugin_args(name: &str, args: &serde_json::Value) -> Result<Option<PluginArgs
             }
             Some(PluginArgs::InterPodAffinity(ipa))
         }
+        "DefaultPreemption" => {
+            let mut dp = DefaultPreemptionArgs::default();
+            let field = |key: &str| -> Result<Option<i64>, ConfigError> {
+                match args.get(key) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .as_i64()
+                        .map(Some)
+                        .ok_or_else(|| bad_args("DefaultPreemption")),
+                }
+            };
+            if let Some(p) = field("minCandidateNodesPercentage")? {
+                dp.min_candidate_nodes_percentage = p;
+            }
+            if let Some(a) = field("minCandidateNodesAbsolute")? {
+                dp.min_candidate_nodes_absolute = a;
+            }
+            dp.validate()
+                .map_err(|message| ConfigError::InvalidPluginArgs {
+                    plugin: "DefaultPreemption",
+                    message,
+                })?;
+            Some(PluginArgs::DefaultPreemption(dp))
+        }
         _ => None,
     })
 }
@@ -234,6 +259,30 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn default_preemption_args() {
+        let ok = plugin_args(
+            "DefaultPreemption",
+            &serde_json::json!({"minCandidateNodesPercentage": 20, "minCandidateNodesAbsolute": 5}),
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            Some(PluginArgs::DefaultPreemption(DefaultPreemptionArgs {
+                min_candidate_nodes_percentage: 20,
+                min_candidate_nodes_absolute: 5,
+            }))
+        );
+        let bad = plugin_args(
+            "DefaultPreemption",
+            &serde_json::json!({"minCandidateNodesPercentage": 120}),
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains(
+            "minCandidateNodesPercentage: Invalid value: 120: not in valid range [0, 100]"
+        ));
     }
 
     #[test]

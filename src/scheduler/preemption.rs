@@ -62,6 +62,41 @@ impl Default for DefaultPreemptionArgs {
 }
 
 impl DefaultPreemptionArgs {
+    /// `ValidateDefaultPreemptionArgs`: the percentage in [0, 100], the absolute number ≥ 0,
+    /// not both zero. The message is the upstream one.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut errors = Vec::new();
+        let (p, a) = (
+            self.min_candidate_nodes_percentage,
+            self.min_candidate_nodes_absolute,
+        );
+        if !(0..=100).contains(&p) {
+            errors.push(format!(
+                "minCandidateNodesPercentage: Invalid value: {p}: not in valid range [0, 100]"
+            ));
+        }
+        if a < 0 {
+            errors.push(format!(
+                "minCandidateNodesAbsolute: Invalid value: {a}: not in valid range [0, inf)"
+            ));
+        }
+        if p == 0 && a == 0 {
+            errors.push(
+                "minCandidateNodesPercentage: Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute"
+                    .to_string(),
+            );
+            errors.push(
+                "minCandidateNodesAbsolute: Invalid value: 0: cannot be zero at the same time as minCandidateNodesPercentage"
+                    .to_string(),
+            );
+        }
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(format!("[{}]", errors.join(", "))),
+        }
+    }
+
     /// `calculateNumCandidates`: `nodes × percentage / 100`, at least the absolute minimum, at
     /// most `nodes`.
     pub fn num_candidates(&self, nodes: usize) -> usize {
@@ -515,6 +550,41 @@ mod tests {
         match outcome {
             ScheduleOutcome::Unschedulable { message, .. } => message,
             other => panic!("expected Unschedulable, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn args_validation_table() {
+        let rows = [
+            (10, 100, None),
+            (0, 1, None),
+            (100, 0, None),
+            (
+                101,
+                100,
+                Some(
+                    "minCandidateNodesPercentage: Invalid value: 101: not in valid range [0, 100]",
+                ),
+            ),
+            (
+                10,
+                -1,
+                Some("minCandidateNodesAbsolute: Invalid value: -1: not in valid range [0, inf)"),
+            ),
+            (
+                0,
+                0,
+                Some(
+                    "[minCandidateNodesPercentage: Invalid value: 0: cannot be zero at the same time as minCandidateNodesAbsolute, minCandidateNodesAbsolute: Invalid value: 0: cannot be zero at the same time as minCandidateNodesPercentage]",
+                ),
+            ),
+        ];
+        for (p, a, want) in rows {
+            let args = DefaultPreemptionArgs {
+                min_candidate_nodes_percentage: p,
+                min_candidate_nodes_absolute: a,
+            };
+            assert_eq!(args.validate().err().as_deref(), want, "{p} {a}");
         }
     }
 

@@ -129,6 +129,8 @@ pub enum PluginArgs {
     PodTopologySpread(PodTopologySpreadArgs),
     /// `InterPodAffinityArgs`.
     InterPodAffinity(InterPodAffinityArgs),
+    /// `DefaultPreemptionArgs`.
+    DefaultPreemption(crate::scheduler::preemption::DefaultPreemptionArgs),
 }
 
 /// One enabled plugin (`plugins.multiPoint.enabled[]` + its `pluginConfig`).

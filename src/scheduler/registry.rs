@@ -139,9 +139,12 @@ pub static REGISTRY: &[RegistryEntry] = &[
     },
     RegistryEntry {
         name: default_preemption::NAME,
-        factory: |args| {
-            no_args(default_preemption::NAME, args)?;
-            Ok(Box::new(DefaultPreemption::default()))
+        factory: |args| match args {
+            PluginArgs::Default => Ok(Box::new(DefaultPreemption::default())),
+            PluginArgs::DefaultPreemption(a) => Ok(Box::new(DefaultPreemption::new(*a))),
+            _ => Err(ConfigError::ArgsMismatch {
+                plugin: default_preemption::NAME,
+            }),
         },
     },
     RegistryEntry {
