@@ -94,6 +94,8 @@ pub struct SchedulingQueue<K: Ord + Copy> {
     seq: u64,
     initial_backoff_ns: u64,
     max_backoff_ns: u64,
+    /// How many entries are in the unschedulable pool (kept so the question is O(1)).
+    unschedulable: usize,
 }
 
 impl<K: Ord + Copy + std::fmt::Debug> std::fmt::Debug for SchedulingQueue<K> {
@@ -118,6 +120,7 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
             seq: 0,
             initial_backoff_ns,
             max_backoff_ns,
+            unschedulable: 0,
         }
     }
 
@@ -200,6 +203,9 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
         let seq = self.seq;
         if let Some((entry, location)) = self.entries.get_mut(&key) {
             entry.seq = seq;
+            if *location == Location::Unschedulable {
+                self.unschedulable -= 1;
+            }
             *location = Location::Active;
             let info = QueuedPodInfo {
                 priority: entry.priority,
@@ -243,6 +249,9 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
             entry.last_failure_ns = now_ns;
             entry.unschedulable_plugins = plugins;
             entry.unschedulable_since_ns = now_ns;
+            if *location != Location::Unschedulable {
+                self.unschedulable += 1;
+            }
             *location = Location::Unschedulable;
         }
     }
@@ -270,7 +279,8 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
                         key,
                     ));
                 }
-                Location::Unschedulable | Location::InFlight => {}
+                Location::Unschedulable => self.unschedulable -= 1,
+                Location::InFlight => {}
             }
         }
     }
@@ -293,6 +303,9 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
             let seq = self.seq;
             if let Some((entry, location)) = self.entries.get_mut(&key) {
                 entry.seq = seq;
+                if *location == Location::Unschedulable {
+                    self.unschedulable -= 1;
+                }
                 *location = Location::Backoff;
             }
             self.backoff.insert((until, seq, key));
@@ -358,9 +371,14 @@ impl<K: Ord + Copy> SchedulingQueue<K> {
 
     /// True when some pod is parked in the unschedulable pool.
     pub fn has_unschedulable(&self) -> bool {
-        self.entries
-            .values()
-            .any(|(_, l)| *l == Location::Unschedulable)
+        debug_assert_eq!(
+            self.unschedulable,
+            self.entries
+                .values()
+                .filter(|(_, l)| *l == Location::Unschedulable)
+                .count()
+        );
+        self.unschedulable > 0
     }
 
     /// Failed attempts of a queued pod.

@@ -91,9 +91,10 @@ pub struct NodeResourcesFit {
     scorer: ResourceAllocationScorer,
 }
 
-/// The pod's effective request, stored by PreFilter.
+/// The pod's effective request, stored by PreFilter, with its extended resources that Filter
+/// checks (non-zero, not ignored) listed once so the per-node check does no string work.
 #[derive(Debug, Clone)]
-struct PreFilterState(ResourceList);
+struct PreFilterState(ResourceList, Vec<(String, i64)>);
 
 /// The pod's request per scoring resource, stored by PreScore.
 #[derive(Debug, Clone)]
@@ -148,61 +149,13 @@ impl NodeResourcesFit {
         request: &ResourceList,
         node: &NodeInfo,
     ) -> Vec<InsufficientResource> {
-        let mut out = Vec::new();
-        let alloc = &node.node.allocatable;
-        let used = &node.requested;
-        if node.pod_count + 1 > alloc.pods {
-            out.push(InsufficientResource {
-                reason: "Too many pods".into(),
-                unresolvable: false,
-            });
-        }
-        if request.cpu_millis == 0
-            && request.memory_bytes == 0
-            && request.ephemeral_storage_bytes == 0
-            && request.scalars.is_empty()
-        {
-            return out;
-        }
-        let mut check = |want: i64, allocatable: i64, in_use: i64, reason: Reason| {
-            if want > 0 && want > allocatable - in_use {
-                out.push(InsufficientResource {
-                    reason,
-                    unresolvable: want > allocatable,
-                });
-            }
-        };
-        check(
-            request.cpu_millis,
-            alloc.cpu_millis,
-            used.cpu_millis,
-            "Insufficient cpu".into(),
-        );
-        check(
-            request.memory_bytes,
-            alloc.memory_bytes,
-            used.memory_bytes,
-            "Insufficient memory".into(),
-        );
-        check(
-            request.ephemeral_storage_bytes,
-            alloc.ephemeral_storage_bytes,
-            used.ephemeral_storage_bytes,
-            "Insufficient ephemeral-storage".into(),
-        );
-        for (name, &want) in &request.scalars {
-            if want == 0 || self.ignores(name) {
-                continue;
-            }
-            let allocatable = alloc.scalar(name);
-            if want > allocatable - used.scalar(name) {
-                out.push(InsufficientResource {
-                    reason: format!("Insufficient {name}").into(),
-                    unresolvable: want > allocatable,
-                });
-            }
-        }
-        out
+        let scalars: Vec<(String, i64)> = request
+            .scalars
+            .iter()
+            .filter(|(name, want)| **want != 0 && !self.ignores(name))
+            .map(|(name, want)| (name.clone(), *want))
+            .collect();
+        fits_request_checked(request, &scalars, node)
     }
 }
 
@@ -243,6 +196,68 @@ impl Plugin for NodeResourcesFit {
     }
 }
 
+/// `fitsRequest` with the extended resources to check already chosen (`scalars`: non-zero,
+/// not ignored, from `request`).
+fn fits_request_checked(
+    request: &ResourceList,
+    scalars: &[(String, i64)],
+    node: &NodeInfo,
+) -> Vec<InsufficientResource> {
+    let mut out = Vec::new();
+    let alloc = &node.node.allocatable;
+    let used = &node.requested;
+    if node.pod_count + 1 > alloc.pods {
+        out.push(InsufficientResource {
+            reason: "Too many pods".into(),
+            unresolvable: false,
+        });
+    }
+    if request.cpu_millis == 0
+        && request.memory_bytes == 0
+        && request.ephemeral_storage_bytes == 0
+        && request.scalars.is_empty()
+    {
+        return out;
+    }
+    let mut check = |want: i64, allocatable: i64, in_use: i64, reason: Reason| {
+        if want > 0 && want > allocatable - in_use {
+            out.push(InsufficientResource {
+                reason,
+                unresolvable: want > allocatable,
+            });
+        }
+    };
+    check(
+        request.cpu_millis,
+        alloc.cpu_millis,
+        used.cpu_millis,
+        "Insufficient cpu".into(),
+    );
+    check(
+        request.memory_bytes,
+        alloc.memory_bytes,
+        used.memory_bytes,
+        "Insufficient memory".into(),
+    );
+    check(
+        request.ephemeral_storage_bytes,
+        alloc.ephemeral_storage_bytes,
+        used.ephemeral_storage_bytes,
+        "Insufficient ephemeral-storage".into(),
+    );
+    for (name, want) in scalars {
+        let want = *want;
+        let allocatable = alloc.scalar(name);
+        if want > allocatable - used.scalar(name) {
+            out.push(InsufficientResource {
+                reason: format!("Insufficient {name}").into(),
+                unresolvable: want > allocatable,
+            });
+        }
+    }
+    out
+}
+
 impl PreFilterPlugin for NodeResourcesFit {
     fn pre_filter(
         &self,
@@ -250,23 +265,30 @@ impl PreFilterPlugin for NodeResourcesFit {
         pod: &PodInfo<'_>,
         _nodes: &[NodeInfo],
     ) -> (Option<PreFilterResult>, Status) {
-        state.write(
-            PRE_FILTER_STATE_KEY,
-            PreFilterState(pod.spec.effective_requests()),
-        );
+        state.write(PRE_FILTER_STATE_KEY, {
+            let request = pod.spec.effective_requests();
+            let scalars = request
+                .scalars
+                .iter()
+                .filter(|(name, want)| **want != 0 && !self.ignores(name))
+                .map(|(name, want)| (name.clone(), *want))
+                .collect();
+            PreFilterState(request, scalars)
+        });
         (None, Status::success())
     }
 }
 
 impl FilterPlugin for NodeResourcesFit {
     fn filter(&self, state: &CycleState, _pod: &PodInfo<'_>, node: &NodeInfo) -> Status {
-        let Some(PreFilterState(request)) = state.read::<PreFilterState>(PRE_FILTER_STATE_KEY)
+        let Some(PreFilterState(request, scalars)) =
+            state.read::<PreFilterState>(PRE_FILTER_STATE_KEY)
         else {
             return Status::error(format!(
                 "error reading {PRE_FILTER_STATE_KEY:?} from cycleState: not found"
             ));
         };
-        let insufficient = self.fits_request(request, node);
+        let insufficient = fits_request_checked(request, scalars, node);
         if insufficient.is_empty() {
             return Status::success();
         }
