@@ -569,6 +569,20 @@ fn describe_action(action: &Action) -> (String, String) {
         Action::Patch { target, patch } => {
             ("patch".into(), format!("{} {patch}", reference(target)))
         }
+        Action::Drain {
+            node,
+            timeout_ns,
+            grace_period_s,
+        } => {
+            let mut details = format!("node/{node}");
+            if let Some(t) = timeout_ns {
+                details.push_str(&format!(" timeout={}s", t / 1_000_000_000));
+            }
+            if let Some(g) = grace_period_s {
+                details.push_str(&format!(" gracePeriod={g}"));
+            }
+            ("drain".into(), details)
+        }
         Action::RolloutPause(r) => ("rolloutPause".into(), reference(r)),
         Action::RolloutResume(r) => ("rolloutResume".into(), reference(r)),
         Action::RolloutUndo {

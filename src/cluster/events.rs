@@ -79,6 +79,9 @@ pub enum Event {
     },
     /// scheduler → scheduler: periodic flush of pods unschedulable for more than 5 minutes.
     FlushUnschedulable,
+    /// timeline → world: the `drain` of timeline action `index` tries its refused evictions
+    /// again (kubectl retries every 5 s).
+    DrainRetry(usize),
     /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.
     Kubelet {
         /// The pod.

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::state::{ClusterState, ObjKey, PodState};
-use crate::controllers::disruption_math::{self, PdbBudget, PdbPodView};
+use crate::controllers::disruption_math::{self, PdbBudget, PdbPodView, PdbStatus};
+use crate::model::objects::PdbObject;
 use crate::scheduler::{ClusterLister, PdbView};
 use crate::sim::time::SimTime;
 
@@ -68,40 +69,57 @@ impl ClusterLister for WorldLister<'_> {
             let Some(selector) = pdb.selector.as_ref().filter(|s| !s.is_empty()) else {
                 continue;
             };
-            let budget = match (pdb.min_available, pdb.max_unavailable) {
-                (_, Some(max)) => Some(PdbBudget::MaxUnavailable(max)),
-                (Some(min), None) => Some(PdbBudget::MinAvailable(min)),
-                (None, None) => None,
-            };
-            let mut views = Vec::new();
-            let mut scales = BTreeMap::new();
-            for id in self.state.pod_index.values() {
-                let pod = self.state.pod(*id);
-                if pod.namespace != key.namespace || !selector.matches(&pod.labels) {
-                    continue;
-                }
-                let controller = self.scale_owner(pod).map(|(owner, scale)| {
-                    scales.insert(owner.clone(), scale);
-                    owner
-                });
-                views.push(PdbPodView {
-                    controller,
-                    ready: pod.ready,
-                    deleting: pod.deletion.is_some(),
-                    disrupted_at: None,
-                });
-            }
-            // Without a budget, or when a controller's scale is unknown, the controller
-            // publishes disruptionsAllowed = 0.
-            let disruptions_allowed = budget
-                .and_then(|b| disruption_math::pdb_status(b, &views, &scales, self.now).ok())
-                .map_or(0, |s| s.disruptions_allowed);
             out.push(PdbView {
                 namespace: key.namespace.clone(),
                 selector: selector.clone(),
-                disruptions_allowed,
+                disruptions_allowed: budget_status(self.state, key, self.now).disruptions_allowed,
             });
         }
         out
     }
+}
+
+/// The budget of a PodDisruptionBudget, if it has one.
+pub fn budget_of(pdb: &PdbObject) -> Option<PdbBudget> {
+    match (pdb.min_available, pdb.max_unavailable) {
+        (_, Some(max)) => Some(PdbBudget::MaxUnavailable(max)),
+        (Some(min), None) => Some(PdbBudget::MinAvailable(min)),
+        (None, None) => None,
+    }
+}
+
+/// The status the disruption controller would publish for the budget `key` at `now`
+/// (SPEC §12): over the live pods its selector matches (an empty `policy/v1` selector matches
+/// the whole namespace, a missing one nothing), with evicted pods out of `currentHealthy` for
+/// 2 minutes. Without a budget, or when a controller's scale is unknown, every count the
+/// controller cannot compute is 0 and so is `disruptionsAllowed`.
+pub fn budget_status(state: &ClusterState, key: &ObjKey, now: SimTime) -> PdbStatus {
+    let Some(pdb) = state.pdbs.get(key) else {
+        return PdbStatus::default();
+    };
+    let lister = WorldLister { state, now };
+    let disrupted = state.pdb_disrupted.get(key);
+    let mut views = Vec::new();
+    let mut scales = BTreeMap::new();
+    if let Some(selector) = &pdb.selector {
+        for id in state.pod_index.values() {
+            let pod = state.pod(*id);
+            if pod.namespace != key.namespace || !selector.matches(&pod.labels) {
+                continue;
+            }
+            let controller = lister.scale_owner(pod).map(|(owner, scale)| {
+                scales.insert(owner.clone(), scale);
+                owner
+            });
+            views.push(PdbPodView {
+                controller,
+                ready: pod.ready,
+                deleting: pod.deletion.is_some(),
+                disrupted_at: disrupted.and_then(|d| d.get(&pod.name).copied()),
+            });
+        }
+    }
+    budget_of(pdb)
+        .and_then(|b| disruption_math::pdb_status(b, &views, &scales, now).ok())
+        .unwrap_or_default()
 }

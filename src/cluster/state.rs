@@ -337,6 +337,9 @@ pub struct ClusterState {
     pub namespaces: BTreeSet<String>,
     /// PodDisruptionBudgets.
     pub pdbs: BTreeMap<ObjKey, crate::model::objects::PdbObject>,
+    /// Per budget, `status.disruptedPods`: pods the eviction API let go (name → when), not
+    /// counted as healthy for 2 minutes.
+    pub pdb_disrupted: BTreeMap<ObjKey, BTreeMap<String, SimTime>>,
     /// PersistentVolumeClaims, PersistentVolumes and StorageClasses (shared with the
     /// scheduler's snapshot; copied on write).
     pub storage: Arc<Storage>,

@@ -13,6 +13,10 @@ use super::lister::WorldLister;
 use super::selectors;
 use super::state::*;
 use crate::controllers;
+use crate::controllers::disruption_math::{
+    DELETION_TIMEOUT_NS, EvictionBudget, EvictionDecision, UnhealthyPodEvictionPolicy,
+    eviction_decision,
+};
 use crate::kubelet;
 use crate::model::meta::{ObjectMeta, OwnerRef};
 use crate::model::node::Node;
@@ -42,6 +46,20 @@ struct QueueTimers {
 /// A pod uid as Kubernetes prints it (a UUID): the simulator's sequential uid in UUID form.
 pub fn uid_string(uid: u64) -> String {
     format!("00000000-0000-4000-8000-{:012x}", uid & 0xffff_ffff_ffff)
+}
+
+/// kubectl drain's pause between two rounds of refused evictions.
+const DRAIN_RETRY_NS: u64 = 5 * NANOS_PER_SEC;
+
+/// A `drain` in progress.
+#[derive(Debug)]
+struct DrainState {
+    node: NodeId,
+    deadline: Option<SimTime>,
+    grace_period_s: Option<i64>,
+    /// Pods whose eviction was refused at least once (noted once each).
+    refused: BTreeSet<PodId>,
+    evicted: usize,
 }
 
 /// Per-Service endpoint bookkeeping, updated incrementally when a pod starts or stops serving.
@@ -95,6 +113,8 @@ pub struct World {
     priority_classes: BTreeMap<String, (i64, bool, PreemptionPolicy)>,
     /// Pods with a nominated node (`status.nominatedNodeName`), the scheduler's nominator.
     nominated_pods: BTreeSet<PodId>,
+    /// `drain` actions in progress, by timeline index.
+    drains: BTreeMap<usize, DrainState>,
     /// Run the invariant checkers after every event.
     pub check_invariants: bool,
     /// First invariant violation seen, if any.
@@ -157,6 +177,7 @@ impl World {
             .into_iter()
             .collect(),
             nominated_pods: BTreeSet::new(),
+            drains: BTreeMap::new(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
             record_scheduling: false,
@@ -545,6 +566,17 @@ impl World {
 
     /// Graceful deletion (`kubectl delete pod`, controller scale-down, garbage collection).
     fn delete_pod(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId, reason: &str) {
+        self.delete_pod_with_grace(ctx, pod, reason, None);
+    }
+
+    /// Graceful deletion with `grace_period_s` overriding the pod's own grace period.
+    fn delete_pod_with_grace(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        pod: PodId,
+        reason: &str,
+        grace_period_s: Option<i64>,
+    ) {
         let now = ctx.now();
         let p = &mut self.state.pods[pod.0];
         if p.deletion.is_some() || p.gone.is_some() {
@@ -563,8 +595,11 @@ impl World {
         if let Some(node) = self.state.pods[pod.0].node {
             self.node_infos[node.0].set_terminating(self.state.pods[pod.0].uid);
         }
+        let grace =
+            grace_period_s.unwrap_or(self.state.pods[pod.0].spec.termination_grace_period_s);
         let (delay, out) = kubelet::on_delete(
             &mut self.state.pods[pod.0],
+            grace,
             &self.images,
             &mut self.kubelet_rng,
         );
@@ -1354,34 +1389,202 @@ impl World {
             } => self.rollout_undo(ctx, &namespace, &target.name, to_revision),
             Action::Cordon(node) | Action::Uncordon(node) => {
                 let cordon = matches!(self.timeline[index].action, Action::Cordon(_));
-                match self.state.node_index.get(&node).copied() {
-                    Some(id) => {
-                        let mut updated = (*self.state.nodes[id.0].node).clone();
-                        updated.unschedulable = cordon;
-                        let updated = Arc::new(updated);
-                        self.state.nodes[id.0].node = updated.clone();
-                        self.node_infos[id.0].node = updated;
-                        let reason = if cordon {
-                            "NodeNotSchedulable"
-                        } else {
-                            "NodeSchedulable"
-                        };
-                        self.record(
-                            now,
-                            "",
-                            format!("node/{node}"),
-                            EventType::Normal,
-                            reason,
-                            format!("Node {node} status is now: {reason}"),
-                        );
-                        if !cordon {
-                            self.cluster_event(ctx, ClusterEvent::NodeSchedulable);
-                        }
-                    }
-                    None => self.missing(now, &format!("node/{node}"), ""),
+                if self.set_unschedulable(ctx, &node, cordon).is_none() {
+                    self.missing(now, &format!("node/{node}"), "");
                 }
             }
+            Action::Drain {
+                node,
+                timeout_ns,
+                grace_period_s,
+            } => match self.set_unschedulable(ctx, &node, true) {
+                Some(id) => {
+                    self.drains.insert(
+                        index,
+                        DrainState {
+                            node: id,
+                            deadline: timeout_ns.map(|t| now.plus_nanos(t)),
+                            grace_period_s,
+                            refused: BTreeSet::new(),
+                            evicted: 0,
+                        },
+                    );
+                    self.drain_step(ctx, index);
+                }
+                None => self.missing(now, &format!("node/{node}"), ""),
+            },
             Action::NotSimulated(_) => {}
+        }
+    }
+
+    /// Cordons (`true`) or uncordons a node, with the node's event; `None` when it does not
+    /// exist.
+    fn set_unschedulable(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        node: &str,
+        cordon: bool,
+    ) -> Option<NodeId> {
+        let id = self.state.node_index.get(node).copied()?;
+        let now = ctx.now();
+        if self.state.nodes[id.0].node.unschedulable != cordon {
+            let mut updated = (*self.state.nodes[id.0].node).clone();
+            updated.unschedulable = cordon;
+            let updated = Arc::new(updated);
+            self.state.nodes[id.0].node = updated.clone();
+            self.node_infos[id.0].node = updated;
+            let reason = if cordon {
+                "NodeNotSchedulable"
+            } else {
+                "NodeSchedulable"
+            };
+            self.record(
+                now,
+                "",
+                format!("node/{node}"),
+                EventType::Normal,
+                reason,
+                format!("Node {node} status is now: {reason}"),
+            );
+            if !cordon {
+                self.cluster_event(ctx, ClusterEvent::NodeSchedulable);
+            }
+        }
+        Some(id)
+    }
+
+    /// One pass of a `drain`: every pod of the node that is not being deleted, not a DaemonSet
+    /// pod, goes through the eviction API; refused ones are retried in 5 s until the timeout.
+    fn drain_step(&mut self, ctx: &mut Ctx<'_, Event>, index: usize) {
+        let now = ctx.now();
+        let Some(drain) = self.drains.get(&index) else {
+            return;
+        };
+        let (node, grace) = (drain.node, drain.grace_period_s);
+        let node_name = self.state.nodes[node.0].node.name.clone();
+        let candidates: Vec<PodId> = self.state.nodes[node.0]
+            .pods
+            .iter()
+            .copied()
+            .filter(|&p| {
+                let pod = &self.state.pods[p.0];
+                pod.gone.is_none()
+                    && pod.deletion.is_none()
+                    && pod.owner.as_ref().is_none_or(|o| o.kind != "daemonset")
+            })
+            .collect();
+        let mut refused = Vec::new();
+        for pod in candidates {
+            match self.evict(pod, now) {
+                Ok(()) => {
+                    self.delete_pod_with_grace(ctx, pod, "Evicted", grace);
+                    if let Some(d) = self.drains.get_mut(&index) {
+                        d.evicted += 1;
+                    }
+                }
+                Err(message) => refused.push((pod, message)),
+            }
+        }
+        let Some(drain) = self.drains.get_mut(&index) else {
+            return;
+        };
+        let mut notes = Vec::new();
+        for (pod, message) in &refused {
+            if drain.refused.insert(*pod) {
+                let p = &self.state.pods[pod.0];
+                notes.push(format!(
+                    "Info: drain node/{node_name}: evicting pod {}/{} refused: {message} (retrying every 5s)",
+                    p.namespace, p.name
+                ));
+            }
+        }
+        if refused.is_empty() {
+            let ms = now.as_millis();
+            notes.push(format!(
+                "Info: drain node/{node_name}: {} pod(s) evicted by t={}.{:03}s",
+                drain.evicted,
+                ms / 1000,
+                ms % 1000
+            ));
+            self.drains.remove(&index);
+        } else if drain
+            .deadline
+            .is_some_and(|d| now.plus_nanos(DRAIN_RETRY_NS) > d)
+        {
+            notes.push(format!(
+                "Warning: drain node/{node_name}: timed out with {} pod(s) left whose eviction the PodDisruptionBudgets refuse",
+                refused.len()
+            ));
+            self.drains.remove(&index);
+        } else {
+            ctx.schedule_in(DRAIN_RETRY_NS, phase::DRIVER, Event::DrainRetry(index));
+        }
+        self.notes.extend(notes);
+    }
+
+    /// The eviction API (`pods/eviction`) for one pod at `now`: `Ok` when it may go (the
+    /// budget it uses is charged), `Err` with the API's message when a PodDisruptionBudget
+    /// refuses.
+    fn evict(&mut self, pod: PodId, now: SimTime) -> Result<(), &'static str> {
+        let p = &self.state.pods[pod.0];
+        let exempt = p.deletion.is_some()
+            || matches!(
+                p.phase,
+                PodPhase::Pending | PodPhase::Succeeded | PodPhase::Failed
+            );
+        let covering: Vec<ObjKey> = self
+            .state
+            .pdbs
+            .iter()
+            .filter(|(key, pdb)| {
+                key.namespace == p.namespace
+                    && pdb
+                        .selector
+                        .as_ref()
+                        .is_some_and(|s| !s.is_empty() && s.matches(&p.labels))
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        let budgets: Vec<EvictionBudget> = covering
+            .iter()
+            .map(|key| {
+                let pdb = &self.state.pdbs[key];
+                let unconfirmed = self.state.pdb_disrupted.get(key).map_or(0, |d| {
+                    d.values()
+                        .filter(|at| at.plus_nanos(DELETION_TIMEOUT_NS) > now)
+                        .count()
+                });
+                EvictionBudget {
+                    status: super::lister::budget_status(&self.state, key, now),
+                    policy: if pdb.always_allow_unhealthy {
+                        UnhealthyPodEvictionPolicy::AlwaysAllow
+                    } else {
+                        UnhealthyPodEvictionPolicy::IfHealthyBudget
+                    },
+                    observed: true,
+                    unconfirmed_evictions: unconfirmed,
+                }
+            })
+            .collect();
+        match eviction_decision(exempt, p.ready, &budgets) {
+            EvictionDecision::AllowWithoutBudget => Ok(()),
+            EvictionDecision::AllowAndDecrement => {
+                let name = p.name.clone();
+                if let Some(key) = covering.first() {
+                    self.state
+                        .pdb_disrupted
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(name, now);
+                }
+                Ok(())
+            }
+            EvictionDecision::Deny if covering.len() > 1 => Err(
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+            ),
+            EvictionDecision::Deny => {
+                Err("Cannot evict pod as it would violate the pod's disruption budget.")
+            }
         }
     }
 
@@ -1615,6 +1818,7 @@ impl Model for World {
                 }
             }
             Event::FlushUnschedulable => self.flush_unschedulable(ctx),
+            Event::DrainRetry(index) => self.drain_step(ctx, index),
             Event::Kubelet {
                 pod,
                 generation,

@@ -583,10 +583,17 @@ fn restart_or_fail(pod: &mut PodState, now: SimTime, index: usize, code: i64, ou
     out.timers.push((delay, KubeletStep::Restart(index)));
 }
 
-/// Graceful deletion: stop every running container; returns the delay until the pod is gone.
-pub fn on_delete(pod: &mut PodState, images: &ImageCatalog, rng: &mut SimRng) -> (u64, Output) {
+/// Graceful deletion with a grace period of `grace_period_s` (the pod's
+/// `terminationGracePeriodSeconds` unless the deletion overrides it): stop every running
+/// container; returns the delay until the pod is gone.
+pub fn on_delete(
+    pod: &mut PodState,
+    grace_period_s: i64,
+    images: &ImageCatalog,
+    rng: &mut SimRng,
+) -> (u64, Output) {
     let mut out = Output::default();
-    let grace_ns = pod.spec.termination_grace_period_s.max(0) as u64 * NANOS_PER_SEC;
+    let grace_ns = grace_period_s.max(0) as u64 * NANOS_PER_SEC;
     let mut longest = 0u64;
     let inits = pod.spec.init_containers.len();
     let running: Vec<usize> = pod

@@ -1340,9 +1340,57 @@ fn action(
                 Action::Uncordon(node)
             }
         }
-        "promote" | "abort" | "switchService" | "drain" | "failNode" | "recoverNode"
-        | "deleteNode" | "addNodes" | "failZone" | "recoverZone" | "partitionNode"
-        | "healPartition" | "killPod" | "forceDeletePod" | "setTraffic" => {
+        "drain" => {
+            let node = a
+                .node
+                .clone()
+                .or_else(|| {
+                    a.target
+                        .as_deref()
+                        .and_then(ObjectRef::parse)
+                        .map(|r| r.name)
+                })
+                .ok_or_else(|| invalid(&format!("{path}.node"), "Required value".into()))?;
+            let timeout_ns = a
+                .timeout
+                .as_deref()
+                .map(|t| parse_duration_field(t, &format!("{path}.timeout"), &invalid))
+                .transpose()?;
+            let grace_period_s = match a.grace_period.as_deref() {
+                None => None,
+                Some(text) => {
+                    // kubectl takes seconds; a duration ("30s") is accepted too. -1 = the pod's.
+                    let seconds = match text.trim().parse::<i64>() {
+                        Ok(s) => s,
+                        Err(_) => {
+                            let ns = parse_duration_field(
+                                text,
+                                &format!("{path}.gracePeriod"),
+                                &invalid,
+                            )?;
+                            i64::try_from(ns / 1_000_000_000).unwrap_or(i64::MAX)
+                        }
+                    };
+                    if seconds < -1 {
+                        return Err(invalid(
+                            &format!("{path}.gracePeriod"),
+                            format!(
+                                "Invalid value: {seconds}: must be -1 (the pod's own) or greater than or equal to 0"
+                            ),
+                        ));
+                    }
+                    (seconds >= 0).then_some(seconds)
+                }
+            };
+            Action::Drain {
+                node,
+                timeout_ns,
+                grace_period_s,
+            }
+        }
+        "promote" | "abort" | "switchService" | "failNode" | "recoverNode" | "deleteNode"
+        | "addNodes" | "failZone" | "recoverZone" | "partitionNode" | "healPartition"
+        | "killPod" | "forceDeletePod" | "setTraffic" => {
             notes.push(format!(
                 "Info: timeline action \"{}\" is accepted but not simulated in this version",
                 a.action

@@ -194,6 +194,17 @@ pub enum Action {
     Cordon(String),
     /// `kubectl uncordon`.
     Uncordon(String),
+    /// `kubectl drain --ignore-daemonsets --delete-emptydir-data --force`: cordon, then evict
+    /// every pod of the node through the eviction API (PodDisruptionBudgets honoured), retrying
+    /// refused evictions every 5 s.
+    Drain {
+        /// The node.
+        node: String,
+        /// Give up after this long (`--timeout`; `None`: never).
+        timeout_ns: Option<u64>,
+        /// `--grace-period` in seconds (`None`: each pod's own).
+        grace_period_s: Option<i64>,
+    },
     /// An action that is accepted but not simulated by this version (announced with `Info:`).
     NotSimulated(String),
 }

@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod determinism;
+mod disruption;
 mod explain;
 mod malformed;
 mod placement;

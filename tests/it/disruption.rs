@@ -1,0 +1,130 @@
+//! The eviction API and `drain`: PodDisruptionBudgets decide which evictions go through, kubectl
+//! retries refused ones every 5 s, `timeout` and `gracePeriod` behave as kubectl's flags.
+
+use timonel::metrics::RunResults;
+use timonel::pipeline::{self, RunOptions};
+use timonel::scenario::{self, Input, LoadOptions};
+
+fn load(text: &str) -> Result<Vec<timonel::scenario::spec::Scenario>, String> {
+    scenario::load(
+        &[Input {
+            path: "test.yaml".into(),
+            text: text.into(),
+        }],
+        LoadOptions::default(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn run(text: &str) -> RunResults {
+    let scenarios = load(text).unwrap_or_else(|e| panic!("{e}"));
+    let s = &scenarios[0];
+    pipeline::run(
+        s,
+        RunOptions {
+            seed: s.seed,
+            until: s.duration,
+            max_events: 5_000_000,
+            check_invariants: true,
+            record_scheduling: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Two nodes, four replicas (two per node), a budget, and a drain of `w-0` at 1m.
+fn scenario(drain: &str, budget: &str, stop: &str) -> String {
+    format!(
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {{name: t}}\nspec:\n  duration: 3m\n  images:\n    default: {{pull: 2s, start: 1s, stop: {stop}}}\n  cluster:\n    nodePools:\n      - {{name: w, count: 2, capacity: {{cpu: \"4\", memory: 8Gi}}}}\n  timeline:\n    - {{at: 1m, action: drain, node: w-0{drain}}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 4\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n      - {{name: web, image: web:v1, resources: {{requests: {{cpu: 500m, memory: 128Mi}}}}}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: web}}\nspec:\n  {budget}\n  selector: {{matchLabels: {{app: web}}}}\n"
+    )
+}
+
+fn evicted(results: &RunResults) -> Vec<(u64, u64)> {
+    results
+        .world
+        .state
+        .pods
+        .iter()
+        .filter(|p| p.end_reason.as_deref() == Some("Evicted"))
+        .map(|p| {
+            (
+                p.deletion.map_or(0, |t| t.as_millis()),
+                p.gone.map_or(0, |t| t.as_millis()),
+            )
+        })
+        .collect()
+}
+
+/// maxUnavailable 1: the first eviction goes through at once; the second is refused until the
+/// replacement is Ready (61 s), and kubectl's next retry (65 s) evicts it.
+#[test]
+fn drain_waits_for_the_budget_and_retries_every_five_seconds() {
+    let results = run(&scenario("", "maxUnavailable: 1", "2s"));
+    assert_eq!(evicted(&results), [(60_000, 62_000), (65_000, 67_000)]);
+    let w0 = &results.world.state.nodes[0];
+    assert!(w0.node.unschedulable, "drain cordons the node");
+    assert!(w0.pods.is_empty());
+    let refusals: Vec<_> = results
+        .world
+        .notes
+        .iter()
+        .filter(|n| n.contains("Cannot evict pod as it would violate the pod's disruption budget."))
+        .collect();
+    assert_eq!(
+        refusals.len(),
+        1,
+        "each refused pod is reported once: {refusals:?}"
+    );
+    assert!(
+        results
+            .world
+            .notes
+            .iter()
+            .any(|n| n == "Info: drain node/w-0: 2 pod(s) evicted by t=65.000s"),
+        "{:?}",
+        results.world.notes
+    );
+}
+
+/// A budget that never allows a disruption: the drain gives up at its timeout.
+#[test]
+fn drain_times_out_when_the_budget_never_allows() {
+    let results = run(&scenario(", timeout: 30s", "minAvailable: 4", "2s"));
+    assert!(evicted(&results).is_empty());
+    assert_eq!(results.world.state.nodes[0].pods.len(), 2);
+    assert!(
+        results
+            .world
+            .notes
+            .iter()
+            .any(|n| n.starts_with("Warning: drain node/w-0: timed out with 2 pod(s) left")),
+        "{:?}",
+        results.world.notes
+    );
+}
+
+/// `gracePeriod` overrides the pods' own: an app that needs 20 s to stop is killed after 5 s.
+#[test]
+fn drain_grace_period_overrides_the_pods() {
+    let results = run(&scenario(", gracePeriod: 5", "maxUnavailable: 2", "20s"));
+    assert_eq!(evicted(&results), [(60_000, 65_000), (60_000, 65_000)]);
+    let results = run(&scenario("", "maxUnavailable: 2", "20s"));
+    assert_eq!(evicted(&results), [(60_000, 80_000), (60_000, 80_000)]);
+}
+
+#[test]
+fn drain_needs_a_node_and_a_valid_grace_period() {
+    let text = scenario("", "maxUnavailable: 1", "2s")
+        .replace(", action: drain, node: w-0", ", action: drain");
+    assert!(
+        load(&text)
+            .unwrap_err()
+            .contains("spec.timeline[0].node: Required value")
+    );
+    let text = scenario(", gracePeriod: -2", "maxUnavailable: 1", "2s");
+    assert!(
+        load(&text)
+            .unwrap_err()
+            .contains("gracePeriod: Invalid value: -2")
+    );
+}
