@@ -175,6 +175,29 @@ impl Recorder {
                 self.put(t_ms, name, "bad_rps", bad);
             }
         }
+        for key in state.pdbs.keys() {
+            let name = object_name("poddisruptionbudget", key);
+            let status = crate::cluster::lister::budget_status(state, key, t);
+            self.put(
+                t_ms,
+                name.clone(),
+                "disruptions_allowed",
+                status.disruptions_allowed as f64,
+            );
+            self.put(
+                t_ms,
+                name.clone(),
+                "current_healthy",
+                status.current_healthy as f64,
+            );
+            self.put(
+                t_ms,
+                name.clone(),
+                "desired_healthy",
+                status.desired_healthy as f64,
+            );
+            self.put(t_ms, name, "expected_pods", status.expected_pods as f64);
+        }
         let mut nodes_ready = 0;
         for (index, info) in world.node_infos.iter().enumerate() {
             let node = &state.nodes[index];

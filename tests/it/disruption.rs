@@ -84,6 +84,23 @@ fn drain_waits_for_the_budget_and_retries_every_five_seconds() {
         "{:?}",
         results.world.notes
     );
+    // The budget's status series: 1 disruption allowed once all four are Ready, spent by each
+    // eviction, back when the replacement is Ready.
+    let series = results
+        .recorder
+        .series_id("poddisruptionbudget/web", "disruptions_allowed")
+        .expect("series");
+    assert_eq!(
+        results.recorder.points(series),
+        [
+            (0, 0.0),
+            (3_000, 1.0),
+            (60_000, 0.0),
+            (61_000, 1.0),
+            (65_000, 0.0),
+            (66_000, 1.0)
+        ]
+    );
 }
 
 /// A budget that never allows a disruption: the drain gives up at its timeout.
