@@ -569,6 +569,18 @@ fn describe_action(action: &Action) -> (String, String) {
         Action::Patch { target, patch } => {
             ("patch".into(), format!("{} {patch}", reference(target)))
         }
+        Action::SwitchService { target, selector } => (
+            "switchService".into(),
+            format!(
+                "{} selector={}",
+                reference(target),
+                selector
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ),
         Action::Drain {
             node,
             timeout_ns,

@@ -1393,6 +1393,17 @@ impl World {
                     self.missing(now, &format!("node/{node}"), "");
                 }
             }
+            Action::SwitchService { target, selector } => {
+                let key = ObjKey::new(&namespace, &target.name);
+                match self.state.services.get(&key) {
+                    Some(service) => {
+                        let mut updated = service.clone();
+                        updated.selector = Some(selector);
+                        self.apply_object(ctx, ApiObject::Service(updated));
+                    }
+                    None => self.missing(now, &target.to_string(), &namespace),
+                }
+            }
             Action::Drain {
                 node,
                 timeout_ns,

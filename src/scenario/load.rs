@@ -1388,9 +1388,37 @@ fn action(
                 grace_period_s,
             }
         }
-        "promote" | "abort" | "switchService" | "failNode" | "recoverNode" | "deleteNode"
-        | "addNodes" | "failZone" | "recoverZone" | "partitionNode" | "healPartition"
-        | "killPod" | "forceDeletePod" | "setTraffic" => {
+        "switchService" => {
+            let target = match (&a.target, &a.service) {
+                (Some(_), _) => target_ref(a, path, invalid)?,
+                (None, Some(name)) => ObjectRef {
+                    kind: "service".into(),
+                    name: name.clone(),
+                },
+                (None, None) => {
+                    return Err(invalid(&format!("{path}.target"), "Required value".into()));
+                }
+            };
+            if target.kind != "service" {
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    format!(
+                        "Invalid value: \"{target}\": switchService needs a service/NAME target"
+                    ),
+                ));
+            }
+            let selector = a.selector.clone().unwrap_or_default();
+            if selector.is_empty() {
+                return Err(invalid(
+                    &format!("{path}.selector"),
+                    "Required value".into(),
+                ));
+            }
+            Action::SwitchService { target, selector }
+        }
+        "promote" | "abort" | "failNode" | "recoverNode" | "deleteNode" | "addNodes"
+        | "failZone" | "recoverZone" | "partitionNode" | "healPartition" | "killPod"
+        | "forceDeletePod" | "setTraffic" => {
             notes.push(format!(
                 "Info: timeline action \"{}\" is accepted but not simulated in this version",
                 a.action

@@ -190,6 +190,14 @@ pub enum Action {
         /// Revision (`None`: the previous one).
         to_revision: Option<i64>,
     },
+    /// Blue/green by hand: the Service's `spec.selector` becomes `selector` (its endpoints
+    /// follow at once).
+    SwitchService {
+        /// The Service.
+        target: ObjectRef,
+        /// The new selector.
+        selector: BTreeMap<String, String>,
+    },
     /// `kubectl cordon`.
     Cordon(String),
     /// `kubectl uncordon`.

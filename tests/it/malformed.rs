@@ -416,6 +416,37 @@ fn cases() -> Vec<Case> {
             &["The Scenario \"web\" is invalid: spec.timeline[0].image: Required value"],
         ),
         case(
+            "switch-service-without-selector",
+            edit(
+                "      action: setImage\n      target: deployment/web\n",
+                "      action: switchService\n      target: service/web\n",
+            ),
+            At::Text("at: 1m", 0),
+            &["The Scenario \"web\" is invalid: spec.timeline[0].selector: Required value"],
+        ),
+        case(
+            "switch-service-of-a-deployment",
+            edit(
+                "      action: setImage\n",
+                "      action: switchService\n      selector: {app: green}\n",
+            ),
+            At::Text("target: deployment/web", 0),
+            &[
+                "spec.timeline[0].target: Invalid value: \"deployment/web\": switchService needs a service/NAME target",
+            ],
+        ),
+        case(
+            "drain-with-a-bad-grace-period",
+            edit(
+                "      action: setImage\n      target: deployment/web\n",
+                "      action: drain\n      node: worker-0\n      gracePeriod: \"-5\"\n",
+            ),
+            At::Text("gracePeriod", 0),
+            &[
+                "spec.timeline[0].gracePeriod: Invalid value: -5: must be -1 (the pod's own) or greater than or equal to 0",
+            ],
+        ),
+        case(
             "unknown-metric",
             edit("metric: availableReplicas", "metric: happiness"),
             At::Text("metric: happiness", 0),
