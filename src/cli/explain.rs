@@ -251,11 +251,11 @@ fn explain_object(args: &ExplainArgs, kind: &str, name: &str) -> Result<String, 
             dir.display()
         )));
     }
-    let mut out = format!("{:<15}{name}\n", "Name:");
+    let mut out = format!("{:<16}{name}\n", "Name:");
     if let Some(ns) = namespace {
-        out.push_str(&format!("{:<15}{ns}\n", "Namespace:"));
+        out.push_str(&format!("{:<16}{ns}\n", "Namespace:"));
     }
-    out.push_str(&format!("{:<15}{kind}\n", "Kind:"));
+    out.push_str(&format!("{:<16}{kind}\n", "Kind:"));
     if !series.is_empty() {
         let mut t = table(&["SERIES", "LAST VALUE", "SINCE"]);
         for (metric, (value, t_ms)) in &series {
@@ -328,7 +328,7 @@ fn explain_pod(dir: &Path, namespace: &str, name: &str) -> Result<String, CliErr
             )
         }));
     };
-    let mut out = format!("{:<15}{name}\n{:<15}{namespace}\n", "Name:", "Namespace:");
+    let mut out = format!("{:<16}{name}\n{:<16}{namespace}\n", "Name:", "Namespace:");
     if let Some(row) = &row {
         let or_none = |v: &str| {
             if v.is_empty() {
@@ -345,9 +345,9 @@ fn explain_pod(dir: &Path, namespace: &str, name: &str) -> Result<String, CliErr
                 at(v)
             }
         };
-        out.push_str(&format!("{:<15}{}\n", "Node:", or_none(cell(row, "node"))));
+        out.push_str(&format!("{:<16}{}\n", "Node:", or_none(cell(row, "node"))));
         out.push_str(&format!(
-            "{:<15}{}\n",
+            "{:<16}{}\n",
             "Controlled By:",
             or_none(cell(row, "owner"))
         ));
@@ -358,11 +358,15 @@ fn explain_pod(dir: &Path, namespace: &str, name: &str) -> Result<String, CliErr
             ("Ready:", "ready_ms"),
             ("Deleted:", "deleted_ms"),
         ] {
-            out.push_str(&format!("{label:<15}{}\n", time(column)));
+            out.push_str(&format!("{label:<16}{}\n", time(column)));
         }
         let reason = cell(row, "end_reason");
         if !reason.is_empty() {
-            out.push_str(&format!("{:<15}{reason}\n", "End Reason:"));
+            out.push_str(&format!("{:<16}{reason}\n", "End Reason:"));
+        }
+        let nominated = cell(row, "nominated_node");
+        if !nominated.is_empty() {
+            out.push_str(&format!("{:<16}{nominated}\n", "Nominated Node:"));
         }
     }
     out.push('\n');
