@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::cluster::effects::{Effect, StatefulSetUpdate, SyncTarget};
-use crate::cluster::state::{ClusterState, ObjKey, PodId, PodPhase, SetRevision, StsState, StsStatus};
+use crate::cluster::state::{
+    ClusterState, ObjKey, PodId, PodPhase, SetRevision, StsState, StsStatus,
+};
 use crate::controllers::deployment::pod_template_hash;
 use crate::controllers::statefulset_math::{
     self as math, SetAction, SetPodPhase, SetPodView, SetSpecView, SetUpdateStrategy,

@@ -414,7 +414,8 @@ mod tests {
             .insert(("default".into(), "a".into()), pvc("a", 1, "fast"));
         s.claims
             .insert(("default".into(), "b".into()), pvc("b", 1, "fast"));
-        s.volumes.insert("static".into(), pv("static", 1, "fast", None));
+        s.volumes
+            .insert("static".into(), pv("static", 1, "fast", None));
         s.bind("default", "a", "static").unwrap();
         s.provision("default", "b", Vec::new(), BTreeMap::new())
             .unwrap();

@@ -87,7 +87,6 @@ impl Default for SetUpdateStrategy {
     }
 }
 
-
 /// `spec.persistentVolumeClaimRetentionPolicy` (`Retain` is false, `Delete` true).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ClaimRetentionPolicy {

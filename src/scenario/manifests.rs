@@ -1734,9 +1734,7 @@ fn stateful_set_spec(
                 KIND,
                 name,
                 &format!("spec.persistentVolumeClaimRetentionPolicy.{field}"),
-                format!(
-                    "Unsupported value: \"{other}\": supported values: \"Retain\", \"Delete\""
-                ),
+                format!("Unsupported value: \"{other}\": supported values: \"Retain\", \"Delete\""),
             )),
         }
     };
