@@ -346,3 +346,409 @@ pub fn sync(state: &ClusterState, key: &ObjKey, now: SimTime) -> Vec<Effect> {
     }
     effects
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::state::{KubeletPhase, RolloutRecord};
+    use crate::model::meta::OwnerRef;
+    use crate::model::pod::PodSpec;
+    use crate::model::selector::LabelSelector;
+    use crate::model::storage::PersistentVolumeClaim;
+    use crate::model::workloads::{ClaimRetentionPolicy, PodManagementPolicy, StatefulSetSpec};
+
+    fn template(image: &str) -> PodTemplate {
+        PodTemplate {
+            labels: [("app".to_string(), "nginx".to_string())].into(),
+            annotations: BTreeMap::new(),
+            spec: Arc::new(PodSpec::default()),
+            canonical: image.to_string(),
+        }
+    }
+
+    fn claim_template() -> PersistentVolumeClaim {
+        PersistentVolumeClaim {
+            namespace: "default".into(),
+            name: "www".into(),
+            storage_class: None,
+            volume_name: None,
+            request_bytes: 1 << 30,
+            access_modes: vec!["ReadWriteOnce".into()],
+            selector: None,
+            bound: false,
+        }
+    }
+
+    fn set(replicas: i64, policy: PodManagementPolicy, strategy: SetUpdateStrategy) -> StsState {
+        StsState {
+            key: ObjKey::new("default", "web"),
+            labels: BTreeMap::new(),
+            spec: StatefulSetSpec {
+                replicas,
+                selector: LabelSelector::default(),
+                template: template("v1"),
+                service_name: "nginx".into(),
+                pod_management_policy: policy,
+                update_strategy: strategy,
+                volume_claim_templates: vec![claim_template()],
+                retention: ClaimRetentionPolicy::default(),
+                min_ready_seconds: 0,
+                start_ordinal: 0,
+                revision_history_limit: 10,
+            },
+            source: serde_json::Value::Null,
+            generation: 1,
+            created: SimTime::ZERO,
+            status: StsStatus::default(),
+            revisions: Vec::new(),
+            claims_owned_by_pods: BTreeMap::new(),
+            rollouts: Vec::new(),
+        }
+    }
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum P {
+        /// Running and ready.
+        Ready,
+        /// Pending (not running yet).
+        Pending,
+        /// Terminating.
+        Terminating,
+        /// Failed.
+        Failed,
+    }
+
+    /// A cluster holding `set`, pods `(ordinal, state, revision)` and claims for `claims`.
+    fn cluster(set: StsState, pods: &[(i64, P, &str)], claims: &[&str]) -> ClusterState {
+        let mut state = ClusterState::default();
+        for (index, (ordinal, p, revision)) in pods.iter().enumerate() {
+            let name = math::pod_name("web", *ordinal);
+            let running = matches!(p, P::Ready | P::Terminating);
+            let mut labels = BTreeMap::new();
+            labels.insert(REVISION_LABEL.to_string(), revision.to_string());
+            state.pods.push(crate::cluster::state::PodState {
+                namespace: "default".into(),
+                name: name.clone(),
+                uid: index as u64 + 1,
+                labels,
+                deletion_cost: 0,
+                owner: Some(OwnerRef {
+                    kind: "statefulset".into(),
+                    name: "web".into(),
+                }),
+                spec: Arc::new(PodSpec::default()),
+                created: SimTime::ZERO,
+                node: None,
+                scheduled: None,
+                started: None,
+                ready: running,
+                ready_since: running.then_some(SimTime::ZERO),
+                first_ready: None,
+                phase: match p {
+                    P::Ready | P::Terminating => PodPhase::Running,
+                    P::Pending => PodPhase::Pending,
+                    P::Failed => PodPhase::Failed,
+                },
+                deletion: (*p == P::Terminating).then_some(SimTime::ZERO),
+                gone: None,
+                end_reason: None,
+                restarts: 0,
+                kubelet: KubeletPhase::Unbound,
+                pull_failures: 0,
+                crash_backoff: (0, SimTime::ZERO),
+                kubelet_generation: 0,
+                container_running: Vec::new(),
+                container_ready: Vec::new(),
+                container_restarts: Vec::new(),
+                app_ready: false,
+                nominated: None,
+                last_nominated: None,
+                preempted: false,
+            });
+            state
+                .pod_index
+                .insert(ObjKey::new("default", &name), PodId(index));
+        }
+        let storage = Arc::make_mut(&mut state.storage);
+        for claim in claims {
+            let mut c = claim_template();
+            c.name = claim.to_string();
+            storage.claims.insert(("default".into(), c.name.clone()), c);
+        }
+        state.statefulsets.insert(set.key.clone(), set);
+        state
+    }
+
+    /// The API operations of a sync, as short strings.
+    fn ops(state: &ClusterState) -> Vec<String> {
+        sync(state, &ObjKey::new("default", "web"), SimTime::ZERO)
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::CreateSetClaim { claim, .. } => Some(format!("claim {}", claim.name)),
+                Effect::CreateSetPod { meta, spec, .. } => Some(format!(
+                    "create {} {} [{}]",
+                    meta.name,
+                    meta.labels[REVISION_LABEL],
+                    spec.claims.join(",")
+                )),
+                Effect::DeleteSetPod { pod, .. } => Some(format!("delete {}", state.pod(pod).name)),
+                Effect::DeleteClaim { name, .. } => Some(format!("delete claim {name}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A set whose revisions are `v1` (current) and `v2` (update, the template).
+    fn updated(mut s: StsState) -> StsState {
+        let v1 = update_revision(&s);
+        s.status.current_revision = v1.name.clone();
+        s.revisions.push(v1);
+        s.spec.template = template("v2");
+        s
+    }
+
+    #[test]
+    fn reconcile_table() {
+        use PodManagementPolicy::{OrderedReady, Parallel};
+        let rolling = |partition| SetUpdateStrategy::RollingUpdate {
+            partition,
+            max_unavailable: None,
+        };
+        let base = set(3, OrderedReady, rolling(0));
+        let v1 = update_revision(&base).name;
+        let v2 = update_revision(&updated(base.clone())).name;
+        assert_ne!(v1, v2);
+        let (r1, r2) = (v1.as_str(), v2.as_str());
+        let c0 = format!("create web-0 {r1} [www-web-0]");
+        let c1 = format!("create web-1 {r1} [www-web-1]");
+        let c2 = format!("create web-2 {r1} [www-web-2]");
+        type Row<'a> = (
+            &'a str,
+            StsState,
+            Vec<(i64, P, &'a str)>,
+            Vec<&'a str>,
+            Vec<String>,
+        );
+        let rows: Vec<Row> = vec![
+            (
+                "ordered: only web-0 first, with its claim",
+                base.clone(),
+                vec![],
+                vec![],
+                vec!["claim www-web-0".into(), c0.clone()],
+            ),
+            (
+                "ordered: web-1 once web-0 is running and ready; its claim already exists",
+                base.clone(),
+                vec![(0, P::Ready, r1)],
+                vec!["www-web-0", "www-web-1"],
+                vec![c1.clone()],
+            ),
+            (
+                "ordered: nothing while web-0 is pending",
+                base.clone(),
+                vec![(0, P::Pending, r1)],
+                vec!["www-web-0"],
+                vec![],
+            ),
+            (
+                "parallel: every missing ordinal at once",
+                set(3, Parallel, rolling(0)),
+                vec![],
+                vec![],
+                vec![
+                    "claim www-web-0".into(),
+                    c0.clone(),
+                    "claim www-web-1".into(),
+                    c1.clone(),
+                    "claim www-web-2".into(),
+                    c2.clone(),
+                ],
+            ),
+            (
+                "ordered scale-down: highest ordinal first, one at a time",
+                set(1, OrderedReady, rolling(0)),
+                vec![(0, P::Ready, r1), (1, P::Ready, r1), (2, P::Ready, r1)],
+                vec![],
+                vec!["delete web-2".into()],
+            ),
+            (
+                "parallel scale-down: all condemned pods",
+                set(1, Parallel, rolling(0)),
+                vec![(0, P::Ready, r1), (1, P::Ready, r1), (2, P::Ready, r1)],
+                vec![],
+                vec!["delete web-2".into(), "delete web-1".into()],
+            ),
+            (
+                "one pod per identity: no replacement while web-1 terminates",
+                set(3, Parallel, rolling(0)),
+                vec![(0, P::Ready, r1), (1, P::Terminating, r1)],
+                vec![],
+                vec!["claim www-web-2".into(), c2.clone()],
+            ),
+            (
+                "a failed pod is deleted to be recreated under its name",
+                base.clone(),
+                vec![(0, P::Failed, r1), (1, P::Ready, r1), (2, P::Ready, r1)],
+                vec![],
+                vec!["delete web-0".into()],
+            ),
+            (
+                "rolling update from the highest ordinal",
+                updated(base.clone()),
+                vec![(0, P::Ready, r1), (1, P::Ready, r1), (2, P::Ready, r1)],
+                vec![],
+                vec!["delete web-2".into()],
+            ),
+            (
+                "partition 2: web-2 updated, nothing else to do",
+                updated(set(3, OrderedReady, rolling(2))),
+                vec![(0, P::Ready, r1), (1, P::Ready, r1), (2, P::Ready, r2)],
+                vec![],
+                vec![],
+            ),
+            (
+                "below the partition a missing pod comes back at the current revision",
+                updated(set(3, OrderedReady, rolling(2))),
+                vec![(1, P::Ready, r1), (2, P::Ready, r2)],
+                vec!["www-web-0"],
+                vec![c0.clone()],
+            ),
+            (
+                "on delete: out-of-date pods stay; a missing one gets the new template",
+                updated(set(3, OrderedReady, SetUpdateStrategy::OnDelete)),
+                vec![(0, P::Ready, r1), (1, P::Ready, r1)],
+                vec![],
+                vec![
+                    "claim www-web-2".into(),
+                    format!("create web-2 {r2} [www-web-2]"),
+                ],
+            ),
+        ];
+        for (name, s, pods, claims, want) in rows {
+            assert_eq!(ops(&cluster(s, &pods, &claims)), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn pods_get_their_identity_labels() {
+        let state = cluster(
+            set(
+                1,
+                PodManagementPolicy::OrderedReady,
+                SetUpdateStrategy::OnDelete,
+            ),
+            &[],
+            &[],
+        );
+        let effects = sync(&state, &ObjKey::new("default", "web"), SimTime::ZERO);
+        let labels = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::CreateSetPod { meta, .. } => Some(meta.labels.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        assert_eq!(labels[POD_NAME_LABEL], "web-0");
+        assert_eq!(labels[POD_INDEX_LABEL], "0");
+        assert_eq!(labels["app"], "nginx");
+        assert!(labels[REVISION_LABEL].starts_with("web-"));
+    }
+
+    #[test]
+    fn scaled_down_claims_follow_their_pods_under_when_scaled_delete() {
+        let mut s = set(
+            1,
+            PodManagementPolicy::Parallel,
+            SetUpdateStrategy::default(),
+        );
+        s.spec.retention.delete_when_scaled = true;
+        let r = update_revision(&s).name;
+        // web-1 is condemned and terminating: its claim becomes the pod's (uid 2).
+        let state = cluster(
+            s.clone(),
+            &[(0, P::Ready, &r), (1, P::Terminating, &r)],
+            &["www-web-0", "www-web-1"],
+        );
+        let update = sync(&state, &s.key, SimTime::ZERO)
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::StatefulSetStatus { update, .. } => Some(update),
+                _ => None,
+            });
+        let owned = update.map(|u| u.claims_owned_by_pods).unwrap_or_default();
+        assert_eq!(owned, [("www-web-1".to_string(), 2)].into());
+        // Once web-1 is gone, its claim is deleted; Retain keeps it.
+        s.claims_owned_by_pods = owned;
+        let state = cluster(s.clone(), &[(0, P::Ready, &r)], &["www-web-0", "www-web-1"]);
+        assert_eq!(ops(&state), vec!["delete claim www-web-1".to_string()]);
+        s.spec.retention.delete_when_scaled = false;
+        let state = cluster(s, &[(0, P::Ready, &r)], &["www-web-0", "www-web-1"]);
+        assert!(ops(&state).is_empty());
+    }
+
+    #[test]
+    fn status_and_rollout_completion() {
+        let mut s = set(
+            2,
+            PodManagementPolicy::OrderedReady,
+            SetUpdateStrategy::default(),
+        );
+        let r = update_revision(&s);
+        s.rollouts.push(RolloutRecord {
+            revision: r.number,
+            start: SimTime::ZERO,
+            end: None,
+            outcome: "inProgress",
+        });
+        let state = cluster(
+            s.clone(),
+            &[(0, P::Ready, &r.name), (1, P::Ready, &r.name)],
+            &[],
+        );
+        let update = sync(&state, &s.key, SimTime::ZERO)
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::StatefulSetStatus { update, .. } => Some(update),
+                _ => None,
+            });
+        let Some(update) = update else {
+            panic!("no status update")
+        };
+        assert!(update.rollout_complete);
+        assert_eq!(
+            (
+                update.status.replicas,
+                update.status.ready,
+                update.status.updated
+            ),
+            (2, 2, 2)
+        );
+        assert_eq!(update.status.current_revision, r.name);
+        assert_eq!(update.revisions.len(), 1);
+    }
+
+    #[test]
+    fn claims_of_a_set_are_found_by_name() {
+        let s = set(
+            1,
+            PodManagementPolicy::OrderedReady,
+            SetUpdateStrategy::default(),
+        );
+        let state = cluster(
+            s.clone(),
+            &[],
+            &[
+                "www-web-0",
+                "www-web-7",
+                "www-webx-0",
+                "www-web-a",
+                "data-web-0",
+            ],
+        );
+        assert_eq!(
+            claims_of_set(&state.storage, &s),
+            ["www-web-0", "www-web-7"]
+        );
+    }
+}
