@@ -2275,6 +2275,153 @@ mod tests {
 
     const NGINX: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx-deployment\n  labels:\n    app: nginx\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app: nginx\n  template:\n    metadata:\n      labels:\n        app: nginx\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.14.2\n        ports:\n        - containerPort: 80\n";
 
+    const WEB: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: nginx\n  replicas: 3\n  selector:\n    matchLabels: {app: nginx}\n  template:\n    metadata:\n      labels: {app: nginx}\n    spec:\n      containers:\n      - name: nginx\n        image: registry.k8s.io/nginx-slim:0.21\n  volumeClaimTemplates:\n  - metadata: {name: www}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 1Gi}}\n";
+
+    #[test]
+    fn stateful_set_defaults() {
+        let (result, _) = convert_text(WEB);
+        let Ok(Converted::Objects(objects)) = result else {
+            panic!("{result:?}")
+        };
+        let ApiObject::StatefulSet(set) = &objects[0] else {
+            panic!()
+        };
+        let spec = &set.spec;
+        assert_eq!(spec.replicas, 3);
+        assert_eq!(spec.service_name, "nginx");
+        assert_eq!(
+            spec.pod_management_policy,
+            PodManagementPolicy::OrderedReady
+        );
+        assert_eq!(spec.update_strategy, SetUpdateStrategy::default());
+        assert_eq!(spec.retention, ClaimRetentionPolicy::default());
+        assert_eq!(spec.volume_claim_templates[0].name, "www");
+        assert_eq!(spec.volume_claim_templates[0].request_bytes, 1 << 30);
+        assert_eq!(
+            (
+                spec.start_ordinal,
+                spec.min_ready_seconds,
+                spec.revision_history_limit
+            ),
+            (0, 0, 10)
+        );
+    }
+
+    #[test]
+    fn stateful_set_fields_and_validation() {
+        let with = |extra: &str| {
+            WEB.replace(
+                "  serviceName: nginx\n",
+                &format!("  serviceName: nginx\n{extra}"),
+            )
+        };
+        let ok = |extra: &str| match convert_text(&with(extra)).0 {
+            Ok(Converted::Objects(mut objects)) => match objects.remove(0) {
+                ApiObject::StatefulSet(set) => set.spec,
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{extra}: {other:?}"),
+        };
+        let spec = ok(
+            "  podManagementPolicy: Parallel\n  updateStrategy:\n    rollingUpdate: {partition: 2, maxUnavailable: 50%}\n  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Retain}\n  ordinals: {start: 5}\n  minReadySeconds: 10\n  revisionHistoryLimit: 3\n",
+        );
+        assert_eq!(spec.pod_management_policy, PodManagementPolicy::Parallel);
+        assert_eq!(
+            spec.update_strategy,
+            SetUpdateStrategy::RollingUpdate {
+                partition: 2,
+                max_unavailable: Some(IntOrPercent::Percent(50))
+            }
+        );
+        assert!(spec.retention.delete_when_deleted && !spec.retention.delete_when_scaled);
+        assert_eq!(
+            (
+                spec.start_ordinal,
+                spec.min_ready_seconds,
+                spec.revision_history_limit
+            ),
+            (5, 10, 3)
+        );
+        assert_eq!(
+            ok("  updateStrategy: {type: OnDelete}\n").update_strategy,
+            SetUpdateStrategy::OnDelete
+        );
+        let rows = [
+            (
+                "  podManagementPolicy: Burst\n",
+                "spec.podManagementPolicy: Invalid value: \"Burst\": must be 'OrderedReady' or 'Parallel'",
+            ),
+            (
+                "  updateStrategy: {type: Sometimes}\n",
+                "spec.updateStrategy: Invalid value: \"Sometimes\": must be 'RollingUpdate' or 'OnDelete'",
+            ),
+            (
+                "  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 1}}\n",
+                "spec.updateStrategy.rollingUpdate: Invalid value",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {partition: -1}}\n",
+                "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n",
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: must be greater than 0",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {maxUnavailable: 120%}}\n",
+                "must not be greater than 100%",
+            ),
+            (
+                "  persistentVolumeClaimRetentionPolicy: {whenScaled: Keep}\n",
+                "spec.persistentVolumeClaimRetentionPolicy.whenScaled: Unsupported value: \"Keep\"",
+            ),
+            (
+                "  ordinals: {start: -1}\n",
+                "spec.ordinals.start: Invalid value: -1",
+            ),
+            (
+                "  minReadySeconds: -5\n",
+                "spec.minReadySeconds: Invalid value: -5",
+            ),
+            (
+                "  revisionHistoryLimit: -1\n",
+                "spec.revisionHistoryLimit: Invalid value: -1",
+            ),
+        ];
+        for (extra, want) in rows {
+            let err = convert_text(&with(extra))
+                .0
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default();
+            assert!(err.contains(want), "{extra}: {err}");
+            assert!(
+                err.starts_with("The StatefulSet \"web\" is invalid: "),
+                "{err}"
+            );
+        }
+        let mismatch = WEB.replace("      labels: {app: nginx}", "      labels: {app: other}");
+        let err = convert_text(&mismatch)
+            .0
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            err.contains("`selector` does not match template `labels`"),
+            "{err}"
+        );
+        let no_size = WEB.replace("      resources: {requests: {storage: 1Gi}}\n", "");
+        let err = convert_text(&no_size)
+            .0
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            err.contains("spec.volumeClaimTemplates[0].spec.resources[storage]: Required value"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn deployment_defaults() {
         let (result, notes) = convert_text(NGINX);
