@@ -1773,6 +1773,28 @@ fn stateful_set_spec(
             notes,
         )?);
     }
+    // `updateStorage`: a template volume named like a claim template mounts the pod's own claim
+    // instead (the controller adds `<template>-<set>-<ordinal>`).
+    let mut template = template;
+    let overridden: Vec<bool> = spec
+        .template
+        .spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter(|v| v.persistent_volume_claim.is_some())
+        .map(|v| volume_claim_templates.iter().any(|c| c.name == v.name))
+        .collect();
+    if overridden.contains(&true) {
+        let mut pod_spec = (*template.spec).clone();
+        pod_spec.claims = pod_spec
+            .claims
+            .into_iter()
+            .zip(overridden)
+            .filter(|(_, dropped)| !dropped)
+            .map(|(claim, _)| claim)
+            .collect();
+        template.spec = Arc::new(pod_spec);
+    }
     let min_ready_seconds = i64::from(spec.min_ready_seconds.unwrap_or(0));
     non_negative(min_ready_seconds, "spec.minReadySeconds", KIND, name)?;
     let start_ordinal = i64::from(spec.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0));
@@ -2410,6 +2432,18 @@ mod tests {
             err.contains("`selector` does not match template `labels`"),
             "{err}"
         );
+        // A template volume named like a claim template mounts the pod's own claim instead.
+        let with_volume = WEB.replace(
+            "        image: registry.k8s.io/nginx-slim:0.21\n",
+            "        image: registry.k8s.io/nginx-slim:0.21\n      volumes:\n      - {name: www, persistentVolumeClaim: {claimName: www}}\n      - {name: shared, persistentVolumeClaim: {claimName: shared}}\n",
+        );
+        let Ok(Converted::Objects(objects)) = convert_text(&with_volume).0 else {
+            panic!("does not load")
+        };
+        let ApiObject::StatefulSet(set) = &objects[0] else {
+            panic!()
+        };
+        assert_eq!(set.spec.template.spec.claims, ["shared"]);
         let no_size = WEB.replace("      resources: {requests: {storage: 1Gi}}\n", "");
         let err = convert_text(&no_size)
             .0
