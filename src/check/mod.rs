@@ -5,7 +5,7 @@
 //! 1,024 events (and at the end of tests) it checks everything, so large runs stay affordable.
 
 use crate::cluster::World;
-use crate::cluster::state::{NodeId, PodId, PodPhase};
+use crate::cluster::state::{NodeId, ObjKey, PodId, PodPhase};
 use crate::sim::time::SimTime;
 
 fn check_node(world: &World, index: usize, now: SimTime) -> Result<(), String> {
@@ -59,6 +59,20 @@ fn check_pod(world: &World, id: PodId) -> Result<(), String> {
     if pod.ready && (pod.node.is_none() || pod.phase != PodPhase::Running) {
         return Err(format!(
             "pod {}/{} is Ready but not running on a node",
+            pod.namespace, pod.name
+        ));
+    }
+    // At most one pod per identity: a live pod is the one its name resolves to (a StatefulSet
+    // never replaces a pod that still exists, even terminating).
+    if pod.gone.is_none()
+        && world
+            .state
+            .pod_index
+            .get(&ObjKey::new(&pod.namespace, &pod.name))
+            != Some(&id)
+    {
+        return Err(format!(
+            "two live pods are named {}/{}",
             pod.namespace, pod.name
         ));
     }

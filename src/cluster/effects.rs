@@ -2,8 +2,12 @@
 //! the state and return a list of effects; the world applies them in order.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use super::state::{Condition, ObjKey, PodId, RsStatus};
+use super::state::{Condition, ObjKey, PodId, RsStatus, SetRevision, StsStatus};
+use crate::model::meta::ObjectMeta;
+use crate::model::pod::PodSpec;
+use crate::model::storage::PersistentVolumeClaim;
 use crate::model::workloads::ReplicaSetSpec;
 use crate::sim::time::SimTime;
 
@@ -50,6 +54,8 @@ pub enum SyncTarget {
     Deployment(ObjKey),
     /// A ReplicaSet.
     ReplicaSet(ObjKey),
+    /// A StatefulSet.
+    StatefulSet(ObjKey),
 }
 
 /// Deployment status fields a sync writes.
@@ -69,6 +75,20 @@ pub struct DeploymentStatusUpdate {
     pub progressing: Option<Condition>,
     /// Available condition.
     pub available_condition: Option<Condition>,
+}
+
+/// What one StatefulSet sync writes back to the set (status and bookkeeping).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatefulSetUpdate {
+    /// The new status.
+    pub status: StsStatus,
+    /// The ControllerRevisions after the sync (a new one for a changed template; old ones
+    /// beyond `revisionHistoryLimit` dropped).
+    pub revisions: Vec<SetRevision>,
+    /// Claims owned by scaled-down pods (`whenScaled: Delete`), claim → pod uid.
+    pub claims_owned_by_pods: BTreeMap<String, u64>,
+    /// The rollout to the update revision is complete (`kubectl rollout status` would return).
+    pub rollout_complete: bool,
 }
 
 /// One operation requested by a controller.
@@ -96,6 +116,45 @@ pub enum Effect {
     DeletePod {
         /// Pod.
         pod: PodId,
+    },
+    /// Create a PersistentVolumeClaim for a StatefulSet pod (before the pod).
+    CreateSetClaim {
+        /// The StatefulSet.
+        set: ObjKey,
+        /// The pod the claim is for.
+        pod: String,
+        /// The claim.
+        claim: PersistentVolumeClaim,
+    },
+    /// Create a StatefulSet pod with its identity (name, labels, claims) already stamped.
+    CreateSetPod {
+        /// The StatefulSet.
+        set: ObjKey,
+        /// Metadata of the pod.
+        meta: ObjectMeta,
+        /// Spec of the pod.
+        spec: Arc<PodSpec>,
+    },
+    /// Gracefully delete a StatefulSet pod.
+    DeleteSetPod {
+        /// The StatefulSet.
+        set: ObjKey,
+        /// Pod.
+        pod: PodId,
+    },
+    /// Delete a PersistentVolumeClaim (a provisioned volume bound to it goes too).
+    DeleteClaim {
+        /// Namespace.
+        namespace: String,
+        /// Name.
+        name: String,
+    },
+    /// Write a StatefulSet's status, revisions and claim bookkeeping.
+    StatefulSetStatus {
+        /// Key.
+        key: ObjKey,
+        /// What changes.
+        update: Box<StatefulSetUpdate>,
     },
     /// Create a ReplicaSet owned by a Deployment.
     CreateReplicaSet {

@@ -7,8 +7,8 @@ use crate::model::selector::{LabelSelector, Requirement, SelectorOp};
 
 /// The selector PodTopologySpread's default constraints use for `pod` (upstream
 /// `helper.DefaultSelector`): the merged selectors of the Services of the pod's namespace that
-/// select it, ANDed with the selector of its controlling ReplicaSet (or StatefulSet, once those
-/// are simulated). `None` when nothing selects the pod (no default spreading then).
+/// select it, ANDed with the selector of its controlling ReplicaSet or StatefulSet. `None` when
+/// nothing selects the pod (no default spreading then).
 ///
 /// A Service without a selector selects nothing; one with an empty selector selects every pod
 /// but adds no requirement. Requirements are sorted by key, as `labels.Selector` keeps them.
@@ -37,13 +37,16 @@ pub fn default_spread_selector(state: &ClusterState, pod: &PodState) -> Option<L
             values: vec![v.to_string()],
         })
         .collect();
-    if let Some(owner) = &pod.owner
-        && owner.kind == "replicaset"
-        && let Some(rs) = state
-            .replicasets
-            .get(&ObjKey::new(&pod.namespace, &owner.name))
-    {
-        for r in &rs.spec.selector.requirements {
+    let owner_selector = pod.owner.as_ref().and_then(|owner| {
+        let key = ObjKey::new(&pod.namespace, &owner.name);
+        match owner.kind.as_str() {
+            "replicaset" => state.replicasets.get(&key).map(|rs| &rs.spec.selector),
+            "statefulset" => state.statefulsets.get(&key).map(|s| &s.spec.selector),
+            _ => None,
+        }
+    });
+    if let Some(selector) = owner_selector {
+        for r in &selector.requirements {
             if !requirements.contains(r) {
                 requirements.push(r.clone());
             }

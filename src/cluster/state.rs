@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::model::meta::OwnerRef;
 use crate::model::node::Node;
-use crate::model::pod::PodSpec;
+use crate::model::pod::{PodSpec, PodTemplate};
 use crate::model::service::Service;
 use crate::model::storage::Storage;
-use crate::model::workloads::{DeploymentSpec, ReplicaSetSpec};
+use crate::model::workloads::{DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 use crate::sim::time::SimTime;
 
 /// `(namespace, name)` of a namespaced object.
@@ -316,6 +316,64 @@ pub struct DeploymentState {
     pub deleting: bool,
 }
 
+/// StatefulSet status (`status.*` of the object).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StsStatus {
+    /// `replicas`: pods of the set that exist (terminating ones included).
+    pub replicas: i64,
+    /// `readyReplicas`: running and ready.
+    pub ready: i64,
+    /// `availableReplicas`: ready for at least `minReadySeconds`.
+    pub available: i64,
+    /// `currentReplicas`: not terminating, at the current revision.
+    pub current: i64,
+    /// `updatedReplicas`: not terminating, at the update revision.
+    pub updated: i64,
+    /// `currentRevision`: the revision pods below the partition keep (empty before the first sync).
+    pub current_revision: String,
+    /// `updateRevision`: the revision of the current template.
+    pub update_revision: String,
+    /// `observedGeneration`.
+    pub observed_generation: i64,
+}
+
+/// A ControllerRevision of a StatefulSet: a template it had, by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetRevision {
+    /// Name `<set>-<hash>`: the pods' `controller-revision-hash` label.
+    pub name: String,
+    /// Revision number (1, 2, …).
+    pub number: i64,
+    /// The pod template of that revision.
+    pub template: PodTemplate,
+}
+
+/// A StatefulSet.
+#[derive(Debug, Clone)]
+pub struct StsState {
+    /// Key.
+    pub key: ObjKey,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Spec.
+    pub spec: StatefulSetSpec,
+    /// The object as JSON (for patches).
+    pub source: serde_json::Value,
+    /// `metadata.generation`.
+    pub generation: i64,
+    /// Creation time.
+    pub created: SimTime,
+    /// Status.
+    pub status: StsStatus,
+    /// ControllerRevisions, oldest first.
+    pub revisions: Vec<SetRevision>,
+    /// Claims of scaled-down pods under `whenScaled: Delete`: claim name → uid of the pod that
+    /// owns it (the claim is deleted once that pod is gone).
+    pub claims_owned_by_pods: BTreeMap<String, u64>,
+    /// Rollouts so far (one per update revision).
+    pub rollouts: Vec<RolloutRecord>,
+}
+
 /// Everything the API server holds, plus per-node bookkeeping.
 #[derive(Debug, Default)]
 pub struct ClusterState {
@@ -331,6 +389,10 @@ pub struct ClusterState {
     pub replicasets: BTreeMap<ObjKey, RsState>,
     /// Deployments.
     pub deployments: BTreeMap<ObjKey, DeploymentState>,
+    /// StatefulSets.
+    pub statefulsets: BTreeMap<ObjKey, StsState>,
+    /// `spec.kubernetesVersion` of the scenario (major, minor): feature gates follow it.
+    pub kubernetes_version: (u32, u32),
     /// Services.
     pub services: BTreeMap<ObjKey, Service>,
     /// Namespaces.
@@ -359,6 +421,23 @@ impl ClusterState {
             .get(index)
             .filter(|p| p.uid == uid)
             .map(|_| PodId(index))
+    }
+
+    /// Live pods controlled by the StatefulSet `key`, by name (the `<set>-<ordinal>` names are
+    /// contiguous in the pod index).
+    pub fn statefulset_pods(&self, key: &ObjKey) -> Vec<PodId> {
+        let prefix = format!("{}-", key.name);
+        self.pod_index
+            .range(ObjKey::new(&key.namespace, &prefix)..)
+            .take_while(|(k, _)| k.namespace == key.namespace && k.name.starts_with(&prefix))
+            .map(|(_, id)| *id)
+            .filter(|id| {
+                self.pod(*id)
+                    .owner
+                    .as_ref()
+                    .is_some_and(|o| o.kind == "statefulset" && o.name == key.name)
+            })
+            .collect()
     }
 
     /// ReplicaSets owned by the Deployment `key`, oldest first (creation order, then name).

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::binding::{self, ApiClient};
-use super::effects::{Effect, EventType, KubeEvent, SyncTarget};
+use super::effects::{Effect, EventType, KubeEvent, StatefulSetUpdate, SyncTarget};
 use super::events::{Event, KubeletStep, phase};
 use super::lister::WorldLister;
 use super::selectors;
@@ -20,7 +20,7 @@ use crate::controllers::disruption_math::{
 use crate::kubelet;
 use crate::model::meta::{ObjectMeta, OwnerRef};
 use crate::model::node::Node;
-use crate::model::objects::{ApiObject, DeploymentObject, PodObject};
+use crate::model::objects::{ApiObject, DeploymentObject, PodObject, StatefulSetObject};
 use crate::model::pod::{PodSpec, PreemptionPolicy};
 use crate::scenario::manifests::{self, Notes};
 use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
@@ -184,6 +184,7 @@ impl World {
             scheduling_records: BTreeMap::new(),
         };
         world.state.namespaces.insert("default".into());
+        world.state.kubernetes_version = scenario.kubernetes_version;
         for node in &scenario.nodes {
             world.add_node(node.clone());
         }
@@ -250,6 +251,11 @@ impl World {
         {
             let key = ObjKey::new(&p.namespace, &owner.name);
             self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+        } else if let Some(owner) = &p.owner
+            && owner.kind == "statefulset"
+        {
+            let key = ObjKey::new(&p.namespace, &owner.name);
+            self.enqueue_sync(ctx, SyncTarget::StatefulSet(key));
         }
     }
 
@@ -879,6 +885,7 @@ impl World {
         let effects = match &target {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
             SyncTarget::ReplicaSet(key) => controllers::replicaset::sync(&self.state, key, now),
+            SyncTarget::StatefulSet(key) => controllers::statefulset::sync(&self.state, key, now),
         };
         for effect in effects {
             self.apply(ctx, effect);
@@ -1013,6 +1020,92 @@ impl World {
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
             }
             Effect::DeleteReplicaSet { key } => self.delete_replicaset(ctx, &key),
+            Effect::CreateSetClaim { set, pod, claim } => {
+                let name = claim.name.clone();
+                let object = format!("statefulset/{}", set.name);
+                match binding::add_storage_object(
+                    &mut self.state.storage,
+                    ApiObject::PersistentVolumeClaim(claim),
+                ) {
+                    Ok(_) => {
+                        self.record(
+                            now,
+                            &set.namespace,
+                            object,
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            format!(
+                                "create Claim {name} Pod {pod} in StatefulSet {} success",
+                                set.name
+                            ),
+                        );
+                        self.cluster_event(ctx, ClusterEvent::VolumeAdd);
+                    }
+                    Err(error) => self.record(
+                        now,
+                        &set.namespace,
+                        object,
+                        EventType::Warning,
+                        "FailedCreate",
+                        format!(
+                            "create Claim {name} for Pod {pod} in StatefulSet {} failed error: {error}",
+                            set.name
+                        ),
+                    ),
+                }
+            }
+            Effect::CreateSetPod { set, meta, spec } => {
+                let name = meta.name.clone();
+                let object = format!("statefulset/{}", set.name);
+                match self.admit_priority(&spec) {
+                    Ok(spec) => {
+                        let owner = OwnerRef {
+                            kind: "statefulset".into(),
+                            name: set.name.clone(),
+                        };
+                        self.create_pod(ctx, meta, spec, Some(owner));
+                        self.record(
+                            now,
+                            &set.namespace,
+                            object,
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            format!("create Pod {name} in StatefulSet {} successful", set.name),
+                        );
+                    }
+                    Err(reason) => self.record(
+                        now,
+                        &set.namespace,
+                        object,
+                        EventType::Warning,
+                        "FailedCreate",
+                        format!(
+                            "create Pod {name} in StatefulSet {} failed error: pods \"{name}\" is forbidden: {reason}",
+                            set.name
+                        ),
+                    ),
+                }
+            }
+            Effect::DeleteSetPod { set, pod } => {
+                let name = self.state.pods[pod.0].name.clone();
+                self.delete_pod(ctx, pod, "Deleted");
+                self.record(
+                    now,
+                    &set.namespace,
+                    format!("statefulset/{}", set.name),
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    format!("delete Pod {name} in StatefulSet {} successful", set.name),
+                );
+            }
+            Effect::DeleteClaim { namespace, name } => {
+                Arc::make_mut(&mut self.state.storage).delete_claim(&namespace, &name);
+            }
+            Effect::StatefulSetStatus { key, update } => {
+                if let Some(set) = self.state.statefulsets.get_mut(&key) {
+                    apply_statefulset_update(set, *update, now);
+                }
+            }
             Effect::ReplicaSetStatus { key, status } => {
                 let Some(rs) = self.state.replicasets.get_mut(&key) else {
                     return;
@@ -1101,6 +1194,7 @@ impl World {
     fn apply_object(&mut self, ctx: &mut Ctx<'_, Event>, object: ApiObject) {
         match object {
             ApiObject::Deployment(d) => self.upsert_deployment(ctx, d),
+            ApiObject::StatefulSet(set) => self.upsert_statefulset(ctx, set),
             ApiObject::ReplicaSet(r) => {
                 let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1257,6 +1351,58 @@ impl World {
         self.enqueue_sync(ctx, SyncTarget::Deployment(key));
     }
 
+    fn upsert_statefulset(&mut self, ctx: &mut Ctx<'_, Event>, set: StatefulSetObject) {
+        let key = ObjKey::new(&set.meta.namespace, &set.meta.name);
+        self.state.namespaces.insert(key.namespace.clone());
+        match self.state.statefulsets.get_mut(&key) {
+            Some(existing) => {
+                if existing.spec != set.spec {
+                    existing.generation += 1;
+                }
+                existing.spec = set.spec;
+                existing.source = set.source;
+                existing.labels = set.meta.labels;
+            }
+            None => {
+                self.state.statefulsets.insert(
+                    key.clone(),
+                    StsState {
+                        key: key.clone(),
+                        labels: set.meta.labels,
+                        spec: set.spec,
+                        source: set.source,
+                        generation: 1,
+                        created: ctx.now(),
+                        status: StsStatus::default(),
+                        revisions: Vec::new(),
+                        claims_owned_by_pods: BTreeMap::new(),
+                        rollouts: Vec::new(),
+                    },
+                );
+            }
+        }
+        self.enqueue_sync(ctx, SyncTarget::StatefulSet(key));
+    }
+
+    /// Deletes a StatefulSet: its pods are garbage-collected, and its claims too under
+    /// `whenDeleted: Delete`.
+    fn delete_statefulset(&mut self, ctx: &mut Ctx<'_, Event>, key: &ObjKey) -> bool {
+        let Some(set) = self.state.statefulsets.remove(key) else {
+            return false;
+        };
+        for pod in self.state.statefulset_pods(key) {
+            self.delete_pod(ctx, pod, "Deleted");
+        }
+        if set.spec.retention.delete_when_deleted {
+            let claims = controllers::statefulset::claims_of_set(&self.state.storage, &set);
+            let storage = Arc::make_mut(&mut self.state.storage);
+            for claim in claims {
+                storage.delete_claim(&key.namespace, &claim);
+            }
+        }
+        true
+    }
+
     fn run_action(&mut self, ctx: &mut Ctx<'_, Event>, index: usize) {
         if index == usize::MAX {
             for object in std::mem::take(&mut self.initial_objects) {
@@ -1289,6 +1435,11 @@ impl World {
                         }
                     }
                     "replicaset" => self.delete_replicaset(ctx, &key),
+                    "statefulset" => {
+                        if !self.delete_statefulset(ctx, &key) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
                     "pod" => match self.state.pod_index.get(&key).copied() {
                         Some(pod) => self.delete_pod(ctx, pod, "Deleted"),
                         None => self.missing(now, &target.to_string(), &namespace),
@@ -1654,6 +1805,30 @@ impl World {
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
                 true
             }
+            "statefulset" => {
+                let Some(set) = self.state.statefulsets.get(&key) else {
+                    self.missing(now, &format!("statefulset/{name}"), namespace);
+                    return false;
+                };
+                let mut source = set.source.clone();
+                if let Err(message) = edit(&mut source) {
+                    self.notes.push(format!(
+                        "Warning: at {now} statefulset/{name}: {message}; the action was skipped"
+                    ));
+                    return false;
+                }
+                let mut notes = Notes::default();
+                match manifests::stateful_set_from_json(&source, &mut notes) {
+                    Ok(object) => {
+                        self.upsert_statefulset(ctx, object);
+                        true
+                    }
+                    Err(message) => {
+                        self.notes.push(format!("Warning: at {now} the change to statefulset/{name} was rejected: {message}"));
+                        false
+                    }
+                }
+            }
             other => {
                 self.notes.push(format!("Info: changing {other} objects from the timeline is not simulated in this version"));
                 false
@@ -1758,6 +1933,41 @@ impl World {
         }
         self.last_touched = touched;
     }
+}
+
+/// Writes a StatefulSet sync's result: status, revisions, claim bookkeeping, and the rollout
+/// record of the update revision (started when the revision is new, completed when the
+/// controller says so).
+fn apply_statefulset_update(set: &mut StsState, update: StatefulSetUpdate, now: SimTime) {
+    let number = update
+        .revisions
+        .iter()
+        .find(|r| r.name == update.status.update_revision)
+        .map_or(0, |r| r.number);
+    if set.rollouts.last().is_none_or(|r| r.revision != number) {
+        if let Some(last) = set.rollouts.last_mut()
+            && last.outcome == "inProgress"
+        {
+            last.outcome = "superseded";
+            last.end = Some(now);
+        }
+        set.rollouts.push(RolloutRecord {
+            revision: number,
+            start: now,
+            end: None,
+            outcome: "inProgress",
+        });
+    }
+    if update.rollout_complete
+        && let Some(last) = set.rollouts.last_mut()
+        && last.outcome == "inProgress"
+    {
+        last.outcome = "complete";
+        last.end = Some(now);
+    }
+    set.status = update.status;
+    set.revisions = update.revisions;
+    set.claims_owned_by_pods = update.claims_owned_by_pods;
 }
 
 /// Strategic-merge-style patch: objects merge key by key; lists of objects that all carry a

@@ -1,8 +1,8 @@
 //! Controllers: each reads the cluster state and returns the effects a reconcile would issue
 //! (API operations and events), as `pkg/controller/...` does upstream. The arithmetic lives in the
 //! `*_math` modules and `pod_ranking`, tested against the upstream unit-test vectors; the
-//! StatefulSet, DaemonSet, Job, HPA, PDB and node-lifecycle arithmetic is ready for the
-//! controllers that will use it.
+//! DaemonSet, Job, HPA, PDB and node-lifecycle arithmetic is ready for the controllers that
+//! will use it.
 
 pub mod daemonset_math;
 pub mod deployment;
@@ -13,4 +13,5 @@ pub mod job_math;
 pub mod node_lifecycle_math;
 pub mod pod_ranking;
 pub mod replicaset;
+pub mod statefulset;
 pub mod statefulset_math;

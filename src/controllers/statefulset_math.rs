@@ -19,40 +19,7 @@
 //! Where upstream walks a Go map or runs goroutines, the order here is the ordinal order.
 
 use crate::model::intstr::IntOrPercent;
-
-/// `spec.podManagementPolicy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum PodManagementPolicy {
-    /// Default ("monotonic"): one pod at a time, in ordinal order, waiting for each to be healthy.
-    #[default]
-    OrderedReady,
-    /// Create and delete every needed pod in the same sync, without waiting ("burst").
-    Parallel,
-}
-
-/// `spec.updateStrategy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SetUpdateStrategy {
-    /// Replace out-of-date pods automatically, highest ordinal first.
-    RollingUpdate {
-        /// `rollingUpdate.partition` (default 0): only ordinals `>= start + partition` are updated.
-        partition: i64,
-        /// `rollingUpdate.maxUnavailable`; `None` means 1 (see [`max_unavailable`]).
-        max_unavailable: Option<IntOrPercent>,
-    },
-    /// Never replace pods on its own; pods are updated when someone deletes them.
-    OnDelete,
-}
-
-impl Default for SetUpdateStrategy {
-    /// The API default: RollingUpdate, partition 0, maxUnavailable unset.
-    fn default() -> Self {
-        SetUpdateStrategy::RollingUpdate {
-            partition: 0,
-            max_unavailable: None,
-        }
-    }
-}
+pub use crate::model::workloads::{PodManagementPolicy, SetUpdateStrategy};
 
 /// Pod phase, as far as the StatefulSet controller distinguishes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

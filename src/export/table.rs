@@ -60,6 +60,18 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push_str(&render(&t));
         out.push_str("\n\n");
     }
+    if !world.state.statefulsets.is_empty() {
+        let mut t = table(&["NAME", "READY", "AGE"]);
+        for set in world.state.statefulsets.values() {
+            t.add_row(vec![
+                format!("statefulset/{}", set.key.name),
+                format!("{}/{}", set.status.ready, set.spec.replicas),
+                age(set.created),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
     if !world.endpoints.is_empty() {
         let summary = crate::metrics::summary::build(results);
         let mut t = table(&[

@@ -29,6 +29,22 @@ pub struct Row {
     pub value: f64,
 }
 
+/// A workload's counters, as its series record them.
+struct WorkloadCounts {
+    /// `status.replicas`.
+    replicas: i64,
+    /// `status.readyReplicas`.
+    ready: i64,
+    /// `status.availableReplicas`.
+    available: i64,
+    /// `status.updatedReplicas`.
+    updated: i64,
+    /// `spec.replicas`.
+    desired: i64,
+    /// Pods not yet bound to a node.
+    pending: i64,
+}
+
 /// Records changes of every series.
 #[derive(Debug, Default)]
 pub struct Recorder {
@@ -91,32 +107,36 @@ impl Recorder {
         }
     }
 
+    /// The series every workload has (CONTRACT §3).
+    fn put_workload(&mut self, t_ms: u64, name: String, counts: WorkloadCounts) {
+        self.put(t_ms, name.clone(), "replicas", counts.replicas as f64);
+        self.put(t_ms, name.clone(), "ready_replicas", counts.ready as f64);
+        self.put(
+            t_ms,
+            name.clone(),
+            "available_replicas",
+            counts.available as f64,
+        );
+        self.put(
+            t_ms,
+            name.clone(),
+            "updated_replicas",
+            counts.updated as f64,
+        );
+        self.put(
+            t_ms,
+            name.clone(),
+            "desired_replicas",
+            counts.desired as f64,
+        );
+        self.put(t_ms, name, "pending_pods", counts.pending as f64);
+    }
+
     /// Records the state of `world` as of time `t`.
     pub fn observe(&mut self, t: SimTime, world: &World) {
         let t_ms = t.as_millis();
         let state = &world.state;
         for d in state.deployments.values() {
-            let name = object_name("deployment", &d.key);
-            self.put(t_ms, name.clone(), "replicas", d.status.replicas as f64);
-            self.put(t_ms, name.clone(), "ready_replicas", d.status.ready as f64);
-            self.put(
-                t_ms,
-                name.clone(),
-                "available_replicas",
-                d.status.available as f64,
-            );
-            self.put(
-                t_ms,
-                name.clone(),
-                "updated_replicas",
-                d.status.updated as f64,
-            );
-            self.put(
-                t_ms,
-                name.clone(),
-                "desired_replicas",
-                d.spec.replicas as f64,
-            );
             let pending = state
                 .replicasets_of(&d.key)
                 .iter()
@@ -126,7 +146,40 @@ impl Recorder {
                     pod.node.is_none() && pod.deletion.is_none()
                 })
                 .count();
-            self.put(t_ms, name, "pending_pods", pending as f64);
+            self.put_workload(
+                t_ms,
+                object_name("deployment", &d.key),
+                WorkloadCounts {
+                    replicas: d.status.replicas,
+                    ready: d.status.ready,
+                    available: d.status.available,
+                    updated: d.status.updated,
+                    desired: d.spec.replicas,
+                    pending: pending as i64,
+                },
+            );
+        }
+        for set in state.statefulsets.values() {
+            let pending = state
+                .statefulset_pods(&set.key)
+                .iter()
+                .filter(|p| {
+                    let pod = state.pod(**p);
+                    pod.node.is_none() && pod.deletion.is_none()
+                })
+                .count();
+            self.put_workload(
+                t_ms,
+                object_name("statefulset", &set.key),
+                WorkloadCounts {
+                    replicas: set.status.replicas,
+                    ready: set.status.ready,
+                    available: set.status.available,
+                    updated: set.status.updated,
+                    desired: set.spec.replicas,
+                    pending: pending as i64,
+                },
+            );
         }
         for rs in state.replicasets.values() {
             let name = object_name("replicaset", &rs.key);

@@ -124,14 +124,15 @@ pub fn integrate_service(
     })
 }
 
-/// Rollouts of a Deployment (empty for other kinds).
-pub fn rollouts_of(world: &World, key: &ObjKey) -> Vec<RolloutRecord> {
-    world
-        .state
-        .deployments
-        .get(key)
-        .map(|d| d.rollouts.clone())
-        .unwrap_or_default()
+/// Rollouts of the workload `kind/key` (Deployments and StatefulSets; empty for other kinds).
+pub fn rollouts_of(world: &World, kind: &str, key: &ObjKey) -> Vec<RolloutRecord> {
+    let state = &world.state;
+    match kind {
+        "deployment" => state.deployments.get(key).map(|d| d.rollouts.clone()),
+        "statefulset" => state.statefulsets.get(key).map(|s| s.rollouts.clone()),
+        _ => None,
+    }
+    .unwrap_or_default()
 }
 
 fn round6(v: f64) -> Value {
@@ -217,6 +218,25 @@ pub fn build(results: &RunResults) -> Value {
                 "available_replicas": d.status.available,
                 "updated_replicas": d.status.updated,
                 "progressing": d.status.progressing.as_ref().map(|c| c.reason.clone()),
+            }),
+        );
+    }
+    for set in world.state.statefulsets.values() {
+        let rollouts: Vec<Value> = set
+            .rollouts
+            .iter()
+            .map(|r| json!({"revision": r.revision, "start_ms": r.start.as_millis(), "end_ms": r.end.map(|e| e.as_millis()), "outcome": r.outcome}))
+            .collect();
+        workloads.insert(
+            format!("statefulset/{}/{}", set.key.namespace, set.key.name),
+            json!({
+                "rollouts": rollouts,
+                "replicas": set.status.replicas,
+                "ready_replicas": set.status.ready,
+                "available_replicas": set.status.available,
+                "updated_replicas": set.status.updated,
+                "current_revision": set.status.current_revision,
+                "update_revision": set.status.update_revision,
             }),
         );
     }

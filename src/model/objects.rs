@@ -9,7 +9,7 @@ use super::pod::PodSpec;
 use super::selector::LabelSelector;
 use super::service::Service;
 use super::storage::{PersistentVolume, PersistentVolumeClaim, StorageClass};
-use super::workloads::{DeploymentSpec, ReplicaSetSpec};
+use super::workloads::{DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 
 /// A Deployment manifest, typed, with its source object kept for patches.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,17 @@ pub struct ReplicaSetObject {
     pub source: serde_json::Value,
 }
 
+/// A StatefulSet manifest, typed, with its source object kept for patches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatefulSetObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Defaulted spec.
+    pub spec: StatefulSetSpec,
+    /// The full object as JSON (after defaulting), the base for `patch`, `scale` and `setImage`.
+    pub source: serde_json::Value,
+}
+
 /// A bare Pod manifest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodObject {
@@ -51,6 +62,8 @@ pub enum ApiObject {
     Deployment(DeploymentObject),
     /// `apps/v1 ReplicaSet`.
     ReplicaSet(ReplicaSetObject),
+    /// `apps/v1 StatefulSet`.
+    StatefulSet(StatefulSetObject),
     /// `v1 Pod`.
     Pod(PodObject),
     /// `v1 Service`.
@@ -106,6 +119,7 @@ impl ApiObject {
         match self {
             ApiObject::Deployment(_) => "deployment",
             ApiObject::ReplicaSet(_) => "replicaset",
+            ApiObject::StatefulSet(_) => "statefulset",
             ApiObject::Pod(_) => "pod",
             ApiObject::Service(_) => "service",
             ApiObject::Node(_) => "node",
@@ -123,6 +137,7 @@ impl ApiObject {
         match self {
             ApiObject::Deployment(d) => &d.meta.name,
             ApiObject::ReplicaSet(r) => &r.meta.name,
+            ApiObject::StatefulSet(s) => &s.meta.name,
             ApiObject::Pod(p) => &p.meta.name,
             ApiObject::Service(s) => &s.name,
             ApiObject::Node(n) => &n.name,

@@ -306,6 +306,26 @@ impl Storage {
         Ok(name)
     }
 
+    /// Deletes the claim `namespace/name`; returns whether it existed. A volume provisioned for
+    /// it goes too (the `Delete` reclaim policy of provisioned volumes); any other volume bound to
+    /// it keeps its `claimRef` (Released: no other claim binds it, though a new claim of the
+    /// same name would, as claim uids are not modelled).
+    pub fn delete_claim(&mut self, namespace: &str, name: &str) -> bool {
+        let key = (namespace.to_string(), name.to_string());
+        if self.claims.remove(&key).is_none() {
+            return false;
+        }
+        let provisioned = format!("pvc-{namespace}-{name}");
+        if self
+            .volumes
+            .get(&provisioned)
+            .is_some_and(|pv| pv.claim_ref.as_ref() == Some(&key))
+        {
+            self.volumes.remove(&provisioned);
+        }
+        true
+    }
+
     /// The default class, if one is annotated (the newest by name wins, as the admission
     /// plugin picks the newest).
     pub fn default_class(&self) -> Option<&StorageClass> {
@@ -380,6 +400,30 @@ mod tests {
             allowed_topologies: Vec::new(),
             is_default: false,
         }
+    }
+
+    #[test]
+    fn deleting_a_claim_deletes_its_provisioned_volume_only() {
+        let mut s = Storage::default();
+        s.classes
+            .insert("fast".into(), class("fast", VolumeBindingMode::Immediate));
+        if let Some(c) = s.classes.get_mut("fast") {
+            c.provisioner = "csi.example.com".into();
+        }
+        s.claims
+            .insert(("default".into(), "a".into()), pvc("a", 1, "fast"));
+        s.claims
+            .insert(("default".into(), "b".into()), pvc("b", 1, "fast"));
+        s.volumes
+            .insert("static".into(), pv("static", 1, "fast", None));
+        s.bind("default", "a", "static").unwrap();
+        s.provision("default", "b", Vec::new(), BTreeMap::new())
+            .unwrap();
+        assert!(s.delete_claim("default", "b"));
+        assert!(!s.volumes.contains_key("pvc-default-b"));
+        assert!(s.delete_claim("default", "a"));
+        assert!(s.volumes["static"].claim_ref.is_some());
+        assert!(!s.delete_claim("default", "a"));
     }
 
     #[test]

@@ -932,6 +932,7 @@ fn namespace_of(object: &ApiObject) -> &str {
     match object {
         ApiObject::Deployment(d) => &d.meta.namespace,
         ApiObject::ReplicaSet(r) => &r.meta.namespace,
+        ApiObject::StatefulSet(s) => &s.meta.namespace,
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
@@ -948,11 +949,13 @@ fn check_object_limits(object: &ApiObject) -> Result<(), String> {
     let replicas = match object {
         ApiObject::Deployment(d) => d.spec.replicas,
         ApiObject::ReplicaSet(r) => r.spec.replicas,
+        ApiObject::StatefulSet(s) => s.spec.replicas,
         _ => 0,
     };
     if replicas > MAX_REPLICAS {
         let kind = match object {
             ApiObject::ReplicaSet(_) => "ReplicaSet",
+            ApiObject::StatefulSet(_) => "StatefulSet",
             _ => "Deployment",
         };
         return Err(format!(
@@ -1177,7 +1180,7 @@ fn action(
     options: LoadOptions,
 ) -> Result<Action, ScenarioError> {
     let workload = |t: &ObjectRef| -> Result<(), ScenarioError> {
-        if t.kind != "deployment" && t.kind != "replicaset" {
+        if !["deployment", "replicaset", "statefulset"].contains(&t.kind.as_str()) {
             notes_kind_error(t, path, invalid)?;
         }
         Ok(())
@@ -1442,7 +1445,7 @@ fn notes_kind_error(
     path: &str,
     invalid: &dyn Fn(&str, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
-    if ["statefulset", "daemonset", "rollout", "job"].contains(&t.kind.as_str()) {
+    if ["daemonset", "rollout", "job"].contains(&t.kind.as_str()) {
         return Err(invalid(
             &format!("{path}.target"),
             format!(
@@ -1453,7 +1456,7 @@ fn notes_kind_error(
     }
     Err(invalid(
         &format!("{path}.target"),
-        format!("Invalid value: \"{t}\": must be a deployment or replicaset"),
+        format!("Invalid value: \"{t}\": must be a deployment, replicaset or statefulset"),
     ))
 }
 

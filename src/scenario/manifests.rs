@@ -17,7 +17,9 @@ use super::quantity::Quantity;
 use super::yaml::{Node, Value};
 use crate::model::intstr::IntOrPercent;
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
-use crate::model::objects::{ApiObject, DeploymentObject, PdbObject, PodObject, ReplicaSetObject};
+use crate::model::objects::{
+    ApiObject, DeploymentObject, PdbObject, PodObject, ReplicaSetObject, StatefulSetObject,
+};
 use crate::model::pod::{
     Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
     PreemptionPolicy, Probe, PullPolicy, Toleration, TopologySpreadConstraint, UnsatisfiableAction,
@@ -30,7 +32,10 @@ use crate::model::storage::{
     DEFAULT_CLASS_ANNOTATION, PersistentVolume, PersistentVolumeClaim, StorageClass,
     VolumeBindingMode,
 };
-use crate::model::workloads::{DeploymentSpec, DeploymentStrategy, ReplicaSetSpec};
+use crate::model::workloads::{
+    ClaimRetentionPolicy, DeploymentSpec, DeploymentStrategy, PodManagementPolicy, ReplicaSetSpec,
+    SetUpdateStrategy, StatefulSetSpec,
+};
 use crate::model::{ObjectMeta, OwnerRef};
 
 /// A problem in one manifest: the field path it concerns (for the position) and the message.
@@ -64,7 +69,6 @@ pub enum Converted {
 
 /// Kinds that are part of Kubernetes (or Argo Rollouts) and accepted, but not simulated yet.
 const NOT_SIMULATED: &[(&str, &str)] = &[
-    ("apps/v1", "StatefulSet"),
     ("apps/v1", "DaemonSet"),
     ("apps/v1", "ControllerRevision"),
     ("batch/v1", "Job"),
@@ -116,6 +120,7 @@ pub fn convert(
     let objects = match (api_version, kind) {
         ("apps/v1", "Deployment") => vec![ApiObject::Deployment(deployment(node, notes)?)],
         ("apps/v1", "ReplicaSet") => vec![ApiObject::ReplicaSet(replica_set(node, notes)?)],
+        ("apps/v1", "StatefulSet") => vec![ApiObject::StatefulSet(stateful_set(node, notes)?)],
         ("v1", "Pod") => vec![ApiObject::Pod(pod(node, notes)?)],
         ("policy/v1", "PodDisruptionBudget") => {
             vec![ApiObject::PodDisruptionBudget(pod_disruption_budget(
@@ -229,6 +234,7 @@ pub fn convert(
                 || [
                     "Deployment",
                     "ReplicaSet",
+                    "StatefulSet",
                     "Pod",
                     "Service",
                     "Node",
@@ -1584,6 +1590,253 @@ fn replica_set(node: &Node, notes: &mut Notes) -> Result<ReplicaSetObject, Manif
     })
 }
 
+/// Converts and validates a StatefulSet (`ValidateStatefulSet`).
+fn stateful_set(node: &Node, notes: &mut Notes) -> Result<StatefulSetObject, ManifestError> {
+    let set: apps::StatefulSet = read(node)?;
+    unknown_fields(node, &set, notes);
+    let meta = meta(&set.metadata, "StatefulSet")?;
+    let spec = stateful_set_spec(&set.spec, &meta, notes)?;
+    let mut source = serde_json::to_value(&set).unwrap_or(serde_json::Value::Null);
+    if let Some(object) = source.as_object_mut() {
+        object.remove("status");
+    }
+    Ok(StatefulSetObject { meta, spec, source })
+}
+
+/// Converts and validates a StatefulSet spec; also used after `patch`, `scale` and `setImage`.
+fn stateful_set_spec(
+    spec: &apps::StatefulSetSpec,
+    meta: &ObjectMeta,
+    notes: &mut Notes,
+) -> Result<StatefulSetSpec, ManifestError> {
+    const KIND: &str = "StatefulSet";
+    let name = meta.name.as_str();
+    let replicas = i64::from(spec.replicas.unwrap_or(1));
+    non_negative(replicas, "spec.replicas", KIND, name)?;
+    let selector = label_selector(&spec.selector, "spec.selector", KIND, name)?;
+    if selector.is_empty() {
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.selector",
+            "Invalid value: \"null\": empty selector is invalid for statefulset".into(),
+        ));
+    }
+    let template = template(&spec.template, "spec.template", KIND, name, notes)?;
+    if !selector.matches(&template.labels) {
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.template.metadata.labels",
+            format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                format_labels(&template.labels)
+            ),
+        ));
+    }
+    if template.spec.restart_policy != "Always" {
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.template.spec.restartPolicy",
+            format!(
+                "Unsupported value: \"{}\": supported values: \"Always\"",
+                template.spec.restart_policy
+            ),
+        ));
+    }
+    let pod_management_policy = match spec.pod_management_policy.as_deref() {
+        None | Some("") | Some("OrderedReady") => PodManagementPolicy::OrderedReady,
+        Some("Parallel") => PodManagementPolicy::Parallel,
+        Some(other) => {
+            return Err(invalid(
+                KIND,
+                name,
+                "spec.podManagementPolicy",
+                format!("Invalid value: \"{other}\": must be 'OrderedReady' or 'Parallel'"),
+            ));
+        }
+    };
+    let strategy = spec.update_strategy.clone().unwrap_or_default();
+    let rolling = strategy.rolling_update.as_ref();
+    let update_strategy = match strategy.type_.as_deref() {
+        None | Some("") | Some("RollingUpdate") => {
+            let partition = i64::from(rolling.and_then(|r| r.partition).unwrap_or(0));
+            non_negative(
+                partition,
+                "spec.updateStrategy.rollingUpdate.partition",
+                KIND,
+                name,
+            )?;
+            let max_unavailable = match rolling.and_then(|r| r.max_unavailable.as_ref()) {
+                None => None,
+                Some(value) => {
+                    const PATH: &str = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+                    let parsed = int_or_percent(value, PATH, KIND, name)?;
+                    validate_int_or_percent(parsed, PATH, KIND, name)?;
+                    match parsed {
+                        IntOrPercent::Percent(p) if p > 100 => {
+                            return Err(invalid(
+                                KIND,
+                                name,
+                                PATH,
+                                format!("Invalid value: \"{p}%\": must not be greater than 100%"),
+                            ));
+                        }
+                        _ if parsed.is_zero() => {
+                            return Err(invalid(
+                                KIND,
+                                name,
+                                PATH,
+                                format!("Invalid value: {parsed}: must be greater than 0"),
+                            ));
+                        }
+                        _ => {}
+                    }
+                    Some(parsed)
+                }
+            };
+            SetUpdateStrategy::RollingUpdate {
+                partition,
+                max_unavailable,
+            }
+        }
+        Some("OnDelete") => {
+            if rolling.is_some() {
+                return Err(invalid(
+                    KIND,
+                    name,
+                    "spec.updateStrategy.rollingUpdate",
+                    "Invalid value: \"object\": only allowed for updateStrategy 'RollingUpdate'"
+                        .into(),
+                ));
+            }
+            SetUpdateStrategy::OnDelete
+        }
+        Some(other) => {
+            return Err(invalid(
+                KIND,
+                name,
+                "spec.updateStrategy",
+                format!("Invalid value: \"{other}\": must be 'RollingUpdate' or 'OnDelete'"),
+            ));
+        }
+    };
+    let policy = spec
+        .persistent_volume_claim_retention_policy
+        .clone()
+        .unwrap_or_default();
+    let delete = |value: Option<&str>, field: &str| -> Result<bool, ManifestError> {
+        match value {
+            None | Some("") | Some("Retain") => Ok(false),
+            Some("Delete") => Ok(true),
+            Some(other) => Err(invalid(
+                KIND,
+                name,
+                &format!("spec.persistentVolumeClaimRetentionPolicy.{field}"),
+                format!("Unsupported value: \"{other}\": supported values: \"Retain\", \"Delete\""),
+            )),
+        }
+    };
+    let retention = ClaimRetentionPolicy {
+        delete_when_deleted: delete(policy.when_deleted.as_deref(), "whenDeleted")?,
+        delete_when_scaled: delete(policy.when_scaled.as_deref(), "whenScaled")?,
+    };
+    let mut volume_claim_templates: Vec<PersistentVolumeClaim> = Vec::new();
+    for (index, claim) in spec.volume_claim_templates.iter().flatten().enumerate() {
+        let prefix = format!("spec.volumeClaimTemplates[{index}].");
+        let claim_name = match claim.metadata.name.as_deref() {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => {
+                return Err(invalid(
+                    KIND,
+                    name,
+                    &format!("{prefix}metadata.name"),
+                    "Required value".into(),
+                ));
+            }
+        };
+        if volume_claim_templates.iter().any(|c| c.name == claim_name) {
+            return Err(invalid(
+                KIND,
+                name,
+                &format!("{prefix}metadata.name"),
+                format!("Duplicate value: \"{claim_name}\""),
+            ));
+        }
+        volume_claim_templates.push(claim_spec(
+            claim,
+            meta.namespace.clone(),
+            claim_name,
+            &prefix,
+            (KIND, name),
+            notes,
+        )?);
+    }
+    // `updateStorage`: a template volume named like a claim template mounts the pod's own claim
+    // instead (the controller adds `<template>-<set>-<ordinal>`).
+    let mut template = template;
+    let overridden: Vec<bool> = spec
+        .template
+        .spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter(|v| v.persistent_volume_claim.is_some())
+        .map(|v| volume_claim_templates.iter().any(|c| c.name == v.name))
+        .collect();
+    if overridden.contains(&true) {
+        let mut pod_spec = (*template.spec).clone();
+        pod_spec.claims = pod_spec
+            .claims
+            .into_iter()
+            .zip(overridden)
+            .filter(|(_, dropped)| !dropped)
+            .map(|(claim, _)| claim)
+            .collect();
+        template.spec = Arc::new(pod_spec);
+    }
+    let min_ready_seconds = i64::from(spec.min_ready_seconds.unwrap_or(0));
+    non_negative(min_ready_seconds, "spec.minReadySeconds", KIND, name)?;
+    let start_ordinal = i64::from(spec.ordinals.as_ref().and_then(|o| o.start).unwrap_or(0));
+    non_negative(start_ordinal, "spec.ordinals.start", KIND, name)?;
+    let revision_history_limit = i64::from(spec.revision_history_limit.unwrap_or(10));
+    non_negative(
+        revision_history_limit,
+        "spec.revisionHistoryLimit",
+        KIND,
+        name,
+    )?;
+    Ok(StatefulSetSpec {
+        replicas,
+        selector,
+        template,
+        service_name: spec.service_name.clone().unwrap_or_default(),
+        pod_management_policy,
+        update_strategy,
+        volume_claim_templates,
+        retention,
+        min_ready_seconds,
+        start_ordinal,
+        revision_history_limit,
+    })
+}
+
+/// Re-reads a StatefulSet from its JSON form (after `patch`, `scale` or `setImage`).
+pub fn stateful_set_from_json(
+    value: &serde_json::Value,
+    notes: &mut Notes,
+) -> Result<StatefulSetObject, String> {
+    let set: apps::StatefulSet = serde_json::from_value(value.clone())
+        .map_err(|e| format!("the patched StatefulSet is not valid: {e}"))?;
+    let meta = meta(&set.metadata, "StatefulSet").map_err(|e| e.message)?;
+    let spec = stateful_set_spec(&set.spec, &meta, notes).map_err(|e| e.message)?;
+    Ok(StatefulSetObject {
+        meta,
+        spec,
+        source: value.clone(),
+    })
+}
+
 fn pod(node: &Node, notes: &mut Notes) -> Result<PodObject, ManifestError> {
     let p: core::Pod = read(node)?;
     unknown_fields(node, &p, notes);
@@ -1769,45 +2022,75 @@ fn persistent_volume_claim(
     let c: core::PersistentVolumeClaim = read(node)?;
     unknown_fields(node, &c, notes);
     let m = meta(&c.metadata, KIND)?;
-    let spec = c.spec.clone().unwrap_or_default();
     let name = m.name.clone();
-    let access_modes = access_modes(spec.access_modes.as_ref(), "spec.accessModes", KIND, &name)?;
+    claim_spec(&c, m.namespace, name.clone(), "", (KIND, &name), notes)
+}
+
+/// The spec of a claim (a PersistentVolumeClaim or a StatefulSet's volume claim template,
+/// whose fields are under `prefix`), validated for the object `owner` (kind, name).
+fn claim_spec(
+    c: &core::PersistentVolumeClaim,
+    namespace: String,
+    name: String,
+    prefix: &str,
+    owner: (&str, &str),
+    notes: &mut Notes,
+) -> Result<PersistentVolumeClaim, ManifestError> {
+    let (kind, owner_name) = owner;
+    let spec = c.spec.clone().unwrap_or_default();
+    let access_modes = access_modes(
+        spec.access_modes.as_ref(),
+        &format!("{prefix}spec.accessModes"),
+        kind,
+        owner_name,
+    )?;
     let requests = spec.resources.as_ref().and_then(|r| r.requests.as_ref());
     if requests.and_then(|r| r.get("storage")).is_none() {
         return Err(invalid(
-            KIND,
-            &name,
-            "spec.resources[storage]",
+            kind,
+            owner_name,
+            &format!("{prefix}spec.resources[storage]"),
             "Required value".into(),
         ));
     }
-    let request_bytes = storage_bytes(requests, "spec.resources.requests", KIND, &name)?;
+    let request_bytes = storage_bytes(
+        requests,
+        &format!("{prefix}spec.resources.requests"),
+        kind,
+        owner_name,
+    )?;
     let selector = spec
         .selector
         .as_ref()
-        .map(|s| label_selector(s, "spec.selector", KIND, &name))
+        .map(|s| label_selector(s, &format!("{prefix}spec.selector"), kind, owner_name))
         .transpose()?;
     storage_infos(
-        KIND,
-        &name,
+        kind,
+        owner_name,
         &[
-            ("spec.dataSource", spec.data_source.is_some()),
-            ("spec.dataSourceRef", spec.data_source_ref.is_some()),
             (
-                "spec.volumeAttributesClassName",
+                &format!("{prefix}spec.dataSource"),
+                spec.data_source.is_some(),
+            ),
+            (
+                &format!("{prefix}spec.dataSourceRef"),
+                spec.data_source_ref.is_some(),
+            ),
+            (
+                &format!("{prefix}spec.volumeAttributesClassName"),
                 spec.volume_attributes_class_name.is_some(),
             ),
-            ("status", c.status.is_some()),
+            (&format!("{prefix}status"), c.status.is_some()),
         ],
         notes,
     );
     if spec.volume_mode.as_deref() == Some("Block") {
         notes.infos.push(format!(
-            "{KIND} \"{name}\": volumeMode Block is treated as Filesystem"
+            "{kind} \"{owner_name}\": volumeMode Block is treated as Filesystem"
         ));
     }
     Ok(PersistentVolumeClaim {
-        namespace: m.namespace,
+        namespace,
         name,
         storage_class: spec.storage_class_name.clone(),
         volume_name: spec.volume_name.clone().filter(|v| !v.is_empty()),
@@ -2013,6 +2296,165 @@ mod tests {
     }
 
     const NGINX: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx-deployment\n  labels:\n    app: nginx\nspec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app: nginx\n  template:\n    metadata:\n      labels:\n        app: nginx\n    spec:\n      containers:\n      - name: nginx\n        image: nginx:1.14.2\n        ports:\n        - containerPort: 80\n";
+
+    const WEB: &str = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  serviceName: nginx\n  replicas: 3\n  selector:\n    matchLabels: {app: nginx}\n  template:\n    metadata:\n      labels: {app: nginx}\n    spec:\n      containers:\n      - name: nginx\n        image: registry.k8s.io/nginx-slim:0.21\n  volumeClaimTemplates:\n  - metadata: {name: www}\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources: {requests: {storage: 1Gi}}\n";
+
+    #[test]
+    fn stateful_set_defaults() {
+        let (result, _) = convert_text(WEB);
+        let Ok(Converted::Objects(objects)) = result else {
+            panic!("{result:?}")
+        };
+        let ApiObject::StatefulSet(set) = &objects[0] else {
+            panic!()
+        };
+        let spec = &set.spec;
+        assert_eq!(spec.replicas, 3);
+        assert_eq!(spec.service_name, "nginx");
+        assert_eq!(
+            spec.pod_management_policy,
+            PodManagementPolicy::OrderedReady
+        );
+        assert_eq!(spec.update_strategy, SetUpdateStrategy::default());
+        assert_eq!(spec.retention, ClaimRetentionPolicy::default());
+        assert_eq!(spec.volume_claim_templates[0].name, "www");
+        assert_eq!(spec.volume_claim_templates[0].request_bytes, 1 << 30);
+        assert_eq!(
+            (
+                spec.start_ordinal,
+                spec.min_ready_seconds,
+                spec.revision_history_limit
+            ),
+            (0, 0, 10)
+        );
+    }
+
+    #[test]
+    fn stateful_set_fields_and_validation() {
+        let with = |extra: &str| {
+            WEB.replace(
+                "  serviceName: nginx\n",
+                &format!("  serviceName: nginx\n{extra}"),
+            )
+        };
+        let ok = |extra: &str| match convert_text(&with(extra)).0 {
+            Ok(Converted::Objects(mut objects)) => match objects.remove(0) {
+                ApiObject::StatefulSet(set) => set.spec,
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{extra}: {other:?}"),
+        };
+        let spec = ok(
+            "  podManagementPolicy: Parallel\n  updateStrategy:\n    rollingUpdate: {partition: 2, maxUnavailable: 50%}\n  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Retain}\n  ordinals: {start: 5}\n  minReadySeconds: 10\n  revisionHistoryLimit: 3\n",
+        );
+        assert_eq!(spec.pod_management_policy, PodManagementPolicy::Parallel);
+        assert_eq!(
+            spec.update_strategy,
+            SetUpdateStrategy::RollingUpdate {
+                partition: 2,
+                max_unavailable: Some(IntOrPercent::Percent(50))
+            }
+        );
+        assert!(spec.retention.delete_when_deleted && !spec.retention.delete_when_scaled);
+        assert_eq!(
+            (
+                spec.start_ordinal,
+                spec.min_ready_seconds,
+                spec.revision_history_limit
+            ),
+            (5, 10, 3)
+        );
+        assert_eq!(
+            ok("  updateStrategy: {type: OnDelete}\n").update_strategy,
+            SetUpdateStrategy::OnDelete
+        );
+        let rows = [
+            (
+                "  podManagementPolicy: Burst\n",
+                "spec.podManagementPolicy: Invalid value: \"Burst\": must be 'OrderedReady' or 'Parallel'",
+            ),
+            (
+                "  updateStrategy: {type: Sometimes}\n",
+                "spec.updateStrategy: Invalid value: \"Sometimes\": must be 'RollingUpdate' or 'OnDelete'",
+            ),
+            (
+                "  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 1}}\n",
+                "spec.updateStrategy.rollingUpdate: Invalid value",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {partition: -1}}\n",
+                "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n",
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: must be greater than 0",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {maxUnavailable: 120%}}\n",
+                "must not be greater than 100%",
+            ),
+            (
+                "  persistentVolumeClaimRetentionPolicy: {whenScaled: Keep}\n",
+                "spec.persistentVolumeClaimRetentionPolicy.whenScaled: Unsupported value: \"Keep\"",
+            ),
+            (
+                "  ordinals: {start: -1}\n",
+                "spec.ordinals.start: Invalid value: -1",
+            ),
+            (
+                "  minReadySeconds: -5\n",
+                "spec.minReadySeconds: Invalid value: -5",
+            ),
+            (
+                "  revisionHistoryLimit: -1\n",
+                "spec.revisionHistoryLimit: Invalid value: -1",
+            ),
+        ];
+        for (extra, want) in rows {
+            let err = convert_text(&with(extra))
+                .0
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default();
+            assert!(err.contains(want), "{extra}: {err}");
+            assert!(
+                err.starts_with("The StatefulSet \"web\" is invalid: "),
+                "{err}"
+            );
+        }
+        let mismatch = WEB.replace("      labels: {app: nginx}", "      labels: {app: other}");
+        let err = convert_text(&mismatch)
+            .0
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            err.contains("`selector` does not match template `labels`"),
+            "{err}"
+        );
+        // A template volume named like a claim template mounts the pod's own claim instead.
+        let with_volume = WEB.replace(
+            "        image: registry.k8s.io/nginx-slim:0.21\n",
+            "        image: registry.k8s.io/nginx-slim:0.21\n      volumes:\n      - {name: www, persistentVolumeClaim: {claimName: www}}\n      - {name: shared, persistentVolumeClaim: {claimName: shared}}\n",
+        );
+        let Ok(Converted::Objects(objects)) = convert_text(&with_volume).0 else {
+            panic!("does not load")
+        };
+        let ApiObject::StatefulSet(set) = &objects[0] else {
+            panic!()
+        };
+        assert_eq!(set.spec.template.spec.claims, ["shared"]);
+        let no_size = WEB.replace("      resources: {requests: {storage: 1Gi}}\n", "");
+        let err = convert_text(&no_size)
+            .0
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            err.contains("spec.volumeClaimTemplates[0].spec.resources[storage]: Required value"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn deployment_defaults() {

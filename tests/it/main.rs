@@ -12,6 +12,7 @@ mod probes;
 mod real_data;
 mod scenarios;
 mod scheduler_config;
+mod statefulset;
 mod storage;
 mod support;
 mod tidy;
