@@ -936,6 +936,8 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
         ApiObject::PersistentVolumeClaim(c) => &c.namespace,
+        ApiObject::Job(j) => &j.meta.namespace,
+        ApiObject::CronJob(c) => &c.meta.namespace,
         ApiObject::Node(_)
         | ApiObject::Namespace(_)
         | ApiObject::PriorityClass(_)
