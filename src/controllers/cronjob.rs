@@ -348,3 +348,127 @@ fn schedule(
     };
     next_sync(&after, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::batch::{CompletionMode, CronJobSpec, JobSpec};
+    use crate::model::cron::{TimeZone, parse_schedule};
+    use crate::model::pod::{PodSpec, PodTemplate};
+
+    fn cronjob(schedule: &str, deadline: Option<u64>) -> CronJobState {
+        CronJobState {
+            key: ObjKey::new("default", "cj"),
+            labels: BTreeMap::new(),
+            spec: CronJobSpec {
+                schedule: parse_schedule(schedule).unwrap(),
+                schedule_text: schedule.into(),
+                time_zone_name: None,
+                time_zone: TimeZone::default(),
+                concurrency_policy: ConcurrencyPolicy::Allow,
+                starting_deadline_seconds: deadline,
+                successful_jobs_history_limit: 3,
+                failed_jobs_history_limit: 1,
+                suspend: false,
+                job_labels: BTreeMap::new(),
+                job_annotations: BTreeMap::new(),
+                job: JobSpec {
+                    parallelism: 1,
+                    completions: Some(1),
+                    completion_mode: CompletionMode::NonIndexed,
+                    backoff_limit: 6,
+                    active_deadline_seconds: None,
+                    ttl_seconds_after_finished: None,
+                    suspend: false,
+                    pod_failure_policy: None,
+                    replace_failed_only: false,
+                    template: PodTemplate {
+                        labels: BTreeMap::new(),
+                        annotations: BTreeMap::new(),
+                        spec: Arc::new(PodSpec::default()),
+                        canonical: String::new(),
+                    },
+                },
+            },
+            created: SimTime::ZERO,
+            active: BTreeSet::new(),
+            last_schedule: None,
+            last_successful: None,
+        }
+    }
+
+    /// (schedule, last schedule s, now s, starting deadline s, most recent s, missed).
+    type Row = (
+        &'static str,
+        Option<u64>,
+        u64,
+        Option<u64>,
+        Option<u64>,
+        i64,
+    );
+
+    /// `TestMostRecentScheduleTime`-style table: (schedule, last schedule s, now s, deadline)
+    /// → (most recent s, missed count).
+    #[test]
+    fn most_recent_schedule_table() {
+        let rows: [Row; 8] = [
+            ("* * * * *", None, 30, None, None, 0),
+            ("* * * * *", None, 60, None, Some(60), 1),
+            ("* * * * *", None, 150, None, Some(120), 2),
+            ("* * * * *", Some(60), 90, None, None, 0),
+            ("0 * * * *", None, 3 * 3600 + 5, None, Some(3 * 3600), 3),
+            // Five hours of minutes: many missed; the most recent is still found.
+            ("* * * * *", None, 5 * 3600, None, Some(5 * 3600), 300),
+            // A starting deadline moves the search forward: nothing is missed.
+            ("* * * * *", None, 5 * 3600 + 30, Some(20), None, 0),
+            (
+                "* * * * *",
+                None,
+                5 * 3600 + 30,
+                Some(40),
+                Some(5 * 3600),
+                1,
+            ),
+        ];
+        for (n, (schedule, last, now, deadline, want, missed)) in rows.into_iter().enumerate() {
+            let mut cj = cronjob(schedule, deadline);
+            cj.last_schedule = last.map(SimTime::from_secs);
+            let got = most_recent_schedule_time(&cj, SimTime::from_secs(now), true).unwrap();
+            assert_eq!(
+                (
+                    got.most_recent.map(|t| t.as_nanos() / NANOS_PER_SEC),
+                    got.missed
+                ),
+                (want, missed),
+                "row {}",
+                n + 1
+            );
+        }
+    }
+
+    #[test]
+    fn job_names_and_events() {
+        assert_eq!(job_name("cj", SimTime::from_secs(60)), "cj-29453761");
+        let mut state = ClusterState::default();
+        let cj = cronjob("* * * * *", None);
+        state.cronjobs.insert(cj.key.clone(), cj.clone());
+        let effects = sync(&state, &cj.key, SimTime::from_secs(100 * 3600));
+        let reasons: Vec<&str> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Event { reason, .. } => Some(*reason),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reasons, vec!["TooManyMissedTimes", "SuccessfulCreate"]);
+        assert!(effects.iter().any(|e| matches!(e, Effect::CreateJob { key, .. } if key.name == job_name("cj", SimTime::from_secs(100 * 3600)))));
+        // Suspended: nothing is scheduled.
+        let mut suspended = cj.clone();
+        suspended.spec.suspend = true;
+        state.cronjobs.insert(cj.key.clone(), suspended);
+        assert!(sync(&state, &cj.key, SimTime::from_secs(120)).is_empty());
+    }
+}

@@ -532,3 +532,295 @@ fn manage(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::cluster::state::KubeletPhase;
+    use crate::controllers::job_math::BackoffRecord;
+    use crate::model::batch::JobSpec;
+    use crate::model::meta::OwnerRef;
+    use crate::model::pod::{PodSpec, PodTemplate};
+
+    const SEC: u64 = NANOS_PER_SEC;
+
+    fn spec(completions: Option<i64>, parallelism: i64, restart: &str) -> JobSpec {
+        JobSpec {
+            parallelism,
+            completions,
+            completion_mode: CompletionMode::NonIndexed,
+            backoff_limit: 2,
+            active_deadline_seconds: None,
+            ttl_seconds_after_finished: None,
+            suspend: false,
+            pod_failure_policy: None,
+            replace_failed_only: false,
+            template: PodTemplate {
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                spec: Arc::new(PodSpec {
+                    restart_policy: restart.into(),
+                    ..PodSpec::default()
+                }),
+                canonical: String::new(),
+            },
+        }
+    }
+
+    /// A pod of job `j` in `phase`, finished at `finished_s` when terminal.
+    fn pod(uid: u64, phase: PodPhase, finished_s: u64, restarts: i64) -> PodState {
+        let terminal = matches!(phase, PodPhase::Succeeded | PodPhase::Failed);
+        PodState {
+            namespace: "default".into(),
+            name: format!("j-{uid}"),
+            uid,
+            labels: BTreeMap::new(),
+            deletion_cost: 0,
+            owner: Some(OwnerRef {
+                kind: "job".into(),
+                name: "j".into(),
+            }),
+            spec: Arc::new(PodSpec::default()),
+            created: SimTime::ZERO,
+            node: None,
+            scheduled: None,
+            started: None,
+            ready: false,
+            ready_since: None,
+            first_ready: None,
+            phase,
+            deletion: None,
+            gone: None,
+            end_reason: None,
+            restarts,
+            kubelet: KubeletPhase::Unbound,
+            pull_failures: 0,
+            crash_backoff: (0, SimTime::ZERO),
+            kubelet_generation: 0,
+            container_running: Vec::new(),
+            container_ready: Vec::new(),
+            container_restarts: Vec::new(),
+            app_ready: false,
+            nominated: None,
+            last_nominated: None,
+            preempted: false,
+            exit_code: terminal.then_some((0, i64::from(phase == PodPhase::Failed))),
+            finished_at: terminal.then_some(SimTime::from_secs(finished_s)),
+        }
+    }
+
+    fn state(spec: JobSpec, pods: Vec<PodState>, backoff: BackoffRecord) -> ClusterState {
+        let mut state = ClusterState::default();
+        let key = ObjKey::new("default", "j");
+        let ids: BTreeSet<PodId> = (0..pods.len()).map(PodId).collect();
+        // Failures up to the record's last failure were counted by earlier syncs.
+        let counted: BTreeSet<PodId> = pods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.phase == PodPhase::Failed
+                    && backoff
+                        .last_failure
+                        .is_some_and(|l| p.finished_at <= Some(l))
+            })
+            .map(|(i, _)| PodId(i))
+            .collect();
+        state.pods = pods;
+        state.jobs.insert(
+            key.clone(),
+            JobState {
+                key,
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                spec,
+                created: SimTime::ZERO,
+                owner: None,
+                status: JobStatus {
+                    start_time: Some(SimTime::ZERO),
+                    failed: counted.len() as i64,
+                    ..JobStatus::default()
+                },
+                pods: ids,
+                counted,
+                backoff,
+            },
+        );
+        state
+    }
+
+    /// What a sync did, summarized: (pods created, pods deleted, requeue s, failed, succeeded,
+    /// finished condition, event reasons).
+    type Summary = (
+        usize,
+        usize,
+        Option<u64>,
+        i64,
+        i64,
+        Option<&'static str>,
+        Vec<&'static str>,
+    );
+
+    fn summarize(effects: &[Effect], before: &JobStatus) -> Summary {
+        let mut out: Summary = (
+            0,
+            0,
+            None,
+            before.failed,
+            before.succeeded,
+            None,
+            Vec::new(),
+        );
+        for e in effects {
+            match e {
+                Effect::CreateJobPod { .. } => out.0 += 1,
+                Effect::DeletePod { .. } => out.1 += 1,
+                Effect::Requeue { at, .. } => out.2 = Some(at.as_nanos() / SEC),
+                Effect::JobStatus { status, .. } => {
+                    out.3 = status.failed;
+                    out.4 = status.succeeded;
+                    out.5 = status.finished().map(|(k, _)| k);
+                }
+                Effect::Event { reason, .. } => out.6.push(*reason),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// (name, spec, pods, back-off record, now s, expected summary).
+    type Row = (
+        &'static str,
+        JobSpec,
+        Vec<PodState>,
+        BackoffRecord,
+        u64,
+        Summary,
+    );
+
+    /// Table: the pods a Job sees at a time, and what one sync does.
+    #[test]
+    fn sync_table() {
+        use PodPhase::*;
+        let failed_once = BackoffRecord {
+            failures_after_last_success: 1,
+            last_failure: Some(SimTime::from_secs(8)),
+        };
+        let rows: Vec<Row> = vec![
+            (
+                "new job creates parallelism pods",
+                spec(Some(5), 2, "Never"),
+                vec![],
+                BackoffRecord::default(),
+                0,
+                (2, 0, None, 0, 0, None, vec![]),
+            ),
+            (
+                "first failure: replacement waits 10 s",
+                spec(Some(1), 1, "Never"),
+                vec![pod(1, Failed, 8, 0)],
+                BackoffRecord::default(),
+                8,
+                (0, 0, Some(18), 1, 0, None, vec![]),
+            ),
+            (
+                "back-off over: replacement created",
+                spec(Some(1), 1, "Never"),
+                vec![pod(1, Failed, 8, 0)],
+                failed_once,
+                18,
+                (1, 0, None, 1, 0, None, vec![]),
+            ),
+            (
+                "third failure exceeds backoffLimit 2",
+                spec(Some(1), 1, "Never"),
+                vec![
+                    pod(1, Failed, 8, 0),
+                    pod(2, Failed, 24, 0),
+                    pod(3, Failed, 50, 0),
+                ],
+                BackoffRecord::default(),
+                50,
+                (
+                    0,
+                    0,
+                    None,
+                    3,
+                    0,
+                    Some("Failed"),
+                    vec!["BackoffLimitExceeded"],
+                ),
+            ),
+            (
+                "OnFailure: restarts reach backoffLimit",
+                spec(Some(1), 1, "OnFailure"),
+                vec![pod(1, Running, 0, 2)],
+                BackoffRecord::default(),
+                24,
+                (0, 1, None, 0, 0, None, vec![]),
+            ),
+            (
+                "OnFailure: one restart is below the limit",
+                spec(Some(1), 1, "OnFailure"),
+                vec![pod(1, Running, 0, 1)],
+                BackoffRecord::default(),
+                9,
+                (0, 0, None, 0, 0, None, vec![]),
+            ),
+            (
+                "all completions succeeded",
+                spec(Some(2), 2, "Never"),
+                vec![pod(1, Succeeded, 30, 0), pod(2, Succeeded, 31, 0)],
+                BackoffRecord::default(),
+                31,
+                (0, 0, None, 0, 2, Some("Complete"), vec!["Completed"]),
+            ),
+            (
+                "work queue: one success and nothing active completes",
+                spec(None, 3, "Never"),
+                vec![pod(1, Succeeded, 30, 0)],
+                BackoffRecord::default(),
+                30,
+                (0, 0, None, 0, 1, Some("Complete"), vec!["Completed"]),
+            ),
+            (
+                "success resets the back-off",
+                spec(Some(3), 1, "Never"),
+                vec![pod(1, Failed, 8, 0), pod(2, Succeeded, 40, 0)],
+                failed_once,
+                40,
+                (1, 0, None, 1, 1, None, vec![]),
+            ),
+        ];
+        for (name, spec, pods, backoff, now, want) in rows {
+            let state = state(spec, pods, backoff);
+            let key = ObjKey::new("default", "j");
+            let got = summarize(
+                &sync(&state, &key, SimTime::from_secs(now)),
+                &state.jobs[&key].status,
+            );
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn deadline_requeues_then_fails() {
+        let mut s = spec(Some(1), 1, "Never");
+        s.active_deadline_seconds = Some(30);
+        let st = state(
+            s,
+            vec![pod(1, PodPhase::Running, 0, 0)],
+            BackoffRecord::default(),
+        );
+        let key = ObjKey::new("default", "j");
+        let before = st.jobs[&key].status.clone();
+        let early = summarize(&sync(&st, &key, SimTime::from_secs(10)), &before);
+        assert_eq!(early.2, Some(30));
+        let late = summarize(&sync(&st, &key, SimTime::from_secs(30)), &before);
+        assert_eq!(late.1, 1, "the active pod is deleted");
+        // FailureTarget now; Failed waits for the pod to terminate.
+        assert_eq!(late.5, None);
+    }
+}

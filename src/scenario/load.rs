@@ -797,6 +797,9 @@ fn build(
                 | Metric::RolloutDuration
                 | Metric::PodsOnNode
                 | Metric::BadRequestFraction
+                | Metric::Succeeded
+                | Metric::Failed
+                | Metric::Active
         );
         if needs_target && target.is_none() {
             return Err(invalid(
@@ -1368,7 +1371,16 @@ fn notes_kind_error(
     path: &str,
     invalid: &dyn Fn(&str, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
-    if ["statefulset", "daemonset", "rollout", "job"].contains(&t.kind.as_str()) {
+    if ["job", "cronjob"].contains(&t.kind.as_str()) {
+        return Err(invalid(
+            &format!("{path}.target"),
+            format!(
+                "Invalid value: \"{t}\": this action is not simulated for {}s; apply the changed manifest instead",
+                t.kind
+            ),
+        ));
+    }
+    if ["statefulset", "daemonset", "rollout"].contains(&t.kind.as_str()) {
         return Err(invalid(
             &format!("{path}.target"),
             format!(

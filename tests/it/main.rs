@@ -4,6 +4,7 @@
 mod behaviour;
 mod determinism;
 mod explain;
+mod jobs;
 mod malformed;
 mod placement;
 mod preemption;
