@@ -84,6 +84,7 @@ fn check_pod(world: &World, id: PodId) -> Result<(), String> {
     }
     if let Some(node) = pod.node
         && pod.gone.is_none()
+        && !matches!(pod.phase, PodPhase::Succeeded | PodPhase::Failed)
         && !world.state.nodes[node.0].pods.contains(&id)
     {
         return Err(format!(

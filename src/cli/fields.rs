@@ -364,7 +364,8 @@ const FIELDS: &[Field] = &[
         "string",
         "availability, servedFraction, downtime (Service); readyReplicas, availableReplicas, \
          updatedReplicas, replicas, rolloutDuration (workloads); pendingPods (cluster or \
-         workload); podsOnNode; eventCount (with reason); badRequestFraction.",
+         workload); podsOnNode; eventCount (with reason); badRequestFraction; succeeded, failed, \
+         active (Job status counts; active also counts a CronJob's running Jobs).",
     ),
     f(
         "spec.expect.target",

@@ -56,6 +56,10 @@ pub enum SyncTarget {
     ReplicaSet(ObjKey),
     /// A StatefulSet.
     StatefulSet(ObjKey),
+    /// A Job.
+    Job(ObjKey),
+    /// A CronJob.
+    CronJob(ObjKey),
 }
 
 /// Deployment status fields a sync writes.
@@ -196,6 +200,57 @@ pub enum Effect {
         key: ObjKey,
         /// Status.
         status: DeploymentStatusUpdate,
+    },
+    /// Create a pod from a Job's template (name `<job>-<5 random chars>`, or
+    /// `<job>-<index>-<5 random chars>` with the completion index for an Indexed Job).
+    CreateJobPod {
+        /// Owning Job.
+        job: ObjKey,
+        /// Completion index (Indexed Jobs).
+        index: Option<i64>,
+    },
+    /// Write a Job's status; `counted` finished pods join the counted set and `forget` pods
+    /// (counted and gone) leave the Job's pod list.
+    JobStatus {
+        /// Key.
+        key: ObjKey,
+        /// New status.
+        status: super::state::JobStatus,
+        /// Newly counted finished pods.
+        counted: Vec<PodId>,
+        /// Pods the Job no longer needs to look at.
+        forget: Vec<PodId>,
+        /// New back-off record.
+        backoff: crate::controllers::job_math::BackoffRecord,
+    },
+    /// Delete a Job and (background propagation) its pods.
+    DeleteJob {
+        /// Key.
+        key: ObjKey,
+    },
+    /// Create a Job owned by a CronJob.
+    CreateJob {
+        /// Key.
+        key: ObjKey,
+        /// Owning CronJob.
+        cronjob: String,
+        /// Labels.
+        labels: BTreeMap<String, String>,
+        /// Annotations.
+        annotations: BTreeMap<String, String>,
+        /// Spec.
+        spec: crate::model::batch::JobSpec,
+    },
+    /// Write a CronJob's status.
+    CronJobStatus {
+        /// Key.
+        key: ObjKey,
+        /// `status.active` (Job names).
+        active: std::collections::BTreeSet<String>,
+        /// `status.lastScheduleTime`.
+        last_schedule: Option<SimTime>,
+        /// `status.lastSuccessfulTime`.
+        last_successful: Option<SimTime>,
     },
     /// Sync this target again at a later time.
     Requeue {

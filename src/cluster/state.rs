@@ -153,6 +153,11 @@ pub struct PodState {
     /// Terminating because the scheduler preempted it (`DisruptionTarget` condition with reason
     /// `PreemptionByScheduler`).
     pub preempted: bool,
+    /// Exit code of the container whose exit finished the pod (`None` while not finished or when
+    /// it ended otherwise).
+    pub exit_code: Option<(usize, i64)>,
+    /// When the pod reached Succeeded or Failed through its containers exiting.
+    pub finished_at: Option<SimTime>,
 }
 
 impl PodState {
@@ -374,6 +379,91 @@ pub struct StsState {
     pub rollouts: Vec<RolloutRecord>,
 }
 
+/// A Job's status (`batch/v1 JobStatus`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobStatus {
+    /// Active pods.
+    pub active: i64,
+    /// Ready active pods.
+    pub ready: i64,
+    /// Terminating pods (tracked with `podReplacementPolicy: Failed`).
+    pub terminating: i64,
+    /// Succeeded pods counted.
+    pub succeeded: i64,
+    /// Failed pods counted.
+    pub failed: i64,
+    /// `completedIndexes` of an Indexed Job.
+    pub completed_indexes: std::collections::BTreeSet<i64>,
+    /// `startTime`.
+    pub start_time: Option<SimTime>,
+    /// `completionTime` (set with the Complete condition).
+    pub completion_time: Option<SimTime>,
+    /// Conditions in the order they were added: (type, condition).
+    pub conditions: Vec<(&'static str, Condition)>,
+}
+
+impl JobStatus {
+    /// The condition of this type with status True.
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.conditions
+            .iter()
+            .find(|(t, c)| *t == kind && c.status == "True")
+            .map(|(_, c)| c)
+    }
+
+    /// `Complete` or `Failed` (the Job is finished), with the time.
+    pub fn finished(&self) -> Option<(&'static str, SimTime)> {
+        self.conditions
+            .iter()
+            .find(|(t, c)| (*t == "Complete" || *t == "Failed") && c.status == "True")
+            .map(|(t, c)| (*t, c.last_transition))
+    }
+}
+
+/// A Job.
+#[derive(Debug, Clone)]
+pub struct JobState {
+    /// Key.
+    pub key: ObjKey,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// Spec.
+    pub spec: crate::model::batch::JobSpec,
+    /// Creation time.
+    pub created: SimTime,
+    /// Owning CronJob name.
+    pub owner: Option<String>,
+    /// Status.
+    pub status: JobStatus,
+    /// Pods it owns that still matter: live ones, and finished ones not yet counted.
+    pub pods: BTreeSet<PodId>,
+    /// Finished pods already counted in the status (the tracking finalizer was removed).
+    pub counted: BTreeSet<PodId>,
+    /// The controller's pod-failure back-off record.
+    pub backoff: crate::controllers::job_math::BackoffRecord,
+}
+
+/// A CronJob.
+#[derive(Debug, Clone)]
+pub struct CronJobState {
+    /// Key.
+    pub key: ObjKey,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Spec.
+    pub spec: crate::model::batch::CronJobSpec,
+    /// Creation time.
+    pub created: SimTime,
+    /// `status.active`: names of the Jobs it runs.
+    pub active: BTreeSet<String>,
+    /// `status.lastScheduleTime`.
+    pub last_schedule: Option<SimTime>,
+    /// `status.lastSuccessfulTime`.
+    pub last_successful: Option<SimTime>,
+}
+
 /// Everything the API server holds, plus per-node bookkeeping.
 #[derive(Debug, Default)]
 pub struct ClusterState {
@@ -397,6 +487,10 @@ pub struct ClusterState {
     pub services: BTreeMap<ObjKey, Service>,
     /// Namespaces.
     pub namespaces: BTreeSet<String>,
+    /// Jobs.
+    pub jobs: BTreeMap<ObjKey, JobState>,
+    /// CronJobs.
+    pub cronjobs: BTreeMap<ObjKey, CronJobState>,
     /// PodDisruptionBudgets.
     pub pdbs: BTreeMap<ObjKey, crate::model::objects::PdbObject>,
     /// Per budget, `status.disruptedPods`: pods the eviction API let go (name → when), not

@@ -34,6 +34,8 @@ use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
+mod batch;
+
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
 #[derive(Debug, Default)]
@@ -256,6 +258,11 @@ impl World {
         {
             let key = ObjKey::new(&p.namespace, &owner.name);
             self.enqueue_sync(ctx, SyncTarget::StatefulSet(key));
+        } else if let Some(owner) = &p.owner
+            && owner.kind == "job"
+        {
+            let key = ObjKey::new(&p.namespace, &owner.name);
+            self.enqueue_sync(ctx, SyncTarget::Job(key));
         }
     }
 
@@ -389,6 +396,8 @@ impl World {
             nominated: None,
             last_nominated: None,
             preempted: false,
+            exit_code: None,
+            finished_at: None,
         });
         self.serving.push((false, false));
         self.state
@@ -403,6 +412,7 @@ impl World {
         {
             rs.pods.insert(id);
         }
+        self.adopt_job_pod(id);
         let pod_labels = self.state.pods[id.0].labels.clone();
         for (key, service) in &self.state.services {
             if key.namespace == namespace
@@ -566,6 +576,7 @@ impl World {
         }
         if out.status_changed {
             self.touched.push(pod);
+            self.release_finished_pod(ctx, pod);
             self.enqueue_owner_syncs(ctx, pod);
         }
     }
@@ -886,6 +897,8 @@ impl World {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
             SyncTarget::ReplicaSet(key) => controllers::replicaset::sync(&self.state, key, now),
             SyncTarget::StatefulSet(key) => controllers::statefulset::sync(&self.state, key, now),
+            SyncTarget::Job(key) => controllers::job::sync(&self.state, key, now),
+            SyncTarget::CronJob(key) => controllers::cronjob::sync(&self.state, key, now),
         };
         for effect in effects {
             self.apply(ctx, effect);
@@ -1148,6 +1161,11 @@ impl World {
                     }
                 }
             }
+            effect @ (Effect::CreateJobPod { .. }
+            | Effect::JobStatus { .. }
+            | Effect::DeleteJob { .. }
+            | Effect::CreateJob { .. }
+            | Effect::CronJobStatus { .. }) => self.apply_batch(ctx, effect),
             Effect::Requeue { target, at } => {
                 let at = at.max(now);
                 if self.timed_syncs.insert((target.clone(), at)) {
@@ -1195,6 +1213,8 @@ impl World {
         match object {
             ApiObject::Deployment(d) => self.upsert_deployment(ctx, d),
             ApiObject::StatefulSet(set) => self.upsert_statefulset(ctx, set),
+            ApiObject::Job(j) => self.upsert_job(ctx, j),
+            ApiObject::CronJob(c) => self.upsert_cronjob(ctx, c),
             ApiObject::ReplicaSet(r) => {
                 let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1437,6 +1457,18 @@ impl World {
                     "replicaset" => self.delete_replicaset(ctx, &key),
                     "statefulset" => {
                         if !self.delete_statefulset(ctx, &key) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
+                    "job" => {
+                        if self.state.jobs.contains_key(&key) {
+                            self.delete_job(ctx, &key);
+                        } else {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
+                    "cronjob" => {
+                        if !self.delete_cronjob(ctx, &key) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }

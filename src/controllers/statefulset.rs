@@ -464,6 +464,8 @@ mod tests {
                 nominated: None,
                 last_nominated: None,
                 preempted: false,
+                exit_code: None,
+                finished_at: None,
             });
             state
                 .pod_index

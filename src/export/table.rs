@@ -72,6 +72,14 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push_str(&render(&t));
         out.push_str("\n\n");
     }
+    if !world.state.jobs.is_empty() {
+        out.push_str(&render(&jobs_table(results)));
+        out.push_str("\n\n");
+    }
+    if !world.state.cronjobs.is_empty() {
+        out.push_str(&render(&cronjobs_table(results)));
+        out.push_str("\n\n");
+    }
     if !world.endpoints.is_empty() {
         let summary = crate::metrics::summary::build(results);
         let mut t = table(&[
@@ -162,6 +170,75 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `kubectl get jobs`: NAME STATUS COMPLETIONS DURATION AGE.
+fn jobs_table(results: &RunResults) -> Table {
+    let end = results.duration;
+    let mut t = table(&["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]);
+    for job in results.world.state.jobs.values() {
+        let status = &job.status;
+        let phase = if status.condition("Complete").is_some() {
+            "Complete"
+        } else if status.condition("Failed").is_some() {
+            "Failed"
+        } else if status.condition("FailureTarget").is_some() {
+            "FailureTarget"
+        } else if status.condition("SuccessCriteriaMet").is_some() {
+            "SuccessCriteriaMet"
+        } else if job.spec.suspend {
+            "Suspended"
+        } else {
+            "Running"
+        };
+        let completions = match job.spec.completions {
+            Some(c) => format!("{}/{c}", status.succeeded),
+            None => format!("{}/1 of {}", status.succeeded, job.spec.parallelism),
+        };
+        let duration = status.start_time.map_or("-".to_string(), |start| {
+            let until = status.completion_time.unwrap_or(end);
+            SimTime(until.nanos_since(start)).to_string()
+        });
+        t.add_row(vec![
+            format!("job/{}", job.key.name),
+            phase.to_string(),
+            completions,
+            duration,
+            SimTime(end.nanos_since(job.created)).to_string(),
+        ]);
+    }
+    t
+}
+
+/// `kubectl get cronjobs`: NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE.
+fn cronjobs_table(results: &RunResults) -> Table {
+    let end = results.duration;
+    let mut t = table(&[
+        "NAME",
+        "SCHEDULE",
+        "TIMEZONE",
+        "SUSPEND",
+        "ACTIVE",
+        "LAST SCHEDULE",
+        "AGE",
+    ]);
+    for cj in results.world.state.cronjobs.values() {
+        t.add_row(vec![
+            format!("cronjob/{}", cj.key.name),
+            cj.spec.schedule_text.clone(),
+            cj.spec
+                .time_zone_name
+                .clone()
+                .unwrap_or_else(|| "<none>".into()),
+            if cj.spec.suspend { "True" } else { "False" }.to_string(),
+            cj.active.len().to_string(),
+            cj.last_schedule.map_or("<none>".to_string(), |at| {
+                SimTime(end.nanos_since(at)).to_string()
+            }),
+            SimTime(end.nanos_since(cj.created)).to_string(),
+        ]);
+    }
+    t
 }
 
 /// Renders the statistics table of `run --runs N` from the aggregate summary.

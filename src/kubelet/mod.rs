@@ -435,6 +435,8 @@ pub fn on_step(
             if index >= inits {
                 pod.container_restarts[index - inits] += 1;
             }
+            // The restart count is part of the pod status (the Job controller reads it).
+            out.status_changed = true;
             create_container(pod, images, rng, index, &mut out);
         }
         KubeletStep::Stopped => {}
@@ -553,6 +555,14 @@ fn restart_or_fail(pod: &mut PodState, now: SimTime, index: usize, code: i64, ou
             } else {
                 PodPhase::Failed
             };
+            let inits = pod.spec.init_containers.len();
+            let app = if index < inits {
+                usize::MAX
+            } else {
+                index - inits
+            };
+            pod.exit_code = Some((app, code));
+            pod.finished_at = Some(now);
             pod.kubelet = KubeletPhase::Finished;
             out.status_changed = true;
         }

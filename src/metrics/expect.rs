@@ -108,6 +108,16 @@ fn evaluate_one(e: &Expectation, world: &World, recorder: &Recorder, end: SimTim
             let key = target_key.clone().expect("validated");
             gauge(object_name(&t.kind, &key), metric)
         }
+        Metric::Succeeded | Metric::Failed | Metric::Active => {
+            let metric = match e.metric {
+                Metric::Succeeded => "succeeded",
+                Metric::Failed => "failed",
+                _ => "active",
+            };
+            let t = e.target.as_ref().expect("validated: target required");
+            let key = target_key.clone().expect("validated");
+            gauge(object_name(&t.kind, &key), metric)
+        }
         Metric::PendingPods => match (&e.target, &target_key) {
             (Some(t), Some(key)) => gauge(object_name(&t.kind, key), "pending_pods"),
             _ => gauge("cluster".into(), "pending_pods"),

@@ -193,6 +193,20 @@ impl Recorder {
             );
             self.put(t_ms, name, "available_replicas", rs.status.available as f64);
         }
+        for job in state.jobs.values() {
+            let name = object_name("job", &job.key);
+            let status = &job.status;
+            self.put(t_ms, name.clone(), "active", status.active as f64);
+            self.put(t_ms, name.clone(), "succeeded", status.succeeded as f64);
+            self.put(t_ms, name.clone(), "failed", status.failed as f64);
+            // The workload series of the contract: a Job's replicas are its active pods.
+            self.put(t_ms, name.clone(), "replicas", status.active as f64);
+            self.put(t_ms, name, "ready_replicas", status.ready as f64);
+        }
+        for cj in state.cronjobs.values() {
+            let name = object_name("cronjob", &cj.key);
+            self.put(t_ms, name, "active", cj.active.len() as f64);
+        }
         for (key, endpoints) in &world.endpoints {
             let name = object_name("service", key);
             self.put(

@@ -2,7 +2,9 @@
 //! real Kubernetes manifests (after API defaulting and validation), so everything here is valid by
 //! construction. Only `sim::time` is imported.
 
+pub mod batch;
 pub mod behavior;
+pub mod cron;
 pub mod intstr;
 pub mod meta;
 pub mod node;

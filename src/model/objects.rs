@@ -82,6 +82,10 @@ pub enum ApiObject {
     StorageClass(StorageClass),
     /// `policy/v1 PodDisruptionBudget`.
     PodDisruptionBudget(PdbObject),
+    /// `batch/v1 Job`.
+    Job(super::batch::JobObject),
+    /// `batch/v1 CronJob`.
+    CronJob(super::batch::CronJobObject),
 }
 
 /// A PodDisruptionBudget (`policy/v1`).
@@ -129,6 +133,8 @@ impl ApiObject {
             ApiObject::PersistentVolumeClaim(_) => "persistentvolumeclaim",
             ApiObject::PersistentVolume(_) => "persistentvolume",
             ApiObject::StorageClass(_) => "storageclass",
+            ApiObject::Job(_) => "job",
+            ApiObject::CronJob(_) => "cronjob",
         }
     }
 
@@ -147,6 +153,8 @@ impl ApiObject {
             ApiObject::PersistentVolumeClaim(c) => &c.name,
             ApiObject::PersistentVolume(v) => &v.name,
             ApiObject::StorageClass(c) => &c.name,
+            ApiObject::Job(j) => &j.meta.name,
+            ApiObject::CronJob(c) => &c.meta.name,
         }
     }
 }

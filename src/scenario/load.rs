@@ -797,6 +797,9 @@ fn build(
                 | Metric::RolloutDuration
                 | Metric::PodsOnNode
                 | Metric::BadRequestFraction
+                | Metric::Succeeded
+                | Metric::Failed
+                | Metric::Active
         );
         if needs_target && target.is_none() {
             return Err(invalid(
@@ -937,6 +940,8 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
         ApiObject::PersistentVolumeClaim(c) => &c.namespace,
+        ApiObject::Job(j) => &j.meta.namespace,
+        ApiObject::CronJob(c) => &c.meta.namespace,
         ApiObject::Node(_)
         | ApiObject::Namespace(_)
         | ApiObject::PriorityClass(_)
@@ -1445,7 +1450,16 @@ fn notes_kind_error(
     path: &str,
     invalid: &dyn Fn(&str, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
-    if ["daemonset", "rollout", "job"].contains(&t.kind.as_str()) {
+    if ["job", "cronjob"].contains(&t.kind.as_str()) {
+        return Err(invalid(
+            &format!("{path}.target"),
+            format!(
+                "Invalid value: \"{t}\": this action is not simulated for {}s; apply the changed manifest instead",
+                t.kind
+            ),
+        ));
+    }
+    if ["daemonset", "rollout"].contains(&t.kind.as_str()) {
         return Err(invalid(
             &format!("{path}.target"),
             format!(

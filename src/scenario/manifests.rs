@@ -15,6 +15,11 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::de::{DeError, from_node};
 use super::quantity::Quantity;
 use super::yaml::{Node, Value};
+use crate::model::batch::{
+    CompletionMode, ConcurrencyPolicy, CronJobObject, CronJobSpec, FailurePolicyAction,
+    FailurePolicyMatch, FailurePolicyRule, JobObject, JobSpec,
+};
+use crate::model::cron::{TimeZone, ZoneLookup};
 use crate::model::intstr::IntOrPercent;
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::{
@@ -71,8 +76,6 @@ pub enum Converted {
 const NOT_SIMULATED: &[(&str, &str)] = &[
     ("apps/v1", "DaemonSet"),
     ("apps/v1", "ControllerRevision"),
-    ("batch/v1", "Job"),
-    ("batch/v1", "CronJob"),
     ("autoscaling/v1", "HorizontalPodAutoscaler"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
     ("policy/v1beta1", "PodDisruptionBudget"),
@@ -122,6 +125,8 @@ pub fn convert(
         ("apps/v1", "ReplicaSet") => vec![ApiObject::ReplicaSet(replica_set(node, notes)?)],
         ("apps/v1", "StatefulSet") => vec![ApiObject::StatefulSet(stateful_set(node, notes)?)],
         ("v1", "Pod") => vec![ApiObject::Pod(pod(node, notes)?)],
+        ("batch/v1", "Job") => vec![ApiObject::Job(job(node, notes)?)],
+        ("batch/v1", "CronJob") => vec![ApiObject::CronJob(cron_job(node, notes)?)],
         ("policy/v1", "PodDisruptionBudget") => {
             vec![ApiObject::PodDisruptionBudget(pod_disruption_budget(
                 node, notes,
@@ -236,6 +241,8 @@ pub fn convert(
                     "ReplicaSet",
                     "StatefulSet",
                     "Pod",
+                    "Job",
+                    "CronJob",
                     "Service",
                     "Node",
                     "Namespace",
@@ -1345,6 +1352,416 @@ fn pod_disruption_budget(node: &Node, notes: &mut Notes) -> Result<PdbObject, Ma
         min_available,
         max_unavailable,
         always_allow_unhealthy,
+    })
+}
+
+/// Most completions or parallelism a Job may ask for.
+const MAX_JOB_PODS: i64 = 100_000;
+
+fn job(node: &Node, notes: &mut Notes) -> Result<JobObject, ManifestError> {
+    const KIND: &str = "Job";
+    let j: k8s_openapi::api::batch::v1::Job = read(node)?;
+    unknown_fields(node, &j, notes);
+    let meta = meta(&j.metadata, KIND)?;
+    let Some(spec) = &j.spec else {
+        return Err(invalid(
+            KIND,
+            &meta.name,
+            "spec.template",
+            "Required value".into(),
+        ));
+    };
+    let spec = job_spec(spec, "spec", KIND, &meta.name, notes)?;
+    Ok(JobObject { meta, spec })
+}
+
+/// Converts and validates a Job spec (`ValidateJobSpec` and the defaulting of `SetDefaults_Job`)
+/// at `path` (`spec` of a Job, `spec.jobTemplate.spec` of a CronJob).
+fn job_spec(
+    spec: &k8s_openapi::api::batch::v1::JobSpec,
+    path: &str,
+    kind: &str,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<JobSpec, ManifestError> {
+    let field = |f: &str| format!("{path}.{f}");
+    for (present, f) in [
+        (
+            spec.backoff_limit_per_index.is_some(),
+            "backoffLimitPerIndex",
+        ),
+        (spec.max_failed_indexes.is_some(), "maxFailedIndexes"),
+        (spec.success_policy.is_some(), "successPolicy"),
+        (spec.managed_by.is_some(), "managedBy"),
+        (spec.manual_selector.is_some(), "manualSelector"),
+        (spec.selector.is_some(), "selector"),
+    ] {
+        if present {
+            notes.infos.push(format!(
+                "field \"{}\" is accepted but not simulated",
+                field(f)
+            ));
+        }
+    }
+    let parallelism = i64::from(spec.parallelism.unwrap_or(1));
+    non_negative(parallelism, &field("parallelism"), kind, name)?;
+    let completions = match (spec.completions, spec.parallelism) {
+        (Some(c), _) => Some(i64::from(c)),
+        (None, None) => Some(1),
+        (None, Some(_)) => None,
+    };
+    if let Some(c) = completions {
+        non_negative(c, &field("completions"), kind, name)?;
+    }
+    for (value, f) in [
+        (Some(parallelism), "parallelism"),
+        (completions, "completions"),
+    ] {
+        if let Some(v) = value
+            && v > MAX_JOB_PODS
+        {
+            return Err(invalid(
+                kind,
+                name,
+                &field(f),
+                format!(
+                    "Invalid value: {v}: timonel simulates at most {MAX_JOB_PODS} pods per Job"
+                ),
+            ));
+        }
+    }
+    let backoff_limit = i64::from(spec.backoff_limit.unwrap_or(6));
+    non_negative(backoff_limit, &field("backoffLimit"), kind, name)?;
+    let non_negative_u64 = |value: Option<i64>, f: &str| -> Result<Option<u64>, ManifestError> {
+        match value {
+            Some(v) => {
+                non_negative(v, &field(f), kind, name)?;
+                Ok(Some(v as u64))
+            }
+            None => Ok(None),
+        }
+    };
+    let active_deadline_seconds =
+        non_negative_u64(spec.active_deadline_seconds, "activeDeadlineSeconds")?;
+    let ttl_seconds_after_finished = non_negative_u64(
+        spec.ttl_seconds_after_finished.map(i64::from),
+        "ttlSecondsAfterFinished",
+    )?;
+    let completion_mode = match spec.completion_mode.as_deref() {
+        None | Some("NonIndexed") => CompletionMode::NonIndexed,
+        Some("Indexed") => CompletionMode::Indexed,
+        Some(other) => {
+            return Err(invalid(
+                kind,
+                name,
+                &field("completionMode"),
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"NonIndexed\", \"Indexed\""
+                ),
+            ));
+        }
+    };
+    if completion_mode == CompletionMode::Indexed && spec.completions.is_none() {
+        return Err(invalid(
+            kind,
+            name,
+            &field("completions"),
+            "Required value: when completion mode is Indexed".into(),
+        ));
+    }
+    let restart_policy = spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.restart_policy.clone());
+    match restart_policy.as_deref() {
+        Some("OnFailure" | "Never") => {}
+        None => {
+            return Err(invalid(
+                kind,
+                name,
+                &field("template.spec.restartPolicy"),
+                "Required value: valid values: \"OnFailure\", \"Never\"".into(),
+            ));
+        }
+        Some(other) => {
+            return Err(invalid(
+                kind,
+                name,
+                &field("template.spec.restartPolicy"),
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"OnFailure\", \"Never\""
+                ),
+            ));
+        }
+    }
+    let pod_failure_policy = match &spec.pod_failure_policy {
+        None => None,
+        Some(policy) => {
+            if restart_policy.as_deref() != Some("Never") {
+                return Err(invalid(
+                    kind,
+                    name,
+                    &field("template.spec.restartPolicy"),
+                    format!(
+                        "Invalid value: \"{}\": only \"Never\" is supported when podFailurePolicy is specified",
+                        restart_policy.as_deref().unwrap_or("")
+                    ),
+                ));
+            }
+            let mut rules = Vec::new();
+            for (index, rule) in policy.rules.iter().enumerate() {
+                let rule_path = field(&format!("podFailurePolicy.rules[{index}]"));
+                let action = match rule.action.as_str() {
+                    "FailJob" => FailurePolicyAction::FailJob,
+                    "Ignore" => FailurePolicyAction::Ignore,
+                    "Count" => FailurePolicyAction::Count,
+                    "FailIndex" => {
+                        notes.infos.push(format!("field \"{rule_path}.action\" FailIndex is accepted but not simulated (it needs backoffLimitPerIndex); the rule counts the failure"));
+                        FailurePolicyAction::Count
+                    }
+                    other => {
+                        return Err(invalid(
+                            kind,
+                            name,
+                            &format!("{rule_path}.action"),
+                            format!(
+                                "Unsupported value: \"{other}\": supported values: \"Count\", \"FailIndex\", \"FailJob\", \"Ignore\""
+                            ),
+                        ));
+                    }
+                };
+                let matches = match (&rule.on_exit_codes, &rule.on_pod_conditions) {
+                    (Some(codes), None) => {
+                        let in_values = match codes.operator.as_str() {
+                            "In" => true,
+                            "NotIn" => false,
+                            other => {
+                                return Err(invalid(
+                                    kind,
+                                    name,
+                                    &format!("{rule_path}.onExitCodes.operator"),
+                                    format!(
+                                        "Unsupported value: \"{other}\": supported values: \"In\", \"NotIn\""
+                                    ),
+                                ));
+                            }
+                        };
+                        if codes.values.is_empty() {
+                            return Err(invalid(
+                                kind,
+                                name,
+                                &format!("{rule_path}.onExitCodes.values"),
+                                "Required value: at least one value is required".into(),
+                            ));
+                        }
+                        if in_values && codes.values.contains(&0) {
+                            return Err(invalid(
+                                kind,
+                                name,
+                                &format!("{rule_path}.onExitCodes.values"),
+                                "Invalid value: 0: must not be 0 for the In operator".into(),
+                            ));
+                        }
+                        FailurePolicyMatch::ExitCodes {
+                            container: codes.container_name.clone(),
+                            in_values,
+                            values: codes.values.iter().map(|v| i64::from(*v)).collect(),
+                        }
+                    }
+                    (None, Some(conditions)) => {
+                        let disruption = conditions.iter().any(|c| {
+                            c.type_ == "DisruptionTarget"
+                                && c.status.as_deref().unwrap_or("True") == "True"
+                        });
+                        if !disruption {
+                            notes.infos.push(format!("field \"{rule_path}.onPodConditions\": only the DisruptionTarget=True condition is simulated; the rule never matches"));
+                        }
+                        if disruption {
+                            FailurePolicyMatch::DisruptionTarget
+                        } else {
+                            FailurePolicyMatch::ExitCodes {
+                                container: None,
+                                in_values: true,
+                                values: Vec::new(),
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(invalid(
+                            kind,
+                            name,
+                            &rule_path,
+                            "Invalid value: specifying one of OnExitCodes and OnPodConditions is required".into(),
+                        ));
+                    }
+                };
+                rules.push(FailurePolicyRule { action, matches });
+            }
+            Some(rules)
+        }
+    };
+    let replace_failed_only = match spec.pod_replacement_policy.as_deref() {
+        None => pod_failure_policy.is_some(),
+        Some("Failed") => true,
+        Some("TerminatingOrFailed") => {
+            if pod_failure_policy.is_some() {
+                return Err(invalid(
+                    kind,
+                    name,
+                    &field("podReplacementPolicy"),
+                    "Not supported: \"TerminatingOrFailed\": supported values: \"Failed\" when podFailurePolicy is specified".into(),
+                ));
+            }
+            false
+        }
+        Some(other) => {
+            return Err(invalid(
+                kind,
+                name,
+                &field("podReplacementPolicy"),
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"Failed\", \"TerminatingOrFailed\""
+                ),
+            ));
+        }
+    };
+    let mut template = template(&spec.template, &field("template"), kind, name, notes)?;
+    template
+        .labels
+        .insert("batch.kubernetes.io/job-name".into(), name.to_string());
+    template.labels.insert("job-name".into(), name.to_string());
+    Ok(JobSpec {
+        parallelism,
+        completions,
+        completion_mode,
+        backoff_limit,
+        active_deadline_seconds,
+        ttl_seconds_after_finished,
+        suspend: spec.suspend.unwrap_or(false),
+        pod_failure_policy,
+        replace_failed_only,
+        template,
+    })
+}
+
+fn cron_job(node: &Node, notes: &mut Notes) -> Result<CronJobObject, ManifestError> {
+    const KIND: &str = "CronJob";
+    let c: k8s_openapi::api::batch::v1::CronJob = read(node)?;
+    unknown_fields(node, &c, notes);
+    let meta = meta(&c.metadata, KIND)?;
+    let name = meta.name.clone();
+    if name.len() > 52 {
+        return Err(invalid(
+            KIND,
+            &name,
+            "metadata.name",
+            format!("Invalid value: \"{name}\": must be no more than 52 characters"),
+        ));
+    }
+    let spec = &c.spec;
+    let text = spec.schedule.clone();
+    if text.is_empty() {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.schedule",
+            "Required value".into(),
+        ));
+    }
+    if text.contains("TZ") {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.schedule",
+            format!(
+                "Invalid value: \"{text}\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
+            ),
+        ));
+    }
+    let schedule = crate::model::cron::parse_schedule(&text).map_err(|e| {
+        invalid(
+            KIND,
+            &name,
+            "spec.schedule",
+            format!("Invalid value: \"{text}\": {e}"),
+        )
+    })?;
+    let time_zone = match &spec.time_zone {
+        None => TimeZone::default(),
+        Some(zone) => match crate::model::cron::time_zone(zone) {
+            ZoneLookup::Known(tz) => {
+                if tz.ignores_dst {
+                    notes.infos.push(format!("CronJob \"{name}\": time zone {zone} is simulated at its standard offset all year (daylight-saving time is not simulated)"));
+                }
+                tz
+            }
+            ZoneLookup::Unknown => {
+                notes.infos.push(format!("CronJob \"{name}\": time zone {zone} is not in timonel's zone table; UTC is used"));
+                TimeZone::default()
+            }
+            ZoneLookup::Invalid => {
+                return Err(invalid(
+                    KIND,
+                    &name,
+                    "spec.timeZone",
+                    format!("Invalid value: \"{zone}\": unknown time zone {zone}"),
+                ));
+            }
+        },
+    };
+    let concurrency_policy = match spec.concurrency_policy.as_deref() {
+        None | Some("Allow") => ConcurrencyPolicy::Allow,
+        Some("Forbid") => ConcurrencyPolicy::Forbid,
+        Some("Replace") => ConcurrencyPolicy::Replace,
+        Some(other) => {
+            return Err(invalid(
+                KIND,
+                &name,
+                "spec.concurrencyPolicy",
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"Allow\", \"Forbid\", \"Replace\""
+                ),
+            ));
+        }
+    };
+    let starting_deadline_seconds = match spec.starting_deadline_seconds {
+        Some(v) => {
+            non_negative(v, "spec.startingDeadlineSeconds", KIND, &name)?;
+            Some(v as u64)
+        }
+        None => None,
+    };
+    let successful = i64::from(spec.successful_jobs_history_limit.unwrap_or(3));
+    non_negative(successful, "spec.successfulJobsHistoryLimit", KIND, &name)?;
+    let failed = i64::from(spec.failed_jobs_history_limit.unwrap_or(1));
+    non_negative(failed, "spec.failedJobsHistoryLimit", KIND, &name)?;
+    let Some(job_template) = &spec.job_template.spec else {
+        return Err(invalid(
+            KIND,
+            &name,
+            "spec.jobTemplate.spec.template",
+            "Required value".into(),
+        ));
+    };
+    let job_meta = spec.job_template.metadata.clone().unwrap_or_default();
+    let job = job_spec(job_template, "spec.jobTemplate.spec", KIND, &name, notes)?;
+    Ok(CronJobObject {
+        meta,
+        spec: CronJobSpec {
+            schedule,
+            schedule_text: text,
+            time_zone_name: spec.time_zone.clone(),
+            time_zone,
+            concurrency_policy,
+            starting_deadline_seconds,
+            successful_jobs_history_limit: successful,
+            failed_jobs_history_limit: failed,
+            suspend: spec.suspend.unwrap_or(false),
+            job_labels: job_meta.labels.unwrap_or_default(),
+            job_annotations: job_meta.annotations.unwrap_or_default(),
+            job,
+        },
     })
 }
 

@@ -244,6 +244,12 @@ pub enum Metric {
     EventCount,
     /// Share of requests served by pods of images with an error rate.
     BadRequestFraction,
+    /// Job `status.succeeded`.
+    Succeeded,
+    /// Job `status.failed`.
+    Failed,
+    /// Job `status.active`, or the number of active Jobs of a CronJob.
+    Active,
 }
 
 impl Metric {
@@ -262,12 +268,15 @@ impl Metric {
             "podsOnNode" => Metric::PodsOnNode,
             "eventCount" => Metric::EventCount,
             "badRequestFraction" => Metric::BadRequestFraction,
+            "succeeded" => Metric::Succeeded,
+            "failed" => Metric::Failed,
+            "active" => Metric::Active,
             _ => return None,
         })
     }
 
     /// All names, for messages.
-    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction";
+    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active";
 }
 
 /// The time window an expectation looks at.

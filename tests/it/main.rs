@@ -5,6 +5,7 @@ mod behaviour;
 mod determinism;
 mod disruption;
 mod explain;
+mod jobs;
 mod malformed;
 mod placement;
 mod preemption;
