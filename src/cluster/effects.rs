@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::state::{Condition, ObjKey, PodId, RsStatus};
+use super::state::{Condition, DsStatus, ObjKey, PodId, RsStatus};
 use crate::model::workloads::ReplicaSetSpec;
 use crate::sim::time::SimTime;
 
@@ -50,6 +50,8 @@ pub enum SyncTarget {
     Deployment(ObjKey),
     /// A ReplicaSet.
     ReplicaSet(ObjKey),
+    /// A DaemonSet.
+    DaemonSet(ObjKey),
 }
 
 /// Deployment status fields a sync writes.
@@ -91,6 +93,21 @@ pub enum Effect {
     CreatePod {
         /// Owning ReplicaSet.
         rs: ObjKey,
+    },
+    /// Create daemon pods of a DaemonSet, one on each named node (name `<ds>-<5 random chars>`),
+    /// in slow-start batches (1, 2, 4, …): after a failed batch the rest is skipped.
+    CreateDaemonPods {
+        /// Owning DaemonSet.
+        ds: ObjKey,
+        /// Target nodes, in order.
+        nodes: Vec<String>,
+    },
+    /// Write a DaemonSet's status (and `observedGeneration`).
+    DaemonSetStatus {
+        /// Key.
+        key: ObjKey,
+        /// Status.
+        status: DsStatus,
     },
     /// Gracefully delete a pod (deletionTimestamp now).
     DeletePod {

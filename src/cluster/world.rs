@@ -30,6 +30,8 @@ use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
+mod daemonsets;
+
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
 #[derive(Debug, Default)]
@@ -224,11 +226,13 @@ impl World {
 
     fn enqueue_owner_syncs(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
         let p = &self.state.pods[pod.0];
-        if let Some(owner) = &p.owner
-            && owner.kind == "replicaset"
-        {
+        if let Some(owner) = &p.owner {
             let key = ObjKey::new(&p.namespace, &owner.name);
-            self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
+            match owner.kind.as_str() {
+                "replicaset" => self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key)),
+                "daemonset" => self.enqueue_sync(ctx, SyncTarget::DaemonSet(key)),
+                _ => {}
+            }
         }
     }
 
@@ -375,6 +379,15 @@ impl World {
                 .get_mut(&ObjKey::new(namespace, &owner.name))
         {
             rs.pods.insert(id);
+        }
+        if let Some(owner) = &owner
+            && owner.kind == "daemonset"
+            && let Some(ds) = self
+                .state
+                .daemonsets
+                .get_mut(&ObjKey::new(namespace, &owner.name))
+        {
+            ds.pods.insert(id);
         }
         let pod_labels = self.state.pods[id.0].labels.clone();
         for (key, service) in &self.state.services {
@@ -617,6 +630,15 @@ impl World {
             rs.pods.remove(&pod);
             deployment = rs.owner.clone();
         }
+        if let Some(owner) = &owner
+            && owner.kind == "daemonset"
+            && let Some(ds) = self
+                .state
+                .daemonsets
+                .get_mut(&ObjKey::new(&key.namespace, &owner.name))
+        {
+            ds.pods.remove(&pod);
+        }
         self.enqueue_owner_syncs(ctx, pod);
         // The Deployment controller watches pod deletions too (Recreate waits for old pods to go).
         if let Some(deployment) = deployment {
@@ -844,6 +866,7 @@ impl World {
         let effects = match &target {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
             SyncTarget::ReplicaSet(key) => controllers::replicaset::sync(&self.state, key, now),
+            SyncTarget::DaemonSet(key) => controllers::daemonset::sync(&self.state, key, now),
         };
         for effect in effects {
             self.apply(ctx, effect);
@@ -910,6 +933,8 @@ impl World {
                     format!("Created pod: {name}"),
                 );
             }
+            Effect::CreateDaemonPods { ds, nodes } => self.create_daemon_pods(ctx, ds, nodes),
+            Effect::DaemonSetStatus { key, status } => self.set_daemonset_status(&key, status, now),
             Effect::DeletePod { pod } => {
                 let p = &self.state.pods[pod.0];
                 let (ns, name, owner) = (p.namespace.clone(), p.name.clone(), p.owner.clone());
@@ -1066,6 +1091,7 @@ impl World {
     fn apply_object(&mut self, ctx: &mut Ctx<'_, Event>, object: ApiObject) {
         match object {
             ApiObject::Deployment(d) => self.upsert_deployment(ctx, d),
+            ApiObject::DaemonSet(d) => self.upsert_daemonset(ctx, d),
             ApiObject::ReplicaSet(r) => {
                 let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1152,6 +1178,7 @@ impl World {
                 }
                 self.add_node(node);
                 self.cluster_event(ctx, ClusterEvent::NodeAdd);
+                self.sync_daemonsets(ctx);
             }
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
@@ -1254,6 +1281,11 @@ impl World {
                         }
                     }
                     "replicaset" => self.delete_replicaset(ctx, &key),
+                    "daemonset" => {
+                        if !self.delete_daemonset(ctx, &key) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
                     "pod" => match self.state.pod_index.get(&key).copied() {
                         Some(pod) => self.delete_pod(ctx, pod, "Deleted"),
                         None => self.missing(now, &target.to_string(), &namespace),
@@ -1440,6 +1472,7 @@ impl World {
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
                 true
             }
+            "daemonset" => self.mutate_daemonset(ctx, &key, edit),
             other => {
                 self.notes.push(format!("Info: changing {other} objects from the timeline is not simulated in this version"));
                 false

@@ -1,9 +1,10 @@
 //! Controllers: each reads the cluster state and returns the effects a reconcile would issue
 //! (API operations and events), as `pkg/controller/...` does upstream. The arithmetic lives in the
 //! `*_math` modules and `pod_ranking`, tested against the upstream unit-test vectors; the
-//! StatefulSet, DaemonSet, Job, HPA, PDB and node-lifecycle arithmetic is ready for the
-//! controllers that will use it.
+//! StatefulSet, Job, HPA, PDB and node-lifecycle arithmetic is ready for the controllers that
+//! will use it.
 
+pub mod daemonset;
 pub mod daemonset_math;
 pub mod deployment;
 pub mod deployment_math;

@@ -151,7 +151,8 @@ fn evaluate_one(e: &Expectation, world: &World, recorder: &Recorder, end: SimTim
         }
         Metric::RolloutDuration => {
             let key = target_key.clone().expect("validated");
-            let rollouts = rollouts_of(world, &key);
+            let kind = e.target.as_ref().map_or("", |t| t.kind.as_str());
+            let rollouts = rollouts_of(world, kind, &key);
             let chosen = match e.window {
                 Window::Default => rollouts
                     .iter()

@@ -9,7 +9,7 @@ use super::pod::PodSpec;
 use super::selector::LabelSelector;
 use super::service::Service;
 use super::storage::{PersistentVolume, PersistentVolumeClaim, StorageClass};
-use super::workloads::{DeploymentSpec, ReplicaSetSpec};
+use super::workloads::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec};
 
 /// A Deployment manifest, typed, with its source object kept for patches.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +33,17 @@ pub struct ReplicaSetObject {
     pub source: serde_json::Value,
 }
 
+/// A DaemonSet manifest, typed, with its source object kept for patches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSetObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Defaulted spec.
+    pub spec: DaemonSetSpec,
+    /// The full object as JSON (after defaulting), the base for `patch` and `setImage`.
+    pub source: serde_json::Value,
+}
+
 /// A bare Pod manifest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodObject {
@@ -51,6 +62,8 @@ pub enum ApiObject {
     Deployment(DeploymentObject),
     /// `apps/v1 ReplicaSet`.
     ReplicaSet(ReplicaSetObject),
+    /// `apps/v1 DaemonSet`.
+    DaemonSet(DaemonSetObject),
     /// `v1 Pod`.
     Pod(PodObject),
     /// `v1 Service`.
@@ -106,6 +119,7 @@ impl ApiObject {
         match self {
             ApiObject::Deployment(_) => "deployment",
             ApiObject::ReplicaSet(_) => "replicaset",
+            ApiObject::DaemonSet(_) => "daemonset",
             ApiObject::Pod(_) => "pod",
             ApiObject::Service(_) => "service",
             ApiObject::Node(_) => "node",
@@ -123,6 +137,7 @@ impl ApiObject {
         match self {
             ApiObject::Deployment(d) => &d.meta.name,
             ApiObject::ReplicaSet(r) => &r.meta.name,
+            ApiObject::DaemonSet(d) => &d.meta.name,
             ApiObject::Pod(p) => &p.meta.name,
             ApiObject::Service(s) => &s.name,
             ApiObject::Node(n) => &n.name,

@@ -1,4 +1,4 @@
-//! Workload specs: Deployment and ReplicaSet.
+//! Workload specs: Deployment, ReplicaSet and DaemonSet.
 
 use super::intstr::IntOrPercent;
 use super::pod::PodTemplate;
@@ -50,4 +50,36 @@ pub struct ReplicaSetSpec {
     pub template: PodTemplate,
     /// `spec.minReadySeconds`.
     pub min_ready_seconds: i64,
+}
+
+/// `spec.updateStrategy` of a DaemonSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonSetStrategy {
+    /// Replace pods node by node within the surge and unavailability budgets.
+    RollingUpdate {
+        /// `rollingUpdate.maxSurge` (default 0).
+        max_surge: IntOrPercent,
+        /// `rollingUpdate.maxUnavailable` (default 1).
+        max_unavailable: IntOrPercent,
+    },
+    /// Replace a pod only when the user deletes it.
+    OnDelete,
+}
+
+/// A DaemonSet's spec after API defaulting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSetSpec {
+    /// `spec.selector`.
+    pub selector: LabelSelector,
+    /// `spec.template`.
+    pub template: PodTemplate,
+    /// `spec.template.spec.hostNetwork` (the daemon pods then also tolerate
+    /// `node.kubernetes.io/network-unavailable`).
+    pub host_network: bool,
+    /// `spec.updateStrategy`.
+    pub strategy: DaemonSetStrategy,
+    /// `spec.minReadySeconds` (default 0).
+    pub min_ready_seconds: i64,
+    /// `spec.revisionHistoryLimit` (default 10).
+    pub revision_history_limit: i64,
 }
