@@ -416,3 +416,659 @@ fn sync_nodes(
     effects.extend(delete.into_iter().map(|pod| Effect::DeletePod { pod }));
     more
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::cluster::state::{KubeletPhase, NodeId, NodeState};
+    use crate::model::intstr::IntOrPercent;
+    use crate::model::node::{Node, Taint, TaintEffect};
+    use crate::model::resources::ResourceList;
+    use crate::model::selector::{LabelSelector, Requirement};
+    use crate::model::workloads::DaemonSetSpec;
+
+    const HASH: &str = "new";
+
+    /// A node `name`; `taint` is `key:Effect`, `role` a `role` label.
+    struct N {
+        name: &'static str,
+        taint: Option<(&'static str, TaintEffect)>,
+        role: &'static str,
+        cordoned: bool,
+    }
+
+    fn n(name: &'static str) -> N {
+        N {
+            name,
+            taint: None,
+            role: "agent",
+            cordoned: false,
+        }
+    }
+
+    /// A daemon pod: its node (`None`: not scheduled yet, aimed at `aim`), template hash,
+    /// creation second, ready-since second, terminating, phase.
+    #[derive(Clone)]
+    struct P {
+        name: &'static str,
+        node: Option<&'static str>,
+        aim: &'static str,
+        hash: &'static str,
+        created_s: u64,
+        ready_s: Option<u64>,
+        terminating: bool,
+        phase: PodPhase,
+    }
+
+    fn p(name: &'static str, node: &'static str, hash: &'static str) -> P {
+        P {
+            name,
+            node: Some(node),
+            aim: node,
+            hash,
+            created_s: 0,
+            ready_s: Some(0),
+            terminating: false,
+            phase: PodPhase::Running,
+        }
+    }
+
+    fn template() -> PodTemplate {
+        let mut selector = BTreeMap::new();
+        selector.insert("role".to_string(), "agent".to_string());
+        PodTemplate {
+            labels: [("app".to_string(), "agent".to_string())].into(),
+            annotations: BTreeMap::new(),
+            spec: Arc::new(PodSpec {
+                node_selector: selector,
+                restart_policy: "Always".into(),
+                ..PodSpec::default()
+            }),
+            canonical: "agent-v2".into(),
+        }
+    }
+
+    fn rolling(surge: i64, unavailable: i64) -> DaemonSetStrategy {
+        DaemonSetStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Int(surge),
+            max_unavailable: IntOrPercent::Int(unavailable),
+        }
+    }
+
+    fn cluster(
+        nodes: &[N],
+        pods: &[P],
+        strategy: DaemonSetStrategy,
+        min_ready: i64,
+    ) -> ClusterState {
+        let mut state = ClusterState::default();
+        for node in nodes {
+            let id = NodeId(state.nodes.len());
+            state.node_index.insert(node.name.to_string(), id);
+            state.nodes.push(NodeState {
+                node: Arc::new(Node {
+                    name: node.name.into(),
+                    labels: [("role".to_string(), node.role.to_string())].into(),
+                    capacity: ResourceList::default(),
+                    allocatable: ResourceList::default(),
+                    taints: node
+                        .taint
+                        .iter()
+                        .map(|(key, effect)| Taint {
+                            key: key.to_string(),
+                            value: String::new(),
+                            effect: *effect,
+                        })
+                        .collect(),
+                    unschedulable: node.cordoned,
+                    ready: true,
+                    pool: None,
+                }),
+                pods: BTreeSet::new(),
+                images: BTreeSet::new(),
+                exists: true,
+            });
+        }
+        let key = ObjKey::new("default", "agent");
+        let mut ds = DsState {
+            key: key.clone(),
+            labels: BTreeMap::new(),
+            spec: DaemonSetSpec {
+                selector: LabelSelector {
+                    requirements: vec![Requirement {
+                        key: "app".into(),
+                        op: SelectorOp::In,
+                        values: vec!["agent".into()],
+                    }],
+                },
+                template: template(),
+                host_network: false,
+                strategy,
+                min_ready_seconds: min_ready,
+                revision_history_limit: 10,
+            },
+            source: serde_json::Value::Null,
+            generation: 2,
+            template_generation: 2,
+            hash: HASH.into(),
+            revision: 2,
+            created: SimTime::ZERO,
+            status: DsStatus::default(),
+            rollouts: Vec::new(),
+            pods: BTreeSet::new(),
+        };
+        for pod in pods {
+            let id = PodId(state.pods.len());
+            let node = pod.node.map(|n| state.node_index[n]);
+            let mut spec = daemon_pod_spec(&ds, pod.aim);
+            spec.tolerations.clear();
+            let ready = pod.ready_s.is_some() && !pod.terminating;
+            state.pods.push(PodState {
+                namespace: "default".into(),
+                name: pod.name.into(),
+                uid: id.0 as u64 + 1,
+                labels: [
+                    ("app".to_string(), "agent".to_string()),
+                    (CONTROLLER_REVISION_HASH.to_string(), pod.hash.to_string()),
+                ]
+                .into(),
+                deletion_cost: 0,
+                owner: None,
+                spec: Arc::new(spec),
+                created: SimTime::from_secs(pod.created_s),
+                node,
+                scheduled: node.map(|_| SimTime::from_secs(pod.created_s)),
+                started: None,
+                ready,
+                ready_since: pod.ready_s.map(SimTime::from_secs).filter(|_| ready),
+                first_ready: None,
+                phase: pod.phase,
+                deletion: pod.terminating.then_some(SimTime::from_secs(50)),
+                gone: None,
+                end_reason: None,
+                restarts: 0,
+                kubelet: KubeletPhase::Running,
+                pull_failures: 0,
+                crash_backoff: (0, SimTime::ZERO),
+                kubelet_generation: 0,
+                container_running: Vec::new(),
+                container_ready: Vec::new(),
+                container_restarts: Vec::new(),
+                app_ready: ready,
+                nominated: None,
+                last_nominated: None,
+                preempted: false,
+            });
+            if let Some(node) = node {
+                state.nodes[node.0].pods.insert(id);
+            }
+            ds.pods.insert(id);
+        }
+        state.daemonsets.insert(key, ds);
+        state
+    }
+
+    /// (nodes created on, pods deleted, event reasons) of one sync at t = 100 s.
+    fn run(state: &ClusterState) -> (Vec<String>, Vec<String>, Vec<&'static str>) {
+        let effects = sync(
+            state,
+            &ObjKey::new("default", "agent"),
+            SimTime::from_secs(100),
+        );
+        let (mut created, mut deleted, mut reasons) = (Vec::new(), Vec::new(), Vec::new());
+        for effect in effects {
+            match effect {
+                Effect::CreateDaemonPods { nodes, .. } => created.extend(nodes),
+                Effect::DeletePod { pod } => deleted.push(state.pod(pod).name.clone()),
+                Effect::Event { reason, .. } => reasons.push(reason),
+                _ => {}
+            }
+        }
+        (created, deleted, reasons)
+    }
+
+    fn status(state: &ClusterState) -> Option<DsStatus> {
+        sync(
+            state,
+            &ObjKey::new("default", "agent"),
+            SimTime::from_secs(100),
+        )
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::DaemonSetStatus { status, .. } => Some(status),
+            _ => None,
+        })
+    }
+
+    /// One pod per eligible node: nodeSelector and untolerated NoSchedule/NoExecute taints
+    /// exclude nodes; cordoned and not-ready nodes are tolerated.
+    #[test]
+    fn one_pod_per_eligible_node() {
+        let nodes = [
+            n("a"),
+            N {
+                taint: Some(("dedicated", TaintEffect::NoSchedule)),
+                ..n("b")
+            },
+            N {
+                role: "db",
+                ..n("c")
+            },
+            N {
+                cordoned: true,
+                ..n("d")
+            },
+            N {
+                taint: Some((math::TAINT_NODE_NOT_READY, TaintEffect::NoExecute)),
+                ..n("e")
+            },
+            N {
+                taint: Some((math::TAINT_NODE_UNSCHEDULABLE, TaintEffect::NoSchedule)),
+                ..n("f")
+            },
+        ];
+        let state = cluster(&nodes, &[], rolling(0, 1), 0);
+        let (created, deleted, _) = run(&state);
+        assert_eq!(created, ["a", "d", "e", "f"]);
+        assert!(deleted.is_empty());
+        let status = status(&state).unwrap();
+        assert_eq!((status.desired, status.current), (4, 0));
+        assert_eq!(status.observed_generation, 2);
+    }
+
+    /// `manage` (`podsShouldBeOnNode`), table-driven: (case, nodes, pods, strategy, created on,
+    /// deleted, event reasons).
+    #[test]
+    fn manage_cases() {
+        type Case = (
+            &'static str,
+            Vec<N>,
+            Vec<P>,
+            DaemonSetStrategy,
+            Vec<&'static str>,
+            Vec<&'static str>,
+            Vec<&'static str>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "a terminating pod still occupies its node",
+                vec![n("a")],
+                vec![P {
+                    terminating: true,
+                    ..p("a-1", "a", HASH)
+                }],
+                rolling(0, 1),
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "a pending pod aimed at the node counts as its pod",
+                vec![n("a")],
+                vec![P {
+                    node: None,
+                    ready_s: None,
+                    ..p("a-1", "a", HASH)
+                }],
+                rolling(0, 1),
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "two pods on a node: the oldest stays",
+                vec![n("a")],
+                vec![
+                    P {
+                        created_s: 5,
+                        ..p("a-young", "a", HASH)
+                    },
+                    p("a-old", "a", HASH),
+                ],
+                rolling(0, 1),
+                vec![],
+                vec!["a-young"],
+                vec![],
+            ),
+            (
+                "an untolerated NoExecute taint removes the pod",
+                vec![N {
+                    taint: Some(("dedicated", TaintEffect::NoExecute)),
+                    ..n("a")
+                }],
+                vec![p("a-1", "a", HASH)],
+                rolling(0, 1),
+                vec![],
+                vec!["a-1"],
+                vec![],
+            ),
+            (
+                "an untolerated NoSchedule taint lets the pod keep running",
+                vec![N {
+                    taint: Some(("dedicated", TaintEffect::NoSchedule)),
+                    ..n("a")
+                }],
+                vec![p("a-1", "a", HASH)],
+                rolling(0, 1),
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "a node whose labels no longer match loses its pod",
+                vec![N {
+                    role: "db",
+                    ..n("a")
+                }],
+                vec![p("a-1", "a", HASH)],
+                rolling(0, 1),
+                vec![],
+                vec!["a-1"],
+                vec![],
+            ),
+            (
+                "an unscheduled pod aimed at a node that is gone is deleted",
+                vec![n("a")],
+                vec![
+                    p("a-1", "a", HASH),
+                    P {
+                        node: None,
+                        ready_s: None,
+                        ..p("gone-1", "gone", HASH)
+                    },
+                ],
+                rolling(0, 1),
+                vec![],
+                vec!["gone-1"],
+                vec![],
+            ),
+            (
+                "a failed pod is deleted with a warning",
+                vec![n("a")],
+                vec![P {
+                    phase: PodPhase::Failed,
+                    ready_s: None,
+                    ..p("a-1", "a", HASH)
+                }],
+                rolling(0, 1),
+                vec![],
+                vec!["a-1"],
+                vec!["FailedDaemonPod"],
+            ),
+            (
+                "surge: the old pod goes once the new one is available",
+                vec![n("a")],
+                vec![
+                    p("a-old", "a", "old"),
+                    P {
+                        created_s: 10,
+                        ready_s: Some(20),
+                        ..p("a-new", "a", HASH)
+                    },
+                ],
+                rolling(1, 0),
+                vec![],
+                vec!["a-old"],
+                vec![],
+            ),
+            (
+                "surge: the old pod stays while the new one is not ready",
+                vec![n("a")],
+                vec![
+                    p("a-old", "a", "old"),
+                    P {
+                        created_s: 10,
+                        ready_s: None,
+                        ..p("a-new", "a", HASH)
+                    },
+                ],
+                rolling(1, 0),
+                vec![],
+                vec![],
+                vec![],
+            ),
+            (
+                "surge: a node with only a terminating pod gets a new one at once",
+                vec![n("a")],
+                vec![P {
+                    terminating: true,
+                    ..p("a-old", "a", "old")
+                }],
+                rolling(1, 0),
+                vec!["a"],
+                vec![],
+                vec![],
+            ),
+        ];
+        for (name, nodes, pods, strategy, created, deleted, reasons) in cases {
+            let state = cluster(&nodes, &pods, strategy, 0);
+            let got = run(&state);
+            assert_eq!(
+                (
+                    got.0.iter().map(String::as_str).collect::<Vec<_>>(),
+                    got.1.iter().map(String::as_str).collect::<Vec<_>>(),
+                    got.2
+                ),
+                (created, deleted, reasons),
+                "{name}"
+            );
+        }
+    }
+
+    /// `rollingUpdate`, table-driven: (case, pods on nodes a, b, c, strategy, min ready seconds,
+    /// created on, deleted).
+    #[test]
+    fn rolling_update_cases() {
+        type Case = (
+            &'static str,
+            Vec<P>,
+            DaemonSetStrategy,
+            i64,
+            Vec<&'static str>,
+            Vec<&'static str>,
+        );
+        let old = || {
+            vec![
+                p("a-1", "a", "old"),
+                p("b-1", "b", "old"),
+                p("c-1", "c", "old"),
+            ]
+        };
+        let cases: Vec<Case> = vec![
+            (
+                "maxUnavailable 1: the first node's old pod goes",
+                old(),
+                rolling(0, 1),
+                0,
+                vec![],
+                vec!["a-1"],
+            ),
+            (
+                "maxUnavailable 2: two at a time",
+                old(),
+                rolling(0, 2),
+                0,
+                vec![],
+                vec!["a-1", "b-1"],
+            ),
+            (
+                "maxUnavailable 1: a new pod within minReadySeconds holds the next one back",
+                vec![
+                    P {
+                        created_s: 90,
+                        ready_s: Some(95),
+                        ..p("a-2", "a", HASH)
+                    },
+                    p("b-1", "b", "old"),
+                    p("c-1", "c", "old"),
+                ],
+                rolling(0, 1),
+                10,
+                vec![],
+                vec![],
+            ),
+            (
+                "maxUnavailable 1: an available new pod lets the next node go",
+                vec![
+                    P {
+                        created_s: 80,
+                        ready_s: Some(85),
+                        ..p("a-2", "a", HASH)
+                    },
+                    p("b-1", "b", "old"),
+                    p("c-1", "c", "old"),
+                ],
+                rolling(0, 1),
+                10,
+                vec![],
+                vec!["b-1"],
+            ),
+            (
+                "an unavailable old pod is replaced at once, beyond the budget",
+                vec![
+                    p("a-1", "a", "old"),
+                    P {
+                        ready_s: None,
+                        ..p("b-1", "b", "old")
+                    },
+                    p("c-1", "c", "old"),
+                ],
+                rolling(0, 1),
+                0,
+                vec![],
+                vec!["b-1"],
+            ),
+            (
+                "maxSurge 1: a new pod starts next to the first old one",
+                old(),
+                rolling(1, 0),
+                0,
+                vec!["a"],
+                vec![],
+            ),
+            (
+                "OnDelete: nothing is replaced",
+                old(),
+                DaemonSetStrategy::OnDelete,
+                0,
+                vec![],
+                vec![],
+            ),
+            (
+                "every pod is updated: nothing to do",
+                vec![
+                    p("a-1", "a", HASH),
+                    p("b-1", "b", HASH),
+                    p("c-1", "c", HASH),
+                ],
+                rolling(0, 1),
+                0,
+                vec![],
+                vec![],
+            ),
+        ];
+        for (name, pods, strategy, min_ready, created, deleted) in cases {
+            let state = cluster(&[n("a"), n("b"), n("c")], &pods, strategy, min_ready);
+            let got = run(&state);
+            assert_eq!(
+                (
+                    got.0.iter().map(String::as_str).collect::<Vec<_>>(),
+                    got.1.iter().map(String::as_str).collect::<Vec<_>>()
+                ),
+                (created, deleted),
+                "{name}"
+            );
+        }
+    }
+
+    /// The rolling update waits while `manage` still has work (upstream's expectations).
+    #[test]
+    fn rolling_update_waits_for_manage() {
+        let pods = [p("a-1", "a", "old"), p("b-1", "b", "old")];
+        let state = cluster(&[n("a"), n("b"), n("c")], &pods, rolling(0, 1), 0);
+        let (created, deleted, _) = run(&state);
+        assert_eq!(created, ["c"]);
+        assert!(deleted.is_empty());
+    }
+
+    /// `updateDaemonSetStatus`: counts look at the oldest pod of each node.
+    #[test]
+    fn status_counts() {
+        let nodes = [
+            n("a"),
+            n("b"),
+            n("c"),
+            n("d"),
+            N {
+                taint: Some(("dedicated", TaintEffect::NoExecute)),
+                ..n("e")
+            },
+        ];
+        let pods = [
+            p("a-1", "a", "old"),
+            P {
+                created_s: 95,
+                ready_s: Some(96),
+                ..p("b-2", "b", HASH)
+            },
+            P {
+                ready_s: None,
+                ..p("c-2", "c", HASH)
+            },
+            P {
+                terminating: true,
+                ..p("e-1", "e", "old")
+            },
+        ];
+        let state = cluster(&nodes, &pods, DaemonSetStrategy::OnDelete, 10);
+        let effects = sync(
+            &state,
+            &ObjKey::new("default", "agent"),
+            SimTime::from_secs(100),
+        );
+        let status = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::DaemonSetStatus { status, .. } => Some(*status),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            status,
+            DsStatus {
+                desired: 4,
+                current: 3,
+                misscheduled: 1,
+                ready: 2,
+                updated: 2,
+                available: 1,
+                unavailable: 3,
+                observed_generation: 2,
+            }
+        );
+        // b-2 becomes available at 96 + 10 s: the controller looks again then.
+        assert!(effects.contains(&Effect::Requeue {
+            target: SyncTarget::DaemonSet(ObjKey::new("default", "agent")),
+            at: SimTime::from_secs(106),
+        }));
+    }
+
+    /// The daemon pod: template labels plus generation and hash; the daemon tolerations; a
+    /// single node-name affinity term.
+    #[test]
+    fn daemon_pod_shape() {
+        let state = cluster(&[n("a")], &[], rolling(0, 1), 0);
+        let ds = &state.daemonsets[&ObjKey::new("default", "agent")];
+        let labels = daemon_pod_labels(ds);
+        assert_eq!(labels[CONTROLLER_REVISION_HASH], HASH);
+        assert_eq!(labels[POD_TEMPLATE_GENERATION], "2");
+        assert_eq!(labels["app"], "agent");
+        let spec = daemon_pod_spec(ds, "a");
+        assert_eq!(spec.required_node_terms, math::node_name_affinity("a"));
+        assert_eq!(spec.tolerations, math::daemon_pod_tolerations(false));
+        assert_eq!(spec.node_selector["role"], "agent");
+        assert_eq!(revision_hash(&ds.spec.template).len(), 10);
+    }
+}
