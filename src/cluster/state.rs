@@ -365,6 +365,8 @@ pub struct DsState {
     pub rollouts: Vec<RolloutRecord>,
     /// Live pods it owns.
     pub pods: BTreeSet<PodId>,
+    /// Consecutive syncs whose pod creation failed (the work queue's per-item back-off).
+    pub create_failures: u32,
 }
 
 /// Everything the API server holds, plus per-node bookkeeping.

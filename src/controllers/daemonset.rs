@@ -558,6 +558,7 @@ mod tests {
             status: DsStatus::default(),
             rollouts: Vec::new(),
             pods: BTreeSet::new(),
+            create_failures: 0,
         };
         for pod in pods {
             let id = PodId(state.pods.len());

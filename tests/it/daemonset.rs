@@ -374,3 +374,55 @@ fn patch_rolls_and_delete_removes_the_pods() {
     );
     assert!(results.world.state.daemonsets.is_empty());
 }
+
+/// A daemon pod naming a PriorityClass that does not exist is rejected at admission: one
+/// `FailedCreate` per sync (slow start), retried with the work queue's back-off, and the pods
+/// appear once the class is applied.
+#[test]
+fn failed_creation_is_retried_with_back_off() {
+    let spec = format!(
+        "{CLUSTER}  timeline:\n    - at: 1m\n      action: apply\n      manifest: {{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: agent-critical}}, value: 1000}}"
+    );
+    let results = run(&scenario(
+        &spec,
+        &agent("agent:v1", "", "      priorityClassName: agent-critical\n"),
+    ));
+    let failed = events(&results, "FailedCreate");
+    assert!(failed.len() > 5 && failed.len() < 20, "{failed:?}");
+    assert!(failed.iter().all(|(t, object, message)| *t < 60_000
+        && object == "daemonset/agent"
+        && message.starts_with("Error creating: pods \"agent-")
+        && message.ends_with("is forbidden: no PriorityClass with name agent-critical was found")));
+    // The gaps double: 5 ms, 10 ms, 20 ms, …
+    let gaps: Vec<u64> = failed.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "{gaps:?}");
+    let pods = agent_pods(&results);
+    assert_eq!(pods.len(), 3);
+    assert!(
+        pods.iter()
+            .all(|p| p.created.as_millis() > 60_000 && p.ready)
+    );
+    assert!(pods.iter().all(|p| p.spec.priority == 1000));
+}
+
+/// A DaemonSet has no replica count: `scale` on it is a validation error, like kubectl's.
+#[test]
+fn scaling_a_daemonset_is_rejected() {
+    let spec = format!(
+        "{CLUSTER}  timeline:\n    - {{at: 1m, action: scale, target: daemonset/agent, replicas: 5}}"
+    );
+    let err = scenario::load(
+        &[Input {
+            path: "test.yaml".into(),
+            text: scenario(&spec, &agent("agent:v1", "", "")),
+        }],
+        LoadOptions::default(),
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("spec.timeline[0].target") && err.contains("a DaemonSet cannot be scaled"),
+        "{err}"
+    );
+}

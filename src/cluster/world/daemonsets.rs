@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::World;
-use crate::cluster::effects::{EventType, SyncTarget};
+use crate::cluster::effects::{Effect, EventType, SyncTarget};
 use crate::cluster::events::Event;
 use crate::cluster::state::{DsState, DsStatus, ObjKey, RolloutRecord};
 use crate::controllers::daemonset::{daemon_pod_labels, daemon_pod_spec, revision_hash};
@@ -14,6 +14,11 @@ use crate::model::objects::DaemonSetObject;
 use crate::scenario::manifests::{self, Notes};
 use crate::sim::engine::Ctx;
 use crate::sim::time::SimTime;
+
+/// First retry delay of a failed sync (`workqueue.DefaultControllerRateLimiter`: 5 ms).
+const RETRY_BASE_NS: u64 = 5_000_000;
+/// Longest retry delay (1,000 s).
+const RETRY_MAX_NS: u64 = 1_000 * 1_000_000_000;
 
 impl World {
     /// Creates or updates a DaemonSet (`kubectl apply`). A template change bumps the template
@@ -81,6 +86,7 @@ impl World {
                             outcome: "inProgress",
                         }],
                         pods: BTreeSet::new(),
+                        create_failures: 0,
                     },
                 );
             }
@@ -91,7 +97,8 @@ impl World {
     /// Creates the daemon pods of `key` on `nodes`, in slow-start batches (1, 2, 4, …) as
     /// upstream's `syncNodes`: a batch with a failure ends the creations. Admission is the same
     /// for every pod of a template, so only the first pod can fail, and one `FailedCreate` is
-    /// recorded.
+    /// recorded. The failed sync is retried with the work queue's per-item back-off (5 ms
+    /// doubling to 1,000 s).
     pub(super) fn create_daemon_pods(
         &mut self,
         ctx: &mut Ctx<'_, Event>,
@@ -131,6 +138,18 @@ impl World {
                         "FailedCreate",
                         format!("Error creating: pods \"{name}\" is forbidden: {reason}"),
                     );
+                    let failures = self.state.daemonsets.get_mut(&key).map_or(1, |ds| {
+                        ds.create_failures = ds.create_failures.saturating_add(1);
+                        ds.create_failures
+                    });
+                    let delay_ns = (RETRY_BASE_NS << (failures - 1).min(40)).min(RETRY_MAX_NS);
+                    self.apply(
+                        ctx,
+                        Effect::Requeue {
+                            target: SyncTarget::DaemonSet(key),
+                            at: now.plus_nanos(delay_ns),
+                        },
+                    );
                     return;
                 }
             };
@@ -144,6 +163,9 @@ impl World {
                 kind: "daemonset".into(),
                 name: key.name.clone(),
             };
+            if let Some(ds) = self.state.daemonsets.get_mut(&key) {
+                ds.create_failures = 0;
+            }
             self.create_pod(ctx, meta, spec, Some(owner));
             self.record(
                 now,
