@@ -95,6 +95,32 @@ fn check_pod(world: &World, id: PodId) -> Result<(), String> {
     Ok(())
 }
 
+/// At most one DaemonSet pod per node and revision (a surging node holds one old and one new
+/// pod), terminating pods aside.
+fn check_daemon_pods(world: &World) -> Result<(), String> {
+    let state = &world.state;
+    for ds in state.daemonsets.values() {
+        let mut seen = std::collections::BTreeSet::new();
+        for id in &ds.pods {
+            let pod = state.pod(*id);
+            let Some(node) = pod.node else { continue };
+            if pod.deletion.is_some() || pod.gone.is_some() || !pod.is_active() {
+                continue;
+            }
+            let hash = pod
+                .labels
+                .get(crate::controllers::daemonset::CONTROLLER_REVISION_HASH);
+            if !seen.insert((node, hash)) {
+                return Err(format!(
+                    "daemonset {}/{} runs two pods of one revision on node {}",
+                    ds.key.namespace, ds.key.name, state.nodes[node.0].node.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks the invariants; with `full`, over the whole cluster, otherwise over what the last
 /// event touched. The first violation is returned as a message.
 pub fn invariants(world: &World, now: SimTime, full: bool) -> Result<(), String> {
@@ -119,6 +145,7 @@ pub fn invariants(world: &World, now: SimTime, full: bool) -> Result<(), String>
                 ));
             }
         }
+        check_daemon_pods(world)?;
     } else {
         for pod in &world.last_touched {
             check_pod(world, *pod)?;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::state::{Condition, ObjKey, PodId, RsStatus, SetRevision, StsStatus};
+use super::state::{Condition, DsStatus, ObjKey, PodId, RsStatus, SetRevision, StsStatus};
 use crate::model::meta::ObjectMeta;
 use crate::model::pod::PodSpec;
 use crate::model::storage::PersistentVolumeClaim;
@@ -50,6 +50,8 @@ pub struct KubeEvent {
 /// Something that can be (re)synced by a controller.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SyncTarget {
+    /// A DaemonSet.
+    DaemonSet(ObjKey),
     /// A Deployment.
     Deployment(ObjKey),
     /// A ReplicaSet.
@@ -115,6 +117,21 @@ pub enum Effect {
     CreatePod {
         /// Owning ReplicaSet.
         rs: ObjKey,
+    },
+    /// Create daemon pods of a DaemonSet, one on each named node (name `<ds>-<5 random chars>`),
+    /// in slow-start batches (1, 2, 4, …): after a failed batch the rest is skipped.
+    CreateDaemonPods {
+        /// Owning DaemonSet.
+        ds: ObjKey,
+        /// Target nodes, in order.
+        nodes: Vec<String>,
+    },
+    /// Write a DaemonSet's status (and `observedGeneration`).
+    DaemonSetStatus {
+        /// Key.
+        key: ObjKey,
+        /// Status.
+        status: DsStatus,
     },
     /// Gracefully delete a pod (deletionTimestamp now).
     DeletePod {

@@ -10,7 +10,7 @@ use crate::model::node::Node;
 use crate::model::pod::{PodSpec, PodTemplate};
 use crate::model::service::Service;
 use crate::model::storage::Storage;
-use crate::model::workloads::{DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
+use crate::model::workloads::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 use crate::sim::time::SimTime;
 
 /// `(namespace, name)` of a namespaced object.
@@ -464,6 +464,59 @@ pub struct CronJobState {
     pub last_successful: Option<SimTime>,
 }
 
+/// DaemonSet status (`status` of `apps/v1 DaemonSet`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DsStatus {
+    /// `desiredNumberScheduled`: nodes that should run the daemon pod.
+    pub desired: i64,
+    /// `currentNumberScheduled`: of those, nodes running at least one daemon pod.
+    pub current: i64,
+    /// `numberMisscheduled`: nodes running a daemon pod that should not.
+    pub misscheduled: i64,
+    /// `numberReady`: nodes whose oldest daemon pod is ready.
+    pub ready: i64,
+    /// `updatedNumberScheduled`: nodes whose oldest daemon pod runs the current template.
+    pub updated: i64,
+    /// `numberAvailable`: nodes whose oldest daemon pod is available.
+    pub available: i64,
+    /// `numberUnavailable`: desired − available.
+    pub unavailable: i64,
+    /// `observedGeneration`.
+    pub observed_generation: i64,
+}
+
+/// A DaemonSet.
+#[derive(Debug, Clone)]
+pub struct DsState {
+    /// Key.
+    pub key: ObjKey,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Spec.
+    pub spec: DaemonSetSpec,
+    /// The object as JSON (for patches).
+    pub source: serde_json::Value,
+    /// `metadata.generation`.
+    pub generation: i64,
+    /// `deprecated.daemonset.template.generation`: the generation of the last template change
+    /// (pods carry it as label `pod-template-generation`).
+    pub template_generation: i64,
+    /// `controller-revision-hash` of the current template.
+    pub hash: String,
+    /// Revision number of the current template's ControllerRevision.
+    pub revision: i64,
+    /// Creation time.
+    pub created: SimTime,
+    /// Status.
+    pub status: DsStatus,
+    /// Rollouts so far (one per template revision).
+    pub rollouts: Vec<RolloutRecord>,
+    /// Live pods it owns.
+    pub pods: BTreeSet<PodId>,
+    /// Consecutive syncs whose pod creation failed (the work queue's per-item back-off).
+    pub create_failures: u32,
+}
+
 /// Everything the API server holds, plus per-node bookkeeping.
 #[derive(Debug, Default)]
 pub struct ClusterState {
@@ -479,6 +532,8 @@ pub struct ClusterState {
     pub replicasets: BTreeMap<ObjKey, RsState>,
     /// Deployments.
     pub deployments: BTreeMap<ObjKey, DeploymentState>,
+    /// DaemonSets.
+    pub daemonsets: BTreeMap<ObjKey, DsState>,
     /// StatefulSets.
     pub statefulsets: BTreeMap<ObjKey, StsState>,
     /// `spec.kubernetesVersion` of the scenario (major, minor): feature gates follow it.

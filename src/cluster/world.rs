@@ -35,6 +35,7 @@ use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
 mod batch;
+mod daemonsets;
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
@@ -248,21 +249,15 @@ impl World {
 
     fn enqueue_owner_syncs(&mut self, ctx: &mut Ctx<'_, Event>, pod: PodId) {
         let p = &self.state.pods[pod.0];
-        if let Some(owner) = &p.owner
-            && owner.kind == "replicaset"
-        {
+        if let Some(owner) = &p.owner {
             let key = ObjKey::new(&p.namespace, &owner.name);
-            self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
-        } else if let Some(owner) = &p.owner
-            && owner.kind == "statefulset"
-        {
-            let key = ObjKey::new(&p.namespace, &owner.name);
-            self.enqueue_sync(ctx, SyncTarget::StatefulSet(key));
-        } else if let Some(owner) = &p.owner
-            && owner.kind == "job"
-        {
-            let key = ObjKey::new(&p.namespace, &owner.name);
-            self.enqueue_sync(ctx, SyncTarget::Job(key));
+            match owner.kind.as_str() {
+                "replicaset" => self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key)),
+                "statefulset" => self.enqueue_sync(ctx, SyncTarget::StatefulSet(key)),
+                "job" => self.enqueue_sync(ctx, SyncTarget::Job(key)),
+                "daemonset" => self.enqueue_sync(ctx, SyncTarget::DaemonSet(key)),
+                _ => {}
+            }
         }
     }
 
@@ -411,6 +406,15 @@ impl World {
                 .get_mut(&ObjKey::new(namespace, &owner.name))
         {
             rs.pods.insert(id);
+        }
+        if let Some(owner) = &owner
+            && owner.kind == "daemonset"
+            && let Some(ds) = self
+                .state
+                .daemonsets
+                .get_mut(&ObjKey::new(namespace, &owner.name))
+        {
+            ds.pods.insert(id);
         }
         self.adopt_job_pod(id);
         let pod_labels = self.state.pods[id.0].labels.clone();
@@ -669,6 +673,15 @@ impl World {
             rs.pods.remove(&pod);
             deployment = rs.owner.clone();
         }
+        if let Some(owner) = &owner
+            && owner.kind == "daemonset"
+            && let Some(ds) = self
+                .state
+                .daemonsets
+                .get_mut(&ObjKey::new(&key.namespace, &owner.name))
+        {
+            ds.pods.remove(&pod);
+        }
         self.enqueue_owner_syncs(ctx, pod);
         // The Deployment controller watches pod deletions too (Recreate waits for old pods to go).
         if let Some(deployment) = deployment {
@@ -896,6 +909,7 @@ impl World {
         let effects = match &target {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
             SyncTarget::ReplicaSet(key) => controllers::replicaset::sync(&self.state, key, now),
+            SyncTarget::DaemonSet(key) => controllers::daemonset::sync(&self.state, key, now),
             SyncTarget::StatefulSet(key) => controllers::statefulset::sync(&self.state, key, now),
             SyncTarget::Job(key) => controllers::job::sync(&self.state, key, now),
             SyncTarget::CronJob(key) => controllers::cronjob::sync(&self.state, key, now),
@@ -965,6 +979,8 @@ impl World {
                     format!("Created pod: {name}"),
                 );
             }
+            Effect::CreateDaemonPods { ds, nodes } => self.create_daemon_pods(ctx, ds, nodes),
+            Effect::DaemonSetStatus { key, status } => self.set_daemonset_status(&key, status, now),
             Effect::DeletePod { pod } => {
                 let p = &self.state.pods[pod.0];
                 let (ns, name, owner) = (p.namespace.clone(), p.name.clone(), p.owner.clone());
@@ -1212,6 +1228,7 @@ impl World {
     fn apply_object(&mut self, ctx: &mut Ctx<'_, Event>, object: ApiObject) {
         match object {
             ApiObject::Deployment(d) => self.upsert_deployment(ctx, d),
+            ApiObject::DaemonSet(d) => self.upsert_daemonset(ctx, d),
             ApiObject::StatefulSet(set) => self.upsert_statefulset(ctx, set),
             ApiObject::Job(j) => self.upsert_job(ctx, j),
             ApiObject::CronJob(c) => self.upsert_cronjob(ctx, c),
@@ -1301,6 +1318,7 @@ impl World {
                 }
                 self.add_node(node);
                 self.cluster_event(ctx, ClusterEvent::NodeAdd);
+                self.sync_daemonsets(ctx);
             }
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
@@ -1455,6 +1473,11 @@ impl World {
                         }
                     }
                     "replicaset" => self.delete_replicaset(ctx, &key),
+                    "daemonset" => {
+                        if !self.delete_daemonset(ctx, &key) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
                     "statefulset" => {
                         if !self.delete_statefulset(ctx, &key) {
                             self.missing(now, &target.to_string(), &namespace);
@@ -1861,6 +1884,7 @@ impl World {
                     }
                 }
             }
+            "daemonset" => self.mutate_daemonset(ctx, &key, edit),
             other => {
                 self.notes.push(format!("Info: changing {other} objects from the timeline is not simulated in this version"));
                 false

@@ -1,10 +1,11 @@
 //! Controllers: each reads the cluster state and returns the effects a reconcile would issue
 //! (API operations and events), as `pkg/controller/...` does upstream. The arithmetic lives in the
 //! `*_math` modules and `pod_ranking`, tested against the upstream unit-test vectors; the
-//! DaemonSet, HPA, PDB and node-lifecycle arithmetic is ready for the controllers that will
-//! use it; the Job and CronJob controllers use `job_math` and `model::cron`.
+//! HPA, PDB and node-lifecycle arithmetic is ready for the controllers that will use it; the
+//! Job and CronJob controllers use `job_math` and `model::cron`.
 
 pub mod cronjob;
+pub mod daemonset;
 pub mod daemonset_math;
 pub mod deployment;
 pub mod deployment_math;

@@ -46,6 +46,31 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push_str(&render(&t));
         out.push_str("\n\n");
     }
+    if !world.state.daemonsets.is_empty() {
+        let mut t = table(&[
+            "NAME",
+            "DESIRED",
+            "CURRENT",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+        ]);
+        for ds in world.state.daemonsets.values() {
+            let status = &ds.status;
+            t.add_row(vec![
+                format!("daemonset/{}", ds.key.name),
+                status.desired.to_string(),
+                status.current.to_string(),
+                status.ready.to_string(),
+                status.updated.to_string(),
+                status.available.to_string(),
+                age(ds.created),
+            ]);
+        }
+        out.push_str(&render(&t));
+        out.push_str("\n\n");
+    }
     if !world.state.replicasets.is_empty() {
         let mut t = table(&["NAME", "DESIRED", "CURRENT", "READY", "AGE"]);
         for rs in world.state.replicasets.values() {

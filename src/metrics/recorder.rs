@@ -181,6 +181,45 @@ impl Recorder {
                 },
             );
         }
+        for ds in state.daemonsets.values() {
+            let name = object_name("daemonset", &ds.key);
+            let status = &ds.status;
+            self.put(t_ms, name.clone(), "replicas", status.current as f64);
+            self.put(t_ms, name.clone(), "ready_replicas", status.ready as f64);
+            self.put(
+                t_ms,
+                name.clone(),
+                "available_replicas",
+                status.available as f64,
+            );
+            self.put(
+                t_ms,
+                name.clone(),
+                "updated_replicas",
+                status.updated as f64,
+            );
+            self.put(
+                t_ms,
+                name.clone(),
+                "desired_replicas",
+                status.desired as f64,
+            );
+            self.put(
+                t_ms,
+                name.clone(),
+                "misscheduled",
+                status.misscheduled as f64,
+            );
+            let pending = ds
+                .pods
+                .iter()
+                .filter(|p| {
+                    let pod = state.pod(**p);
+                    pod.node.is_none() && pod.deletion.is_none()
+                })
+                .count();
+            self.put(t_ms, name, "pending_pods", pending as f64);
+        }
         for rs in state.replicasets.values() {
             let name = object_name("replicaset", &rs.key);
             self.put(t_ms, name.clone(), "replicas", rs.spec.replicas as f64);

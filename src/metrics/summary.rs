@@ -130,6 +130,7 @@ pub fn rollouts_of(world: &World, kind: &str, key: &ObjKey) -> Vec<RolloutRecord
     match kind {
         "deployment" => state.deployments.get(key).map(|d| d.rollouts.clone()),
         "statefulset" => state.statefulsets.get(key).map(|s| s.rollouts.clone()),
+        "daemonset" => state.daemonsets.get(key).map(|d| d.rollouts.clone()),
         _ => None,
     }
     .unwrap_or_default()
@@ -237,6 +238,46 @@ pub fn build(results: &RunResults) -> Value {
                 "updated_replicas": set.status.updated,
                 "current_revision": set.status.current_revision,
                 "update_revision": set.status.update_revision,
+            }),
+        );
+    }
+    for ds in world.state.daemonsets.values() {
+        let object = object_name("daemonset", &ds.key);
+        let available = step_points(recorder, &object, "available_replicas");
+        let desired = step_points(recorder, &object, "desired_replicas");
+        let desired_at = |t: u64| {
+            desired
+                .iter()
+                .take_while(|(pt, _)| *pt <= t)
+                .last()
+                .map_or(0.0, |(_, v)| *v)
+        };
+        // As for Deployments: from the first time every desired node had an available pod.
+        let steady_from = available
+            .iter()
+            .find(|(t, v)| *v > 0.0 && *v >= desired_at(*t))
+            .map(|(t, _)| *t);
+        let min_available = available
+            .iter()
+            .filter(|(t, _)| steady_from.is_none_or(|from| *t >= from))
+            .map(|(_, v)| *v)
+            .fold(f64::INFINITY, f64::min);
+        let rollouts: Vec<Value> = ds
+            .rollouts
+            .iter()
+            .map(|r| json!({"revision": r.revision, "start_ms": r.start.as_millis(), "end_ms": r.end.map(|e| e.as_millis()), "outcome": r.outcome}))
+            .collect();
+        workloads.insert(
+            format!("daemonset/{}/{}", ds.key.namespace, ds.key.name),
+            json!({
+                "rollouts": rollouts,
+                "min_available": if min_available.is_finite() { min_available as i64 } else { 0 },
+                "desired_number_scheduled": ds.status.desired,
+                "replicas": ds.status.current,
+                "ready_replicas": ds.status.ready,
+                "available_replicas": ds.status.available,
+                "updated_replicas": ds.status.updated,
+                "number_misscheduled": ds.status.misscheduled,
             }),
         );
     }

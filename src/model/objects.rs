@@ -9,7 +9,7 @@ use super::pod::PodSpec;
 use super::selector::LabelSelector;
 use super::service::Service;
 use super::storage::{PersistentVolume, PersistentVolumeClaim, StorageClass};
-use super::workloads::{DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
+use super::workloads::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 
 /// A Deployment manifest, typed, with its source object kept for patches.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,17 @@ pub struct ReplicaSetObject {
     /// Defaulted spec.
     pub spec: ReplicaSetSpec,
     /// The full object as JSON.
+    pub source: serde_json::Value,
+}
+
+/// A DaemonSet manifest, typed, with its source object kept for patches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSetObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// Defaulted spec.
+    pub spec: DaemonSetSpec,
+    /// The full object as JSON (after defaulting), the base for `patch` and `setImage`.
     pub source: serde_json::Value,
 }
 
@@ -64,6 +75,8 @@ pub enum ApiObject {
     ReplicaSet(ReplicaSetObject),
     /// `apps/v1 StatefulSet`.
     StatefulSet(StatefulSetObject),
+    /// `apps/v1 DaemonSet`.
+    DaemonSet(DaemonSetObject),
     /// `v1 Pod`.
     Pod(PodObject),
     /// `v1 Service`.
@@ -124,6 +137,7 @@ impl ApiObject {
             ApiObject::Deployment(_) => "deployment",
             ApiObject::ReplicaSet(_) => "replicaset",
             ApiObject::StatefulSet(_) => "statefulset",
+            ApiObject::DaemonSet(_) => "daemonset",
             ApiObject::Pod(_) => "pod",
             ApiObject::Service(_) => "service",
             ApiObject::Node(_) => "node",
@@ -144,6 +158,7 @@ impl ApiObject {
             ApiObject::Deployment(d) => &d.meta.name,
             ApiObject::ReplicaSet(r) => &r.meta.name,
             ApiObject::StatefulSet(s) => &s.meta.name,
+            ApiObject::DaemonSet(d) => &d.meta.name,
             ApiObject::Pod(p) => &p.meta.name,
             ApiObject::Service(s) => &s.name,
             ApiObject::Node(n) => &n.name,

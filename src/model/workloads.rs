@@ -1,4 +1,4 @@
-//! Workload specs: Deployment, ReplicaSet and StatefulSet.
+//! Workload specs: Deployment, ReplicaSet, StatefulSet and DaemonSet.
 
 use super::intstr::IntOrPercent;
 use super::pod::PodTemplate;
@@ -120,6 +120,38 @@ pub struct StatefulSetSpec {
     pub min_ready_seconds: i64,
     /// `spec.ordinals.start` (default 0).
     pub start_ordinal: i64,
+    /// `spec.revisionHistoryLimit` (default 10).
+    pub revision_history_limit: i64,
+}
+
+/// `spec.updateStrategy` of a DaemonSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaemonSetStrategy {
+    /// Replace pods node by node within the surge and unavailability budgets.
+    RollingUpdate {
+        /// `rollingUpdate.maxSurge` (default 0).
+        max_surge: IntOrPercent,
+        /// `rollingUpdate.maxUnavailable` (default 1).
+        max_unavailable: IntOrPercent,
+    },
+    /// Replace a pod only when the user deletes it.
+    OnDelete,
+}
+
+/// A DaemonSet's spec after API defaulting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSetSpec {
+    /// `spec.selector`.
+    pub selector: LabelSelector,
+    /// `spec.template`.
+    pub template: PodTemplate,
+    /// `spec.template.spec.hostNetwork` (the daemon pods then also tolerate
+    /// `node.kubernetes.io/network-unavailable`).
+    pub host_network: bool,
+    /// `spec.updateStrategy`.
+    pub strategy: DaemonSetStrategy,
+    /// `spec.minReadySeconds` (default 0).
+    pub min_ready_seconds: i64,
     /// `spec.revisionHistoryLimit` (default 10).
     pub revision_history_limit: i64,
 }

@@ -936,6 +936,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Deployment(d) => &d.meta.namespace,
         ApiObject::ReplicaSet(r) => &r.meta.namespace,
         ApiObject::StatefulSet(s) => &s.meta.namespace,
+        ApiObject::DaemonSet(d) => &d.meta.namespace,
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
@@ -1266,7 +1267,9 @@ fn action(
         "delete" => Action::Delete(target_ref(a, path, invalid)?),
         "setImage" => {
             let target = target_ref(a, path, invalid)?;
-            workload(&target)?;
+            if target.kind != "daemonset" {
+                workload(&target)?;
+            }
             let image = a
                 .image
                 .clone()
@@ -1280,6 +1283,15 @@ fn action(
         }
         "scale" => {
             let target = target_ref(a, path, invalid)?;
+            if target.kind == "daemonset" {
+                // kubectl: no scaler for DaemonSets; their size is the number of eligible nodes.
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    format!(
+                        "Invalid value: \"{target}\": a DaemonSet cannot be scaled (it runs one pod on each eligible node)"
+                    ),
+                ));
+            }
             workload(&target)?;
             let replicas = a
                 .replicas

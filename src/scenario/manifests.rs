@@ -23,7 +23,8 @@ use crate::model::cron::{TimeZone, ZoneLookup};
 use crate::model::intstr::IntOrPercent;
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::{
-    ApiObject, DeploymentObject, PdbObject, PodObject, ReplicaSetObject, StatefulSetObject,
+    ApiObject, DaemonSetObject, DeploymentObject, PdbObject, PodObject, ReplicaSetObject,
+    StatefulSetObject,
 };
 use crate::model::pod::{
     Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
@@ -38,8 +39,8 @@ use crate::model::storage::{
     VolumeBindingMode,
 };
 use crate::model::workloads::{
-    ClaimRetentionPolicy, DeploymentSpec, DeploymentStrategy, PodManagementPolicy, ReplicaSetSpec,
-    SetUpdateStrategy, StatefulSetSpec,
+    ClaimRetentionPolicy, DaemonSetSpec, DaemonSetStrategy, DeploymentSpec, DeploymentStrategy,
+    PodManagementPolicy, ReplicaSetSpec, SetUpdateStrategy, StatefulSetSpec,
 };
 use crate::model::{ObjectMeta, OwnerRef};
 
@@ -74,7 +75,6 @@ pub enum Converted {
 
 /// Kinds that are part of Kubernetes (or Argo Rollouts) and accepted, but not simulated yet.
 const NOT_SIMULATED: &[(&str, &str)] = &[
-    ("apps/v1", "DaemonSet"),
     ("apps/v1", "ControllerRevision"),
     ("autoscaling/v1", "HorizontalPodAutoscaler"),
     ("autoscaling/v2", "HorizontalPodAutoscaler"),
@@ -125,6 +125,7 @@ pub fn convert(
         ("apps/v1", "ReplicaSet") => vec![ApiObject::ReplicaSet(replica_set(node, notes)?)],
         ("apps/v1", "StatefulSet") => vec![ApiObject::StatefulSet(stateful_set(node, notes)?)],
         ("v1", "Pod") => vec![ApiObject::Pod(pod(node, notes)?)],
+        ("apps/v1", "DaemonSet") => vec![ApiObject::DaemonSet(daemon_set(node, notes)?)],
         ("batch/v1", "Job") => vec![ApiObject::Job(job(node, notes)?)],
         ("batch/v1", "CronJob") => vec![ApiObject::CronJob(cron_job(node, notes)?)],
         ("policy/v1", "PodDisruptionBudget") => {
@@ -238,6 +239,7 @@ pub fn convert(
             let message = if NOT_SIMULATED.iter().any(|(_, k)| *k == kind)
                 || [
                     "Deployment",
+                    "DaemonSet",
                     "ReplicaSet",
                     "StatefulSet",
                     "Pod",
@@ -2254,6 +2256,192 @@ pub fn stateful_set_from_json(
     })
 }
 
+/// Converts and validates a DaemonSet (`ValidateDaemonSet`).
+fn daemon_set(node: &Node, notes: &mut Notes) -> Result<DaemonSetObject, ManifestError> {
+    let ds: apps::DaemonSet = read(node)?;
+    unknown_fields(node, &ds, notes);
+    let meta = meta(&ds.metadata, "DaemonSet")?;
+    let spec = daemon_set_spec(&ds.spec, &meta.name, notes)?;
+    let mut source = serde_json::to_value(&ds).unwrap_or(serde_json::Value::Null);
+    if let Some(object) = source.as_object_mut() {
+        object.remove("status");
+    }
+    Ok(DaemonSetObject { meta, spec, source })
+}
+
+/// The number in an `IntOrString` budget (`getIntOrPercentValue`): the integer, or the
+/// percentage without its `%`.
+fn int_or_percent_value(value: IntOrPercent) -> i64 {
+    match value {
+        IntOrPercent::Int(v) | IntOrPercent::Percent(v) => v,
+    }
+}
+
+/// `IsNotMoreThan100Percent`.
+fn not_more_than_100_percent(
+    value: IntOrPercent,
+    path: &str,
+    kind: &str,
+    name: &str,
+) -> Result<(), ManifestError> {
+    match value {
+        IntOrPercent::Percent(p) if p > 100 => Err(invalid(
+            kind,
+            name,
+            path,
+            format!("Invalid value: \"{p}%\": must not be greater than 100%"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Converts and validates a DaemonSet spec (`SetDefaults_DaemonSet`, `ValidateDaemonSetSpec`);
+/// also used after `patch` and `setImage`.
+pub fn daemon_set_spec(
+    spec: &apps::DaemonSetSpec,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<DaemonSetSpec, ManifestError> {
+    const KIND: &str = "DaemonSet";
+    let selector = label_selector(&spec.selector, "spec.selector", KIND, name)?;
+    if selector.is_empty() {
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.selector",
+            "Invalid value: \"null\": empty selector is invalid for daemonset".into(),
+        ));
+    }
+    let template = template(&spec.template, "spec.template", KIND, name, notes)?;
+    if !selector.matches(&template.labels) {
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.template.metadata.labels",
+            format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                format_labels(&template.labels)
+            ),
+        ));
+    }
+    if template.spec.restart_policy != "Always" {
+        return Err(invalid(
+            KIND,
+            name,
+            "spec.template.spec.restartPolicy",
+            format!(
+                "Unsupported value: \"{}\": supported values: \"Always\"",
+                template.spec.restart_policy
+            ),
+        ));
+    }
+    let host_network = spec
+        .template
+        .spec
+        .as_ref()
+        .and_then(|s| s.host_network)
+        .unwrap_or(false);
+    let strategy_type = spec
+        .update_strategy
+        .as_ref()
+        .and_then(|s| s.type_.clone())
+        .unwrap_or_else(|| "RollingUpdate".into());
+    let rolling = spec
+        .update_strategy
+        .as_ref()
+        .and_then(|s| s.rolling_update.as_ref());
+    const SURGE: &str = "spec.updateStrategy.rollingUpdate.maxSurge";
+    const UNAVAILABLE: &str = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+    let strategy = match strategy_type.as_str() {
+        "OnDelete" => DaemonSetStrategy::OnDelete,
+        "RollingUpdate" => {
+            let max_unavailable = match rolling.and_then(|r| r.max_unavailable.as_ref()) {
+                Some(v) => int_or_percent(v, UNAVAILABLE, KIND, name)?,
+                None => IntOrPercent::Int(1),
+            };
+            let max_surge = match rolling.and_then(|r| r.max_surge.as_ref()) {
+                Some(v) => int_or_percent(v, SURGE, KIND, name)?,
+                None => IntOrPercent::Int(0),
+            };
+            validate_int_or_percent(max_unavailable, UNAVAILABLE, KIND, name)?;
+            validate_int_or_percent(max_surge, SURGE, KIND, name)?;
+            not_more_than_100_percent(max_unavailable, UNAVAILABLE, KIND, name)?;
+            not_more_than_100_percent(max_surge, SURGE, KIND, name)?;
+            let has_unavailable = int_or_percent_value(max_unavailable) != 0;
+            let has_surge = int_or_percent_value(max_surge) != 0;
+            if has_unavailable && has_surge {
+                return Err(invalid(
+                    KIND,
+                    name,
+                    SURGE,
+                    format!(
+                        "Invalid value: {}: may not be set when maxUnavailable is non-zero",
+                        match max_surge {
+                            IntOrPercent::Int(v) => v.to_string(),
+                            IntOrPercent::Percent(p) => format!("\"{p}%\""),
+                        }
+                    ),
+                ));
+            }
+            if !has_unavailable && !has_surge {
+                return Err(invalid(
+                    KIND,
+                    name,
+                    UNAVAILABLE,
+                    "Required value: cannot be 0 when maxSurge is 0".into(),
+                ));
+            }
+            DaemonSetStrategy::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            }
+        }
+        other => {
+            return Err(invalid(
+                KIND,
+                name,
+                "spec.updateStrategy",
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"OnDelete\", \"RollingUpdate\""
+                ),
+            ));
+        }
+    };
+    let min_ready_seconds = i64::from(spec.min_ready_seconds.unwrap_or(0));
+    non_negative(min_ready_seconds, "spec.minReadySeconds", KIND, name)?;
+    let revision_history_limit = i64::from(spec.revision_history_limit.unwrap_or(10));
+    non_negative(
+        revision_history_limit,
+        "spec.revisionHistoryLimit",
+        KIND,
+        name,
+    )?;
+    Ok(DaemonSetSpec {
+        selector,
+        template,
+        host_network,
+        strategy,
+        min_ready_seconds,
+        revision_history_limit,
+    })
+}
+
+/// Re-reads a DaemonSet from its JSON form (after a patch or `setImage`) into the model.
+pub fn daemon_set_from_json(
+    value: &serde_json::Value,
+    notes: &mut Notes,
+) -> Result<DaemonSetObject, String> {
+    let ds: apps::DaemonSet = serde_json::from_value(value.clone())
+        .map_err(|e| format!("the patched DaemonSet is not valid: {e}"))?;
+    let meta = meta(&ds.metadata, "DaemonSet").map_err(|e| e.message)?;
+    let spec = daemon_set_spec(&ds.spec, &meta.name, notes).map_err(|e| e.message)?;
+    Ok(DaemonSetObject {
+        meta,
+        spec,
+        source: value.clone(),
+    })
+}
+
 fn pod(node: &Node, notes: &mut Notes) -> Result<PodObject, ManifestError> {
     let p: core::Pod = read(node)?;
     unknown_fields(node, &p, notes);
@@ -2948,6 +3136,136 @@ mod tests {
             convert_text(&NGINX.replace("  replicas: 3", "  replicas: 3\n  replicaz: 4"));
         assert!(result.is_ok());
         assert_eq!(notes.warnings[0].1, "unknown field \"spec.replicaz\"");
+    }
+
+    const AGENT: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  selector:\n    matchLabels:\n      app: agent\n  template:\n    metadata:\n      labels:\n        app: agent\n    spec:\n      containers:\n      - name: agent\n        image: agent:v1\n";
+
+    fn daemon_set_of(text: &str) -> Result<DaemonSetObject, ManifestError> {
+        match convert_text(text).0? {
+            Converted::Objects(mut objects) => match objects.remove(0) {
+                ApiObject::DaemonSet(ds) => Ok(ds),
+                other => panic!("{other:?}"),
+            },
+            Converted::NotSimulated => panic!("not simulated"),
+        }
+    }
+
+    /// `SetDefaults_DaemonSet`: RollingUpdate, maxUnavailable 1, maxSurge 0, history 10.
+    #[test]
+    fn daemon_set_defaults() {
+        let ds = daemon_set_of(AGENT).unwrap();
+        assert_eq!(
+            ds.spec.strategy,
+            DaemonSetStrategy::RollingUpdate {
+                max_surge: IntOrPercent::Int(0),
+                max_unavailable: IntOrPercent::Int(1)
+            }
+        );
+        assert_eq!(ds.spec.revision_history_limit, 10);
+        assert_eq!(ds.spec.min_ready_seconds, 0);
+        assert!(!ds.spec.host_network);
+        let on_delete = AGENT.replace(
+            "  template:",
+            "  updateStrategy:\n    type: OnDelete\n  template:",
+        );
+        assert_eq!(
+            daemon_set_of(&on_delete).unwrap().spec.strategy,
+            DaemonSetStrategy::OnDelete
+        );
+        let surge = AGENT.replace(
+            "  template:",
+            "  updateStrategy:\n    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}\n  template:",
+        );
+        assert_eq!(
+            daemon_set_of(&surge).unwrap().spec.strategy,
+            DaemonSetStrategy::RollingUpdate {
+                max_surge: IntOrPercent::Int(1),
+                max_unavailable: IntOrPercent::Int(0)
+            }
+        );
+        let host = AGENT.replace(
+            "      containers:",
+            "      hostNetwork: true\n      containers:",
+        );
+        assert!(daemon_set_of(&host).unwrap().spec.host_network);
+    }
+
+    /// `ValidateDaemonSetSpec` and `ValidateRollingUpdateDaemonSet` wording.
+    #[test]
+    fn daemon_set_validation_messages() {
+        let strategy = |body: &str| {
+            AGENT.replace(
+                "  template:",
+                &format!("  updateStrategy:\n{body}\n  template:"),
+            )
+        };
+        let cases = [
+            (
+                strategy("    rollingUpdate: {maxSurge: 1}"),
+                "spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero",
+            ),
+            (
+                strategy("    rollingUpdate: {maxUnavailable: 0}"),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0",
+            ),
+            (
+                strategy("    rollingUpdate: {maxUnavailable: \"150%\"}"),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: \"150%\": must not be greater than 100%",
+            ),
+            (
+                strategy("    rollingUpdate: {maxUnavailable: -1}"),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: -1: must be greater than or equal to 0",
+            ),
+            (
+                strategy("    type: Sometimes"),
+                "spec.updateStrategy: Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\"",
+            ),
+            (
+                AGENT.replace(
+                    "        app: agent\n    spec",
+                    "        app: other\n    spec",
+                ),
+                "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`",
+            ),
+            (
+                AGENT.replace(
+                    "      containers:",
+                    "      restartPolicy: Never\n      containers:",
+                ),
+                "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"",
+            ),
+            (
+                AGENT.replace(
+                    "spec:\n  selector:",
+                    "spec:\n  minReadySeconds: -5\n  selector:",
+                ),
+                "spec.minReadySeconds: Invalid value: -5: must be greater than or equal to 0",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = daemon_set_of(&text).unwrap_err();
+            assert_eq!(
+                err.message,
+                format!("The DaemonSet \"agent\" is invalid: {want}")
+            );
+        }
+    }
+
+    /// A DaemonSet survives the JSON round trip used by `patch` and `setImage`.
+    #[test]
+    fn daemon_set_from_json_round_trip() {
+        let ds = daemon_set_of(AGENT).unwrap();
+        let mut notes = Notes::default();
+        let again = daemon_set_from_json(&ds.source, &mut notes).unwrap();
+        assert_eq!(again.spec, ds.spec);
+        let mut broken = ds.source.clone();
+        broken["spec"]["updateStrategy"] =
+            serde_json::json!({"rollingUpdate": {"maxUnavailable": 0}});
+        assert!(
+            daemon_set_from_json(&broken, &mut notes)
+                .unwrap_err()
+                .contains("cannot be 0 when maxSurge is 0")
+        );
     }
 
     #[test]
