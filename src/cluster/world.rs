@@ -12,6 +12,7 @@ use super::events::{Event, KubeletStep, phase};
 use super::lister::WorldLister;
 use super::selectors;
 use super::state::*;
+use super::traffic::ServiceTraffic;
 use crate::controllers;
 use crate::controllers::disruption_math::{
     DELETION_TIMEOUT_NS, EvictionBudget, EvictionDecision, UnhealthyPodEvictionPolicy,
@@ -83,6 +84,8 @@ pub struct World {
     pub node_infos: Vec<NodeInfo>,
     /// Endpoints per Service.
     pub endpoints: BTreeMap<ObjKey, ServiceEndpoints>,
+    /// Demand per Service now.
+    pub traffic: BTreeMap<ObjKey, ServiceTraffic>,
     /// Events recorded so far.
     pub events: Vec<KubeEvent>,
     /// Messages for the user produced while running (`Info:`/`Warning:` lines).
@@ -139,6 +142,7 @@ impl World {
             state: ClusterState::default(),
             node_infos: Vec::new(),
             endpoints: BTreeMap::new(),
+            traffic: BTreeMap::new(),
             events: Vec::new(),
             notes: Vec::new(),
             scheduler,
@@ -184,6 +188,16 @@ impl World {
             scheduling_records: BTreeMap::new(),
         };
         world.state.namespaces.insert("default".into());
+        for t in &scenario.traffic {
+            world.traffic.insert(
+                ObjKey::new(&t.namespace, &t.service),
+                ServiceTraffic {
+                    rps: t.demand.at(0),
+                    spec: t.clone(),
+                    generation: 0,
+                },
+            );
+        }
         for node in &scenario.nodes {
             world.add_node(node.clone());
         }
@@ -195,6 +209,19 @@ impl World {
         let mut out = vec![(SimTime::ZERO, phase::DRIVER, Event::Timeline(usize::MAX))];
         for (index, action) in self.timeline.iter().enumerate() {
             out.push((action.at, phase::DRIVER, Event::Timeline(index)));
+        }
+        for (service, t) in &self.traffic {
+            if let Some(at) = t.spec.demand.next_change_after(0) {
+                let (service, generation) = (service.clone(), t.generation);
+                out.push((
+                    SimTime(at),
+                    phase::DRIVER,
+                    Event::Traffic {
+                        service,
+                        generation,
+                    },
+                ));
+            }
         }
         out
     }
@@ -1424,6 +1451,17 @@ impl World {
                 }
                 None => self.missing(now, &format!("node/{node}"), ""),
             },
+            Action::SetTraffic(traffic) => {
+                let key = ObjKey::new(&traffic.namespace, &traffic.service);
+                let generation = self.traffic.get(&key).map_or(0, |t| t.generation + 1);
+                let entry = ServiceTraffic {
+                    rps: traffic.demand.at(now.as_nanos()),
+                    spec: (*traffic).clone(),
+                    generation,
+                };
+                self.traffic.insert(key.clone(), entry);
+                self.traffic_changed(ctx, key);
+            }
             Action::NotSimulated(_) => {}
         }
     }
@@ -1724,6 +1762,41 @@ impl World {
     }
 
     /// Updates endpoint counters for pods touched by the last event.
+    /// The demand on `service` took a new value: arm its next change.
+    fn traffic_changed(&mut self, ctx: &mut Ctx<'_, Event>, service: ObjKey) {
+        let Some(t) = self.traffic.get(&service) else {
+            return;
+        };
+        if let Some(at) = t.spec.demand.next_change_after(ctx.now().as_nanos()) {
+            let generation = t.generation;
+            ctx.schedule_at(
+                SimTime(at),
+                phase::DRIVER,
+                Event::Traffic {
+                    service,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// CPU (millicores) `pod` uses now: the sum over the Services with traffic selecting it.
+    pub fn pod_cpu_usage_millis(&self, pod: PodId) -> f64 {
+        let p = &self.state.pods[pod.0];
+        let running = p.phase == PodPhase::Running && p.gone.is_none();
+        let answering = self.serving.get(pod.0).is_some_and(|s| s.1);
+        self.traffic
+            .iter()
+            .filter_map(|(key, t)| {
+                let endpoints = self.endpoints.get(key)?;
+                endpoints
+                    .pods
+                    .contains(&pod)
+                    .then(|| t.pod_cpu_millis(endpoints, running, answering))
+            })
+            .sum()
+    }
+
     fn refresh_serving(&mut self) {
         let touched = std::mem::take(&mut self.touched);
         for &pod in &touched {
@@ -1830,6 +1903,18 @@ impl Model for World {
             }
             Event::FlushUnschedulable => self.flush_unschedulable(ctx),
             Event::DrainRetry(index) => self.drain_step(ctx, index),
+            Event::Traffic {
+                service,
+                generation,
+            } => {
+                let now = ctx.now().as_nanos();
+                if let Some(t) = self.traffic.get_mut(&service)
+                    && t.generation == generation
+                {
+                    t.rps = t.spec.demand.at(now);
+                    self.traffic_changed(ctx, service);
+                }
+            }
             Event::Kubelet {
                 pod,
                 generation,

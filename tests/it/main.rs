@@ -15,3 +15,4 @@ mod scheduler_config;
 mod storage;
 mod support;
 mod tidy;
+mod traffic;
