@@ -50,6 +50,8 @@ pub enum SyncTarget {
     Deployment(ObjKey),
     /// A ReplicaSet.
     ReplicaSet(ObjKey),
+    /// A HorizontalPodAutoscaler (re-armed every 15 s while it exists).
+    Hpa(ObjKey),
 }
 
 /// Deployment status fields a sync writes.

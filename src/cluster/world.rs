@@ -84,6 +84,8 @@ pub struct World {
     pub node_infos: Vec<NodeInfo>,
     /// Endpoints per Service.
     pub endpoints: BTreeMap<ObjKey, ServiceEndpoints>,
+    /// HorizontalPodAutoscalers.
+    pub hpas: BTreeMap<ObjKey, HpaRecord>,
     /// Demand per Service now.
     pub traffic: BTreeMap<ObjKey, ServiceTraffic>,
     /// Events recorded so far.
@@ -142,6 +144,7 @@ impl World {
             state: ClusterState::default(),
             node_infos: Vec::new(),
             endpoints: BTreeMap::new(),
+            hpas: BTreeMap::new(),
             traffic: BTreeMap::new(),
             events: Vec::new(),
             notes: Vec::new(),
@@ -906,6 +909,10 @@ impl World {
         let effects = match &target {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
             SyncTarget::ReplicaSet(key) => controllers::replicaset::sync(&self.state, key, now),
+            SyncTarget::Hpa(key) => {
+                self.sync_hpa(ctx, key);
+                Vec::new()
+            }
         };
         for effect in effects {
             self.apply(ctx, effect);
@@ -1217,6 +1224,25 @@ impl World {
             }
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
+            }
+            ApiObject::HorizontalPodAutoscaler(hpa) => {
+                let key = ObjKey::new(&hpa.meta.namespace, &hpa.meta.name);
+                self.state.namespaces.insert(key.namespace.clone());
+                let fresh = !self.hpas.contains_key(&key);
+                let record = HpaRecord {
+                    object: hpa,
+                    created: ctx.now(),
+                    desired_replicas: 0,
+                    current_replicas: 0,
+                    current_utilization: None,
+                    recommendations: Vec::new(),
+                    up_events: Vec::new(),
+                    down_events: Vec::new(),
+                };
+                self.hpas.insert(key.clone(), record);
+                if fresh {
+                    ctx.schedule_in(0, phase::CONTROLLER, Event::Sync(SyncTarget::Hpa(key)));
+                }
             }
             ApiObject::PodDisruptionBudget(pdb) => {
                 let key = ObjKey::new(&pdb.meta.namespace, &pdb.meta.name);
@@ -1762,6 +1788,43 @@ impl World {
     }
 
     /// Updates endpoint counters for pods touched by the last event.
+    /// One HPA sync: rescale its Deployment when the desired count changes, then re-arm.
+    fn sync_hpa(&mut self, ctx: &mut Ctx<'_, Event>, key: &ObjKey) {
+        let now = ctx.now();
+        let Some(mut record) = self.hpas.remove(key) else {
+            return;
+        };
+        let rescale = {
+            let cpu = |pod: PodId| self.pod_cpu_usage_millis(pod);
+            controllers::hpa::sync(&self.state, &mut record, &cpu, now)
+        };
+        let target = record.object.target.clone();
+        self.hpas.insert(key.clone(), record);
+        if let Some(rescale) = rescale {
+            let replicas = rescale.replicas;
+            let scaled =
+                self.mutate_workload(ctx, &key.namespace, &target.kind, &target.name, |source| {
+                    source["spec"]["replicas"] = serde_json::json!(replicas);
+                    Ok(())
+                });
+            if scaled {
+                self.record(
+                    now,
+                    &key.namespace,
+                    format!("horizontalpodautoscaler/{}", key.name),
+                    EventType::Normal,
+                    "SuccessfulRescale",
+                    format!("New size: {replicas}; reason: {}", rescale.reason),
+                );
+            }
+        }
+        ctx.schedule_in(
+            controllers::hpa_math::DEFAULT_SYNC_PERIOD_NS,
+            phase::CONTROLLER,
+            Event::Sync(SyncTarget::Hpa(key.clone())),
+        );
+    }
+
     /// The demand on `service` took a new value: arm its next change.
     fn traffic_changed(&mut self, ctx: &mut Ctx<'_, Event>, service: ObjKey) {
         let Some(t) = self.traffic.get(&service) else {

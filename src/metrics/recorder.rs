@@ -154,6 +154,18 @@ impl Recorder {
                 self.put(t_ms, name, "bad_rps", load.bad);
             }
         }
+        for (key, hpa) in &world.hpas {
+            let name = object_name("horizontalpodautoscaler", key);
+            self.put(
+                t_ms,
+                name.clone(),
+                "desired_replicas",
+                hpa.desired_replicas as f64,
+            );
+            if let Some(u) = hpa.current_utilization {
+                self.put(t_ms, name, "current_utilization_percent", u as f64);
+            }
+        }
         for key in state.pdbs.keys() {
             let name = object_name("poddisruptionbudget", key);
             let status = crate::cluster::lister::budget_status(state, key, t);

@@ -933,6 +933,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
+        ApiObject::HorizontalPodAutoscaler(h) => &h.meta.namespace,
         ApiObject::PersistentVolumeClaim(c) => &c.namespace,
         ApiObject::Node(_)
         | ApiObject::Namespace(_)

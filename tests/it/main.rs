@@ -5,6 +5,7 @@ mod behaviour;
 mod determinism;
 mod disruption;
 mod explain;
+mod hpa;
 mod malformed;
 mod placement;
 mod preemption;
