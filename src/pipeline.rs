@@ -49,10 +49,7 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunEr
     world.check_invariants = options.check_invariants;
     world.record_scheduling = options.record_scheduling;
     let initial = world.initial_events();
-    let mut sim = Simulation::new(Observed::new(
-        world,
-        Recorder::new(scenario.traffic.clone()),
-    ));
+    let mut sim = Simulation::new(Observed::new(world, Recorder::default()));
     for (time, phase, event) in initial {
         sim.schedule(time, phase, event);
     }

@@ -599,6 +599,10 @@ fn describe_action(action: &Action) -> (String, String) {
             }
             ("drain".into(), details)
         }
+        Action::SetTraffic(t) => (
+            "setTraffic".into(),
+            format!("service/{} {} change points", t.service, t.demand.len()),
+        ),
         Action::RolloutPause(r) => ("rolloutPause".into(), reference(r)),
         Action::RolloutResume(r) => ("rolloutResume".into(), reference(r)),
         Action::RolloutUndo {

@@ -62,6 +62,8 @@ pub enum SyncTarget {
     Job(ObjKey),
     /// A CronJob.
     CronJob(ObjKey),
+    /// A HorizontalPodAutoscaler (re-armed every 15 s while it exists).
+    Hpa(ObjKey),
 }
 
 /// Deployment status fields a sync writes.

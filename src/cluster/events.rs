@@ -82,6 +82,13 @@ pub enum Event {
     /// timeline → world: the `drain` of timeline action `index` tries its refused evictions
     /// again (kubectl retries every 5 s).
     DrainRetry(usize),
+    /// traffic → world: the demand on a Service changes now (one pending per Service).
+    Traffic {
+        /// The Service.
+        service: super::state::ObjKey,
+        /// The demand's generation when scheduled (an older one is stale).
+        generation: u32,
+    },
     /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.
     Kubelet {
         /// The pod.

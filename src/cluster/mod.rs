@@ -8,6 +8,7 @@ pub mod lister;
 pub mod scheduling_record;
 pub mod selectors;
 pub mod state;
+pub mod traffic;
 pub mod world;
 
 pub use world::World;

@@ -608,3 +608,24 @@ impl ClusterState {
         sets
     }
 }
+
+/// A HorizontalPodAutoscaler with its status and the controller's memory of it.
+#[derive(Debug, Clone)]
+pub struct HpaRecord {
+    /// The object.
+    pub object: crate::model::objects::HpaObject,
+    /// When it was created.
+    pub created: SimTime,
+    /// `status.desiredReplicas`.
+    pub desired_replicas: i64,
+    /// `status.currentReplicas`.
+    pub current_replicas: i64,
+    /// CPU utilisation (percent of request) at the last sync, when measured.
+    pub current_utilization: Option<i64>,
+    /// Recommendations of the last syncs (stabilisation).
+    pub recommendations: Vec<crate::controllers::hpa_math::TimestampedRecommendation>,
+    /// Scale-up events (behavior policies).
+    pub up_events: Vec<crate::controllers::hpa_math::ScaleEvent>,
+    /// Scale-down events (behavior policies).
+    pub down_events: Vec<crate::controllers::hpa_math::ScaleEvent>,
+}

@@ -12,6 +12,7 @@ use super::events::{Event, KubeletStep, phase};
 use super::lister::WorldLister;
 use super::selectors;
 use super::state::*;
+use super::traffic::ServiceTraffic;
 use crate::controllers;
 use crate::controllers::disruption_math::{
     DELETION_TIMEOUT_NS, EvictionBudget, EvictionDecision, UnhealthyPodEvictionPolicy,
@@ -86,6 +87,10 @@ pub struct World {
     pub node_infos: Vec<NodeInfo>,
     /// Endpoints per Service.
     pub endpoints: BTreeMap<ObjKey, ServiceEndpoints>,
+    /// HorizontalPodAutoscalers.
+    pub hpas: BTreeMap<ObjKey, HpaRecord>,
+    /// Demand per Service now.
+    pub traffic: BTreeMap<ObjKey, ServiceTraffic>,
     /// Events recorded so far.
     pub events: Vec<KubeEvent>,
     /// Messages for the user produced while running (`Info:`/`Warning:` lines).
@@ -142,6 +147,8 @@ impl World {
             state: ClusterState::default(),
             node_infos: Vec::new(),
             endpoints: BTreeMap::new(),
+            hpas: BTreeMap::new(),
+            traffic: BTreeMap::new(),
             events: Vec::new(),
             notes: Vec::new(),
             scheduler,
@@ -188,6 +195,16 @@ impl World {
         };
         world.state.namespaces.insert("default".into());
         world.state.kubernetes_version = scenario.kubernetes_version;
+        for t in &scenario.traffic {
+            world.traffic.insert(
+                ObjKey::new(&t.namespace, &t.service),
+                ServiceTraffic {
+                    rps: t.demand.at(0),
+                    spec: t.clone(),
+                    generation: 0,
+                },
+            );
+        }
         for node in &scenario.nodes {
             world.add_node(node.clone());
         }
@@ -199,6 +216,19 @@ impl World {
         let mut out = vec![(SimTime::ZERO, phase::DRIVER, Event::Timeline(usize::MAX))];
         for (index, action) in self.timeline.iter().enumerate() {
             out.push((action.at, phase::DRIVER, Event::Timeline(index)));
+        }
+        for (service, t) in &self.traffic {
+            if let Some(at) = t.spec.demand.next_change_after(0) {
+                let (service, generation) = (service.clone(), t.generation);
+                out.push((
+                    SimTime(at),
+                    phase::DRIVER,
+                    Event::Traffic {
+                        service,
+                        generation,
+                    },
+                ));
+            }
         }
         out
     }
@@ -913,6 +943,10 @@ impl World {
             SyncTarget::StatefulSet(key) => controllers::statefulset::sync(&self.state, key, now),
             SyncTarget::Job(key) => controllers::job::sync(&self.state, key, now),
             SyncTarget::CronJob(key) => controllers::cronjob::sync(&self.state, key, now),
+            SyncTarget::Hpa(key) => {
+                self.sync_hpa(ctx, key);
+                Vec::new()
+            }
         };
         for effect in effects {
             self.apply(ctx, effect);
@@ -1323,6 +1357,25 @@ impl World {
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
             }
+            ApiObject::HorizontalPodAutoscaler(hpa) => {
+                let key = ObjKey::new(&hpa.meta.namespace, &hpa.meta.name);
+                self.state.namespaces.insert(key.namespace.clone());
+                let fresh = !self.hpas.contains_key(&key);
+                let record = HpaRecord {
+                    object: hpa,
+                    created: ctx.now(),
+                    desired_replicas: 0,
+                    current_replicas: 0,
+                    current_utilization: None,
+                    recommendations: Vec::new(),
+                    up_events: Vec::new(),
+                    down_events: Vec::new(),
+                };
+                self.hpas.insert(key.clone(), record);
+                if fresh {
+                    ctx.schedule_in(0, phase::CONTROLLER, Event::Sync(SyncTarget::Hpa(key)));
+                }
+            }
             ApiObject::PodDisruptionBudget(pdb) => {
                 let key = ObjKey::new(&pdb.meta.namespace, &pdb.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1630,6 +1683,17 @@ impl World {
                 }
                 None => self.missing(now, &format!("node/{node}"), ""),
             },
+            Action::SetTraffic(traffic) => {
+                let key = ObjKey::new(&traffic.namespace, &traffic.service);
+                let generation = self.traffic.get(&key).map_or(0, |t| t.generation + 1);
+                let entry = ServiceTraffic {
+                    rps: traffic.demand.at(now.as_nanos()),
+                    spec: (*traffic).clone(),
+                    generation,
+                };
+                self.traffic.insert(key.clone(), entry);
+                self.traffic_changed(ctx, key);
+            }
             Action::NotSimulated(_) => {}
         }
     }
@@ -1955,6 +2019,78 @@ impl World {
     }
 
     /// Updates endpoint counters for pods touched by the last event.
+    /// One HPA sync: rescale its Deployment when the desired count changes, then re-arm.
+    fn sync_hpa(&mut self, ctx: &mut Ctx<'_, Event>, key: &ObjKey) {
+        let now = ctx.now();
+        let Some(mut record) = self.hpas.remove(key) else {
+            return;
+        };
+        let rescale = {
+            let cpu = |pod: PodId| self.pod_cpu_usage_millis(pod);
+            controllers::hpa::sync(&self.state, &mut record, &cpu, now)
+        };
+        let target = record.object.target.clone();
+        self.hpas.insert(key.clone(), record);
+        if let Some(rescale) = rescale {
+            let replicas = rescale.replicas;
+            let scaled =
+                self.mutate_workload(ctx, &key.namespace, &target.kind, &target.name, |source| {
+                    source["spec"]["replicas"] = serde_json::json!(replicas);
+                    Ok(())
+                });
+            if scaled {
+                self.record(
+                    now,
+                    &key.namespace,
+                    format!("horizontalpodautoscaler/{}", key.name),
+                    EventType::Normal,
+                    "SuccessfulRescale",
+                    format!("New size: {replicas}; reason: {}", rescale.reason),
+                );
+            }
+        }
+        ctx.schedule_in(
+            controllers::hpa_math::DEFAULT_SYNC_PERIOD_NS,
+            phase::CONTROLLER,
+            Event::Sync(SyncTarget::Hpa(key.clone())),
+        );
+    }
+
+    /// The demand on `service` took a new value: arm its next change.
+    fn traffic_changed(&mut self, ctx: &mut Ctx<'_, Event>, service: ObjKey) {
+        let Some(t) = self.traffic.get(&service) else {
+            return;
+        };
+        if let Some(at) = t.spec.demand.next_change_after(ctx.now().as_nanos()) {
+            let generation = t.generation;
+            ctx.schedule_at(
+                SimTime(at),
+                phase::DRIVER,
+                Event::Traffic {
+                    service,
+                    generation,
+                },
+            );
+        }
+    }
+
+    /// CPU (millicores) `pod` uses now: the sum over the Services with traffic selecting it.
+    pub fn pod_cpu_usage_millis(&self, pod: PodId) -> f64 {
+        let p = &self.state.pods[pod.0];
+        let running = p.phase == PodPhase::Running && p.gone.is_none();
+        let answering = self.serving.get(pod.0).is_some_and(|s| s.1);
+        self.traffic
+            .iter()
+            .filter_map(|(key, t)| {
+                let endpoints = self.endpoints.get(key)?;
+                endpoints
+                    .pods
+                    .contains(&pod)
+                    .then(|| t.pod_cpu_millis(endpoints, running, answering))
+            })
+            .sum()
+    }
+
     fn refresh_serving(&mut self) {
         let touched = std::mem::take(&mut self.touched);
         for &pod in &touched {
@@ -2096,6 +2232,18 @@ impl Model for World {
             }
             Event::FlushUnschedulable => self.flush_unschedulable(ctx),
             Event::DrainRetry(index) => self.drain_step(ctx, index),
+            Event::Traffic {
+                service,
+                generation,
+            } => {
+                let now = ctx.now().as_nanos();
+                if let Some(t) = self.traffic.get_mut(&service)
+                    && t.generation == generation
+                {
+                    t.rps = t.spec.demand.at(now);
+                    self.traffic_changed(ctx, service);
+                }
+            }
             Event::Kubelet {
                 pod,
                 generation,

@@ -10,6 +10,7 @@ pub mod daemonset_math;
 pub mod deployment;
 pub mod deployment_math;
 pub mod disruption_math;
+pub mod hpa;
 pub mod hpa_math;
 pub mod job;
 pub mod job_math;

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use crate::cluster::World;
 use crate::cluster::events::Event;
 use crate::cluster::state::{ObjKey, PodPhase};
-use crate::scenario::spec::Traffic;
 use crate::sim::engine::{Ctx, Model};
 use crate::sim::time::SimTime;
 
@@ -54,7 +53,6 @@ pub struct Recorder {
     last: Vec<f64>,
     /// Rows in time order.
     pub rows: Vec<Row>,
-    traffic: Vec<Traffic>,
 }
 
 /// Names a namespaced object as the outputs do.
@@ -67,14 +65,6 @@ pub fn object_name(kind: &str, key: &ObjKey) -> String {
 }
 
 impl Recorder {
-    /// A recorder that also derives demand and served rates for `traffic`.
-    pub fn new(traffic: Vec<Traffic>) -> Self {
-        Recorder {
-            traffic,
-            ..Recorder::default()
-        }
-    }
-
     fn put(&mut self, t_ms: u64, object: String, metric: &'static str, value: f64) {
         let key = SeriesKey { object, metric };
         let id = match self.index.get(&key) {
@@ -158,6 +148,20 @@ impl Recorder {
                     pending: pending as i64,
                 },
             );
+            if !world.traffic.is_empty() {
+                let cpu: f64 = state
+                    .replicasets_of(&d.key)
+                    .iter()
+                    .flat_map(|rs| rs.pods.iter())
+                    .map(|p| world.pod_cpu_usage_millis(*p))
+                    .sum();
+                self.put(
+                    t_ms,
+                    object_name("deployment", &d.key),
+                    "cpu_usage_millis",
+                    cpu,
+                );
+            }
         }
         for set in state.statefulsets.values() {
             let pending = state
@@ -254,31 +258,23 @@ impl Recorder {
                 "ready_endpoints",
                 endpoints.ready as f64,
             );
-            let traffic = self
-                .traffic
-                .iter()
-                .find(|t| t.namespace == key.namespace && t.service == key.name)
-                .cloned();
-            if let Some(traffic) = traffic {
-                let demand = traffic.rps;
-                // Requests spread over ready endpoints; those whose app does not answer yet fail.
-                let answering = if endpoints.ready > 0 {
-                    demand * endpoints.app_ready as f64 / endpoints.ready as f64
-                } else {
-                    0.0
-                };
-                let served = match traffic.per_pod_rps {
-                    Some(per_pod) => answering.min(per_pod * endpoints.app_ready as f64),
-                    None => answering,
-                };
-                let bad = if endpoints.app_ready > 0 {
-                    served * endpoints.bad_app_ready as f64 / endpoints.app_ready as f64
-                } else {
-                    0.0
-                };
-                self.put(t_ms, name.clone(), "demand_rps", demand);
-                self.put(t_ms, name.clone(), "served_rps", served);
-                self.put(t_ms, name, "bad_rps", bad);
+            if let Some(traffic) = world.traffic.get(key) {
+                let load = traffic.load(endpoints);
+                self.put(t_ms, name.clone(), "demand_rps", load.demand);
+                self.put(t_ms, name.clone(), "served_rps", load.served);
+                self.put(t_ms, name, "bad_rps", load.bad);
+            }
+        }
+        for (key, hpa) in &world.hpas {
+            let name = object_name("horizontalpodautoscaler", key);
+            self.put(
+                t_ms,
+                name.clone(),
+                "desired_replicas",
+                hpa.desired_replicas as f64,
+            );
+            if let Some(u) = hpa.current_utilization {
+                self.put(t_ms, name, "current_utilization_percent", u as f64);
             }
         }
         for key in state.pdbs.keys() {

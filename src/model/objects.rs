@@ -99,6 +99,56 @@ pub enum ApiObject {
     Job(super::batch::JobObject),
     /// `batch/v1 CronJob`.
     CronJob(super::batch::CronJobObject),
+    /// `autoscaling/v2` (or `v1`) `HorizontalPodAutoscaler`.
+    HorizontalPodAutoscaler(HpaObject),
+}
+
+/// A HorizontalPodAutoscaler (`autoscaling/v2`; `v1` converted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HpaObject {
+    /// Metadata.
+    pub meta: ObjectMeta,
+    /// `spec.scaleTargetRef`: lowercase kind and name.
+    pub target: crate::model::ObjectRef,
+    /// `spec.minReplicas` (default 1).
+    pub min_replicas: i64,
+    /// `spec.maxReplicas`.
+    pub max_replicas: i64,
+    /// Resource metrics that are simulated (others are announced and left out).
+    pub metrics: Vec<HpaResourceMetric>,
+    /// `spec.behavior`, when set.
+    pub behavior: Option<HpaBehaviorSpec>,
+}
+
+/// A `Resource` metric of an HPA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HpaResourceMetric {
+    /// `cpu` or `memory`.
+    pub resource: String,
+    /// `averageUtilization` (percent of the request), for a `Utilization` target.
+    pub utilization: Option<i64>,
+    /// `averageValue` in milli-units, for an `AverageValue` target.
+    pub average_millis: Option<i64>,
+}
+
+/// `spec.behavior` as written (defaults applied by the controller).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HpaBehaviorSpec {
+    /// `scaleUp`.
+    pub scale_up: Option<HpaRulesSpec>,
+    /// `scaleDown`.
+    pub scale_down: Option<HpaRulesSpec>,
+}
+
+/// One direction of `spec.behavior`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HpaRulesSpec {
+    /// `stabilizationWindowSeconds`.
+    pub stabilization_window_s: Option<i64>,
+    /// `selectPolicy` (`Max`, `Min`, `Disabled`).
+    pub select_policy: Option<String>,
+    /// `policies`: (`Pods` or `Percent`, value, periodSeconds).
+    pub policies: Option<Vec<(String, i64, i64)>>,
 }
 
 /// A PodDisruptionBudget (`policy/v1`).
@@ -144,6 +194,7 @@ impl ApiObject {
             ApiObject::Namespace(_) => "namespace",
             ApiObject::PriorityClass(_) => "priorityclass",
             ApiObject::PodDisruptionBudget(_) => "poddisruptionbudget",
+            ApiObject::HorizontalPodAutoscaler(_) => "horizontalpodautoscaler",
             ApiObject::PersistentVolumeClaim(_) => "persistentvolumeclaim",
             ApiObject::PersistentVolume(_) => "persistentvolume",
             ApiObject::StorageClass(_) => "storageclass",
@@ -165,6 +216,7 @@ impl ApiObject {
             ApiObject::Namespace(n) => n,
             ApiObject::PriorityClass(p) => &p.name,
             ApiObject::PodDisruptionBudget(p) => &p.meta.name,
+            ApiObject::HorizontalPodAutoscaler(h) => &h.meta.name,
             ApiObject::PersistentVolumeClaim(c) => &c.name,
             ApiObject::PersistentVolume(v) => &v.name,
             ApiObject::StorageClass(c) => &c.name,

@@ -656,43 +656,28 @@ fn build(
     let _ = scenario_file_index;
 
     // Traffic.
-    let mut traffic = Vec::new();
+    let mut traffic: Vec<Traffic> = Vec::new();
     for (index, t) in spec.traffic.iter().enumerate() {
         let path = format!("spec.traffic[{index}]");
-        if t.service.is_empty() {
-            return Err(invalid(&format!("{path}.service"), "Required value".into()));
-        }
-        let rps = match &t.rps {
-            Some(serde_json::Value::Number(n)) => n.as_f64().unwrap_or(0.0),
-            Some(other) => {
-                notes.push(format!("Info: field \"{path}.rps\" ({other}) is accepted but only constant demand is simulated in this version; demand 0 is used"));
-                0.0
-            }
-            None => 0.0,
+        let fields = TrafficFields {
+            service: Some(&t.service),
+            namespace: t.namespace.clone().unwrap_or_else(|| "default".into()),
+            rps: t.rps.as_ref(),
+            per_pod_rps: t.per_pod_rps,
+            cpu_per_request: t.cpu_per_request.as_ref(),
+            idle_cpu: t.idle_cpu.as_ref(),
         };
-        if !(rps.is_finite() && rps >= 0.0) {
-            return Err(invalid(
-                &format!("{path}.rps"),
-                format!("Invalid value: {rps}: must be a non-negative number"),
-            ));
-        }
-        if let Some(per_pod) = t.per_pod_rps
-            && !(per_pod.is_finite() && per_pod > 0.0)
+        let entry = traffic_of(fields, &path, &base_dir, duration, 0, &invalid)?;
+        if traffic
+            .iter()
+            .any(|o| o.namespace == entry.namespace && o.service == entry.service)
         {
             return Err(invalid(
-                &format!("{path}.perPodRps"),
-                format!("Invalid value: {per_pod}: must be greater than 0"),
+                &format!("{path}.service"),
+                format!("Duplicate value: \"{}\"", entry.service),
             ));
         }
-        if t.cpu_per_request.is_some() || t.idle_cpu.is_some() {
-            notes.push(format!("Info: field \"{path}.cpuPerRequest\" is accepted but not simulated (CPU use feeds the HPA, not modelled yet)"));
-        }
-        traffic.push(Traffic {
-            namespace: t.namespace.clone().unwrap_or_else(|| "default".into()),
-            service: t.service.clone(),
-            rps,
-            per_pod_rps: t.per_pod_rps,
-        });
+        traffic.push(entry);
     }
 
     // Timeline.
@@ -701,7 +686,20 @@ fn build(
         let path = format!("spec.timeline[{index}]");
         let at = parse_duration_field(&a.at, &format!("{path}.at"), &invalid)?;
         let namespace = a.namespace.clone().unwrap_or_else(|| "default".into());
-        let action = action(a, &path, &base_dir, doc, &invalid, &mut notes, options)?;
+        let action = if a.action == "setTraffic" {
+            let fields = TrafficFields {
+                service: a.service.as_ref(),
+                namespace: namespace.clone(),
+                rps: a.rps.as_ref(),
+                per_pod_rps: a.per_pod_rps,
+                cpu_per_request: a.cpu_per_request.as_ref(),
+                idle_cpu: a.idle_cpu.as_ref(),
+            };
+            let traffic = traffic_of(fields, &path, &base_dir, duration, at, &invalid)?;
+            Action::SetTraffic(Box::new(traffic))
+        } else {
+            action(a, &path, &base_dir, doc, &invalid, &mut notes, options)?
+        };
         timeline.push(TimedAction {
             at: SimTime(at),
             namespace,
@@ -940,6 +938,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Pod(p) => &p.meta.namespace,
         ApiObject::Service(s) => &s.namespace,
         ApiObject::PodDisruptionBudget(p) => &p.meta.namespace,
+        ApiObject::HorizontalPodAutoscaler(h) => &h.meta.namespace,
         ApiObject::PersistentVolumeClaim(c) => &c.namespace,
         ApiObject::Job(j) => &j.meta.namespace,
         ApiObject::CronJob(c) => &c.meta.namespace,
@@ -1438,7 +1437,7 @@ fn action(
         }
         "promote" | "abort" | "failNode" | "recoverNode" | "deleteNode" | "addNodes"
         | "failZone" | "recoverZone" | "partitionNode" | "healPartition" | "killPod"
-        | "forceDeletePod" | "setTraffic" => {
+        | "forceDeletePod" => {
             notes.push(format!(
                 "Info: timeline action \"{}\" is accepted but not simulated in this version",
                 a.action
@@ -1484,6 +1483,91 @@ fn notes_kind_error(
         &format!("{path}.target"),
         format!("Invalid value: \"{t}\": must be a deployment, replicaset or statefulset"),
     ))
+}
+
+/// The demand fields shared by `spec.traffic[]` and `setTraffic`.
+struct TrafficFields<'a> {
+    service: Option<&'a String>,
+    namespace: String,
+    rps: Option<&'a serde_json::Value>,
+    per_pod_rps: Option<f64>,
+    cpu_per_request: Option<&'a super::raw::RawScalar>,
+    idle_cpu: Option<&'a super::raw::RawScalar>,
+}
+
+/// Validates demand fields at `path`; patterns and traces start at `start` (ns) and are
+/// discretised up to `horizon`.
+fn traffic_of(
+    fields: TrafficFields<'_>,
+    path: &str,
+    base_dir: &Path,
+    horizon: u64,
+    start: u64,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<Traffic, ScenarioError> {
+    let service = match fields.service {
+        Some(s) if !s.is_empty() => s.clone(),
+        _ => return Err(invalid(&format!("{path}.service"), "Required value".into())),
+    };
+    let read = |p: &Path| {
+        read_file(&p.to_string_lossy())
+            .map(|input| input.text)
+            .map_err(|e| e.message)
+    };
+    let demand = super::demand::parse(
+        fields.rps,
+        &format!("{path}.rps"),
+        base_dir,
+        horizon.saturating_sub(start),
+        &read,
+    )
+    .map_err(|e| match e {
+        super::demand::DemandError::Field(field, detail) => invalid(&field, detail),
+        super::demand::DemandError::File(file, line, col, message) => ScenarioError {
+            file,
+            pos: Some(Pos { line, col }),
+            message: format!("{path}.rps.trace: {message}"),
+        },
+    })?;
+    if let Some(per_pod) = fields.per_pod_rps
+        && !(per_pod.is_finite() && per_pod > 0.0)
+    {
+        return Err(invalid(
+            &format!("{path}.perPodRps"),
+            format!("Invalid value: {per_pod}: must be greater than 0"),
+        ));
+    }
+    let cpu = |value: Option<&super::raw::RawScalar>, name: &str| {
+        let Some(value) = value else {
+            return Ok(0.0);
+        };
+        let text = value.text();
+        match super::quantity::Quantity::parse(&text) {
+            Ok(q) if !q.is_negative() && q.nanos() <= 1_000_000_000_000_000_000 => {
+                Ok(q.nanos() as f64 / 1e6)
+            }
+            Ok(_) => Err(invalid(
+                &format!("{path}.{name}"),
+                format!("Invalid value: \"{text}\": must be a non-negative CPU quantity"),
+            )),
+            Err(e) => Err(invalid(
+                &format!("{path}.{name}"),
+                format!("Invalid value: \"{text}\": {e}"),
+            )),
+        }
+    };
+    Ok(Traffic {
+        namespace: fields.namespace,
+        service,
+        demand: if start > 0 {
+            demand.shifted(start)
+        } else {
+            demand
+        },
+        per_pod_rps: fields.per_pod_rps,
+        cpu_per_request_millis: cpu(fields.cpu_per_request, "cpuPerRequest")?,
+        idle_cpu_millis: cpu(fields.idle_cpu, "idleCpu")?,
+    })
 }
 
 fn path_index(path: &str) -> usize {

@@ -26,6 +26,7 @@ use crate::model::objects::{
     ApiObject, DaemonSetObject, DeploymentObject, PdbObject, PodObject, ReplicaSetObject,
     StatefulSetObject,
 };
+use crate::model::objects::{HpaBehaviorSpec, HpaObject, HpaResourceMetric, HpaRulesSpec};
 use crate::model::pod::{
     Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
     PreemptionPolicy, Probe, PullPolicy, Toleration, TopologySpreadConstraint, UnsatisfiableAction,
@@ -76,8 +77,6 @@ pub enum Converted {
 /// Kinds that are part of Kubernetes (or Argo Rollouts) and accepted, but not simulated yet.
 const NOT_SIMULATED: &[(&str, &str)] = &[
     ("apps/v1", "ControllerRevision"),
-    ("autoscaling/v1", "HorizontalPodAutoscaler"),
-    ("autoscaling/v2", "HorizontalPodAutoscaler"),
     ("policy/v1beta1", "PodDisruptionBudget"),
     ("argoproj.io/v1alpha1", "Rollout"),
     ("v1", "LimitRange"),
@@ -132,6 +131,12 @@ pub fn convert(
             vec![ApiObject::PodDisruptionBudget(pod_disruption_budget(
                 node, notes,
             )?)]
+        }
+        ("autoscaling/v2", "HorizontalPodAutoscaler") => {
+            vec![ApiObject::HorizontalPodAutoscaler(hpa_v2(node, notes)?)]
+        }
+        ("autoscaling/v1", "HorizontalPodAutoscaler") => {
+            vec![ApiObject::HorizontalPodAutoscaler(hpa_v1(node, notes)?)]
         }
         ("scheduling.k8s.io/v1", "PriorityClass") => {
             let pc: k8s_openapi::api::scheduling::v1::PriorityClass = read(node)?;
@@ -1287,6 +1292,280 @@ fn validate_int_or_percent(
         )),
         _ => Ok(()),
     }
+}
+
+const HPA: &str = "HorizontalPodAutoscaler";
+
+/// The checks shared by both HPA versions (`ValidateHorizontalPodAutoscalerSpec`).
+fn hpa_common(
+    name: &str,
+    target: &k8s_openapi::api::autoscaling::v2::CrossVersionObjectReference,
+    min: Option<i32>,
+    max: i32,
+) -> Result<(crate::model::ObjectRef, i64), ManifestError> {
+    let min = i64::from(min.unwrap_or(1));
+    if min < 1 {
+        return Err(invalid(
+            HPA,
+            name,
+            "spec.minReplicas",
+            format!("Invalid value: {min}: must be greater than or equal to 1"),
+        ));
+    }
+    if i64::from(max) < min {
+        return Err(invalid(
+            HPA,
+            name,
+            "spec.maxReplicas",
+            format!("Invalid value: {max}: must be greater than or equal to `minReplicas`"),
+        ));
+    }
+    if target.kind.is_empty() {
+        return Err(invalid(
+            HPA,
+            name,
+            "spec.scaleTargetRef.kind",
+            "Required value".into(),
+        ));
+    }
+    if target.name.is_empty() {
+        return Err(invalid(
+            HPA,
+            name,
+            "spec.scaleTargetRef.name",
+            "Required value".into(),
+        ));
+    }
+    Ok((
+        crate::model::ObjectRef {
+            kind: target.kind.to_ascii_lowercase(),
+            name: target.name.clone(),
+        },
+        min,
+    ))
+}
+
+/// Converts and validates an `autoscaling/v1` HorizontalPodAutoscaler (CPU utilisation only).
+fn hpa_v1(node: &Node, notes: &mut Notes) -> Result<HpaObject, ManifestError> {
+    let hpa: k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler = read(node)?;
+    unknown_fields(node, &hpa, notes);
+    let meta = meta(&hpa.metadata, HPA)?;
+    let spec = hpa.spec.clone();
+    let target = k8s_openapi::api::autoscaling::v2::CrossVersionObjectReference {
+        api_version: spec.scale_target_ref.api_version.clone(),
+        kind: spec.scale_target_ref.kind.clone(),
+        name: spec.scale_target_ref.name.clone(),
+    };
+    let (target, min_replicas) =
+        hpa_common(&meta.name, &target, spec.min_replicas, spec.max_replicas)?;
+    let utilization = i64::from(spec.target_cpu_utilization_percentage.unwrap_or(80));
+    if utilization < 1 {
+        return Err(invalid(
+            HPA,
+            &meta.name,
+            "spec.targetCPUUtilizationPercentage",
+            format!("Invalid value: {utilization}: must be greater than or equal to 1"),
+        ));
+    }
+    Ok(HpaObject {
+        meta,
+        target,
+        min_replicas,
+        max_replicas: i64::from(spec.max_replicas),
+        metrics: vec![HpaResourceMetric {
+            resource: "cpu".into(),
+            utilization: Some(utilization),
+            average_millis: None,
+        }],
+        behavior: None,
+    })
+}
+
+/// Converts and validates an `autoscaling/v2` HorizontalPodAutoscaler.
+fn hpa_v2(node: &Node, notes: &mut Notes) -> Result<HpaObject, ManifestError> {
+    let hpa: k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler = read(node)?;
+    unknown_fields(node, &hpa, notes);
+    let meta = meta(&hpa.metadata, HPA)?;
+    let name = meta.name.clone();
+    let spec = hpa.spec.clone();
+    let (target, min_replicas) = hpa_common(
+        &name,
+        &spec.scale_target_ref,
+        spec.min_replicas,
+        spec.max_replicas,
+    )?;
+    let mut metrics = Vec::new();
+    let listed = spec.metrics.clone().unwrap_or_default();
+    for (i, m) in listed.iter().enumerate() {
+        let path = format!("spec.metrics[{i}]");
+        let Some(resource) = m.resource.as_ref().filter(|_| m.type_ == "Resource") else {
+            notes.infos.push(format!(
+                "HorizontalPodAutoscaler \"{name}\": {path} (type {}) is accepted but not simulated; only Resource cpu/memory metrics are",
+                m.type_
+            ));
+            continue;
+        };
+        if resource.name != "cpu" && resource.name != "memory" {
+            notes.infos.push(format!(
+                "HorizontalPodAutoscaler \"{name}\": {path} (resource {}) is accepted but not simulated",
+                resource.name
+            ));
+            continue;
+        }
+        let t = &resource.target;
+        let (utilization, average_millis) = match t.type_.as_str() {
+            "Utilization" => match t.average_utilization {
+                Some(u) if u >= 1 => (Some(i64::from(u)), None),
+                Some(u) => {
+                    return Err(invalid(
+                        HPA,
+                        &name,
+                        &format!("{path}.resource.target.averageUtilization"),
+                        format!("Invalid value: {u}: must be greater than 0"),
+                    ));
+                }
+                None => {
+                    return Err(invalid(
+                        HPA,
+                        &name,
+                        &format!("{path}.resource.target.averageUtilization"),
+                        "Required value: must set averageUtilization for a Utilization target"
+                            .into(),
+                    ));
+                }
+            },
+            "AverageValue" => {
+                let value = t.average_value.as_ref().map(|q| Quantity::parse(&q.0));
+                match value {
+                    Some(Ok(q)) if !q.is_negative() && q.nanos() > 0 => {
+                        (None, Some(q.to_millis().unwrap_or(i64::MAX)))
+                    }
+                    _ => {
+                        return Err(invalid(
+                            HPA,
+                            &name,
+                            &format!("{path}.resource.target.averageValue"),
+                            "Required value: must set a positive averageValue".into(),
+                        ));
+                    }
+                }
+            }
+            other => {
+                return Err(invalid(
+                    HPA,
+                    &name,
+                    &format!("{path}.resource.target.type"),
+                    format!(
+                        "Unsupported value: \"{other}\": supported values: \"AverageValue\", \"Utilization\""
+                    ),
+                ));
+            }
+        };
+        metrics.push(HpaResourceMetric {
+            resource: resource.name.clone(),
+            utilization,
+            average_millis,
+        });
+    }
+    if listed.is_empty() {
+        metrics.push(HpaResourceMetric {
+            resource: "cpu".into(),
+            utilization: Some(80),
+            average_millis: None,
+        });
+    }
+    let rules = |r: &Option<k8s_openapi::api::autoscaling::v2::HPAScalingRules>,
+                 path: &str|
+     -> Result<Option<HpaRulesSpec>, ManifestError> {
+        let Some(r) = r else {
+            return Ok(None);
+        };
+        if let Some(w) = r.stabilization_window_seconds
+            && !(0..=3600).contains(&w)
+        {
+            return Err(invalid(
+                HPA,
+                &name,
+                &format!("{path}.stabilizationWindowSeconds"),
+                format!("Invalid value: {w}: must be between 0 and 3600"),
+            ));
+        }
+        if let Some(p) = &r.select_policy
+            && !["Max", "Min", "Disabled"].contains(&p.as_str())
+        {
+            return Err(invalid(
+                HPA,
+                &name,
+                &format!("{path}.selectPolicy"),
+                format!(
+                    "Unsupported value: \"{p}\": supported values: \"Disabled\", \"Max\", \"Min\""
+                ),
+            ));
+        }
+        let mut policies = None;
+        if let Some(list) = &r.policies {
+            let mut out = Vec::new();
+            for (i, p) in list.iter().enumerate() {
+                let at = format!("{path}.policies[{i}]");
+                if p.type_ != "Pods" && p.type_ != "Percent" {
+                    return Err(invalid(
+                        HPA,
+                        &name,
+                        &format!("{at}.type"),
+                        format!(
+                            "Unsupported value: \"{}\": supported values: \"Percent\", \"Pods\"",
+                            p.type_
+                        ),
+                    ));
+                }
+                if p.value <= 0 {
+                    return Err(invalid(
+                        HPA,
+                        &name,
+                        &format!("{at}.value"),
+                        format!("Invalid value: {}: must be greater than zero", p.value),
+                    ));
+                }
+                if !(1..=1800).contains(&p.period_seconds) {
+                    return Err(invalid(
+                        HPA,
+                        &name,
+                        &format!("{at}.periodSeconds"),
+                        format!(
+                            "Invalid value: {}: must be between 1 and 1800",
+                            p.period_seconds
+                        ),
+                    ));
+                }
+                out.push((
+                    p.type_.clone(),
+                    i64::from(p.value),
+                    i64::from(p.period_seconds),
+                ));
+            }
+            policies = Some(out);
+        }
+        Ok(Some(HpaRulesSpec {
+            stabilization_window_s: r.stabilization_window_seconds.map(i64::from),
+            select_policy: r.select_policy.clone(),
+            policies,
+        }))
+    };
+    let behavior = match &spec.behavior {
+        Some(b) => Some(HpaBehaviorSpec {
+            scale_up: rules(&b.scale_up, "spec.behavior.scaleUp")?,
+            scale_down: rules(&b.scale_down, "spec.behavior.scaleDown")?,
+        }),
+        None => None,
+    };
+    Ok(HpaObject {
+        meta,
+        target,
+        min_replicas,
+        max_replicas: i64::from(spec.max_replicas),
+        metrics,
+        behavior,
+    })
 }
 
 /// Converts and validates a PodDisruptionBudget (`ValidatePodDisruptionBudget`).

@@ -5,6 +5,7 @@
 //! validates them. Errors carry `file:line:col` and apiserver wording.
 
 pub mod de;
+pub mod demand;
 pub mod duration;
 pub mod load;
 pub mod manifests;

@@ -390,6 +390,12 @@ pub struct RawAction {
     /// Per-pod capacity for setTraffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_pod_rps: Option<f64>,
+    /// CPU per request/s for setTraffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_per_request: Option<RawScalar>,
+    /// Idle CPU per pod for setTraffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_cpu: Option<RawScalar>,
 }
 
 /// One expectation.

@@ -130,10 +130,14 @@ pub struct Traffic {
     pub namespace: String,
     /// Service name.
     pub service: String,
-    /// Constant demand, requests/s.
-    pub rps: f64,
+    /// Demand over time, requests/s.
+    pub demand: super::demand::Demand,
     /// Capacity of one ready pod, requests/s (`None`: unlimited).
     pub per_pod_rps: Option<f64>,
+    /// CPU a pod uses per request/s it serves, millicores.
+    pub cpu_per_request_millis: f64,
+    /// CPU a running pod of the Service uses without requests, millicores.
+    pub idle_cpu_millis: f64,
 }
 
 /// A timeline action at a time.
@@ -198,6 +202,8 @@ pub enum Action {
         /// The new selector.
         selector: BTreeMap<String, String>,
     },
+    /// The demand on a Service changes from now on (its patterns and traces start now).
+    SetTraffic(Box<Traffic>),
     /// `kubectl cordon`.
     Cordon(String),
     /// `kubectl uncordon`.
