@@ -23,32 +23,40 @@ impl WorldLister<'_> {
         self.state.pod_by_uid(uid).map(|id| self.state.pod(id))
     }
 
-    /// The scale owner of a pod (`getExpectedScale`'s controller): the Deployment of a
-    /// Deployment's ReplicaSet, else the ReplicaSet; with its scale.
-    fn scale_owner(&self, pod: &PodState) -> Option<(String, i64)> {
+    /// The scale owner of a pod (`getExpectedScale`'s finders): the Deployment of a
+    /// Deployment's ReplicaSet, else the ReplicaSet, or the StatefulSet; with its scale. Other
+    /// controllers (DaemonSet, Job, …) have no `/scale`: they are returned without a scale, and a
+    /// budget that needs it cannot be computed (upstream: "found no controllers for pod").
+    fn scale_owner(&self, pod: &PodState) -> Option<(String, Option<i64>)> {
         let owner = pod.owner.as_ref()?;
-        if owner.kind != "replicaset" {
-            return None;
+        let key = ObjKey::new(&pod.namespace, &owner.name);
+        match owner.kind.as_str() {
+            "replicaset" => {
+                let Some(rs) = self.state.replicasets.get(&key) else {
+                    return Some((format!("replicaset/{}/{}", pod.namespace, owner.name), None));
+                };
+                if let Some(deployment) = &rs.owner
+                    && let Some(d) = self
+                        .state
+                        .deployments
+                        .get(&ObjKey::new(&pod.namespace, deployment))
+                {
+                    return Some((
+                        format!("deployment/{}/{}", pod.namespace, deployment),
+                        Some(d.spec.replicas),
+                    ));
+                }
+                Some((
+                    format!("replicaset/{}/{}", pod.namespace, owner.name),
+                    Some(rs.spec.replicas),
+                ))
+            }
+            "statefulset" => Some((
+                format!("statefulset/{}/{}", pod.namespace, owner.name),
+                self.state.statefulsets.get(&key).map(|s| s.spec.replicas),
+            )),
+            other => Some((format!("{other}/{}/{}", pod.namespace, owner.name), None)),
         }
-        let rs = self
-            .state
-            .replicasets
-            .get(&ObjKey::new(&pod.namespace, &owner.name))?;
-        if let Some(deployment) = &rs.owner
-            && let Some(d) = self
-                .state
-                .deployments
-                .get(&ObjKey::new(&pod.namespace, deployment))
-        {
-            return Some((
-                format!("deployment/{}/{}", pod.namespace, deployment),
-                d.spec.replicas,
-            ));
-        }
-        Some((
-            format!("replicaset/{}/{}", pod.namespace, owner.name),
-            rs.spec.replicas,
-        ))
     }
 }
 
@@ -108,7 +116,9 @@ pub fn budget_status(state: &ClusterState, key: &ObjKey, now: SimTime) -> PdbSta
                 continue;
             }
             let controller = lister.scale_owner(pod).map(|(owner, scale)| {
-                scales.insert(owner.clone(), scale);
+                if let Some(scale) = scale {
+                    scales.insert(owner.clone(), scale);
+                }
                 owner
             });
             views.push(PdbPodView {

@@ -145,3 +145,33 @@ fn drain_needs_a_node_and_a_valid_grace_period() {
             .contains("gracePeriod: Invalid value: -2")
     );
 }
+
+/// The final value of one series of `object`.
+fn last(results: &RunResults, object: &str, metric: &str) -> f64 {
+    let id = results
+        .recorder
+        .series_id(object, metric)
+        .unwrap_or_else(|| panic!("no series {object} {metric}"));
+    results.recorder.points(id).last().map_or(f64::NAN, |p| p.1)
+}
+
+/// SPEC §12 vector 15 (`TestStatefulSetController`) end to end: minAvailable "34%" over a
+/// StatefulSet of 3 with 3 ready pods → (disruptionsAllowed, currentHealthy, desiredHealthy,
+/// expectedPods) = (1, 3, 2, 3); and a budget over DaemonSet pods (no `/scale`) allows nothing.
+#[test]
+fn budget_status_over_statefulset_and_daemonset_pods() {
+    let text = "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  duration: 1m\n  cluster:\n    nodePools:\n      - {name: w, count: 3, capacity: {cpu: \"4\", memory: 8Gi}}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 3\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec:\n      containers:\n      - {name: db, image: db:v1}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: db}\nspec:\n  minAvailable: 34%\n  selector: {matchLabels: {app: db}}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      containers:\n      - {name: agent, image: agent:v1}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: agent}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: agent}}\n";
+    let results = run(text);
+    let status = |name: &str| {
+        let object = format!("poddisruptionbudget/{name}");
+        [
+            "disruptions_allowed",
+            "current_healthy",
+            "desired_healthy",
+            "expected_pods",
+        ]
+        .map(|m| last(&results, &object, m))
+    };
+    assert_eq!(status("db"), [1.0, 3.0, 2.0, 3.0]);
+    assert_eq!(status("agent"), [0.0, 0.0, 0.0, 0.0]);
+}
