@@ -35,6 +35,7 @@ impl WorldLister<'_> {
             .replicasets
             .get(&ObjKey::new(&pod.namespace, &owner.name))?;
         if let Some(deployment) = &rs.owner
+            && rs.owner_kind == crate::cluster::state::RsOwnerKind::Deployment
             && let Some(d) = self
                 .state
                 .deployments

@@ -124,13 +124,15 @@ pub fn integrate_service(
     })
 }
 
-/// Rollouts of the workload `kind/key` (Deployments and StatefulSets; empty for other kinds).
+/// Rollouts of the workload `kind/key` (Deployments, StatefulSets, DaemonSets and Argo
+/// Rollouts; empty for other kinds).
 pub fn rollouts_of(world: &World, kind: &str, key: &ObjKey) -> Vec<RolloutRecord> {
     let state = &world.state;
     match kind {
         "deployment" => state.deployments.get(key).map(|d| d.rollouts.clone()),
         "statefulset" => state.statefulsets.get(key).map(|s| s.rollouts.clone()),
         "daemonset" => state.daemonsets.get(key).map(|d| d.rollouts.clone()),
+        "rollout" => state.argo_rollouts.get(key).map(|r| r.rollouts.clone()),
         _ => None,
     }
     .unwrap_or_default()
