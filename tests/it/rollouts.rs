@@ -135,3 +135,39 @@ fn blue_green_without_auto_promotion_waits_for_promote() {
     assert_eq!(completed.len(), 2);
     assert_eq!(completed[1], 4 * 60 * SEC);
 }
+
+fn load_error(text: &str) -> String {
+    match timonel::scenario::load(
+        &[timonel::scenario::Input {
+            path: "bad.yaml".into(),
+            text: text.into(),
+        }],
+        timonel::scenario::LoadOptions::default(),
+    ) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn invalid_rollouts_are_rejected_with_positions() {
+    let both = "    canary: {}\n    blueGreen: {activeService: web}";
+    let e = load_error(&scenario("  duration: 1m", both, 1));
+    assert!(
+        e.contains("bad.yaml:") && e.contains("only one of canary and blueGreen"),
+        "{e}"
+    );
+    let condition = "    canary:\n      analysis: {successCondition: \"result > 3\"}";
+    let e = load_error(&scenario("  duration: 1m", condition, 1));
+    assert!(e.contains("successCondition"), "{e}");
+    let weight = "    canary:\n      steps: [{setWeight: 120}]";
+    let e = load_error(&scenario("  duration: 1m", weight, 1));
+    assert!(
+        e.contains("setWeight") && e.contains("between 0 and 100"),
+        "{e}"
+    );
+    let promote =
+        "  duration: 1m\n  timeline:\n    - {at: 10s, action: promote, target: deployment/web}";
+    let e = load_error(&scenario(promote, "    canary: {}", 1));
+    assert!(e.contains("rollout/NAME"), "{e}");
+}
