@@ -243,6 +243,26 @@ pub fn build(results: &RunResults) -> Value {
             }),
         );
     }
+    for r in world.state.argo_rollouts.values() {
+        let rollouts: Vec<Value> = r
+            .rollouts
+            .iter()
+            .map(|r| json!({"revision": r.revision, "start_ms": r.start.as_millis(), "end_ms": r.end.map(|e| e.as_millis()), "outcome": r.outcome}))
+            .collect();
+        workloads.insert(
+            format!("rollout/{}/{}", r.key.namespace, r.key.name),
+            json!({
+                "rollouts": rollouts,
+                "replicas": r.status.replicas,
+                "ready_replicas": r.status.ready,
+                "available_replicas": r.status.available,
+                "updated_replicas": r.status.updated,
+                "phase": r.status.phase.as_str(),
+                "current_pod_hash": r.status.current_hash,
+                "stable_pod_hash": r.status.stable_hash,
+            }),
+        );
+    }
     for ds in world.state.daemonsets.values() {
         let object = object_name("daemonset", &ds.key);
         let available = step_points(recorder, &object, "available_replicas");

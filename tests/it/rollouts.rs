@@ -171,3 +171,36 @@ fn invalid_rollouts_are_rejected_with_positions() {
     let e = load_error(&scenario(promote, "    canary: {}", 1));
     assert!(e.contains("rollout/NAME"), "{e}");
 }
+
+#[test]
+fn failed_pre_promotion_analysis_keeps_blue_green_on_the_old_version() {
+    let strategy = "    blueGreen:\n      activeService: web\n      previewService: preview\n      prePromotionAnalysis:\n        successCondition: \"result < 0.1\"";
+    let spec = "  duration: 4m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}";
+    let r = run_at("bga.yaml", &scenario(spec, strategy, 2));
+    assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
+    assert_eq!(replicas_of_image(&r, "shop:bad"), 0);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 2);
+    let rollout = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")];
+    let active = r.world.state.services[&ObjKey::new("default", "web")]
+        .selector
+        .as_ref()
+        .and_then(|s| s.get("rollouts-pod-template-hash").cloned());
+    assert_eq!(active.as_deref(), Some(rollout.status.stable_hash.as_str()));
+    assert_ne!(rollout.status.stable_hash, rollout.status.current_hash);
+    assert_eq!(rollout.status.phase.as_str(), "Degraded");
+    let summary = timonel::metrics::summary::build(&r);
+    assert_eq!(
+        summary["workloads"]["rollout/default/web"]["phase"],
+        "Degraded"
+    );
+}
+
+#[test]
+fn set_canary_scale_applies_with_traffic_routing() {
+    let strategy = "    canary:\n      trafficRouting: {nginx: {stableIngress: web}}\n      steps:\n      - setCanaryScale: {replicas: 1}\n      - setWeight: 50\n      - pause: {}";
+    let spec = "  duration: 3m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}";
+    let r = run_at("scs.yaml", &scenario(spec, strategy, 4));
+    // The explicit scale stays in force through the later weight step; the stable keeps 4.
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 1);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+}
