@@ -604,6 +604,8 @@ fn describe_action(action: &Action) -> (String, String) {
             format!("service/{} {} change points", t.service, t.demand.len()),
         ),
         Action::RolloutPause(r) => ("rolloutPause".into(), reference(r)),
+        Action::Promote(r) => ("promote".into(), reference(r)),
+        Action::Abort(r) => ("abort".into(), reference(r)),
         Action::RolloutResume(r) => ("rolloutResume".into(), reference(r)),
         Action::RolloutUndo {
             target,

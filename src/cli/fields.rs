@@ -237,8 +237,8 @@ const FIELDS: &[Field] = &[
         "spec.timeline",
         "[]Object",
         "Scripted actions, run in order of `at`. Actions: apply, delete, setImage, scale, patch, \
-         rolloutPause, rolloutResume, rolloutUndo, cordon, uncordon; promote, abort, \
-         switchService, drain, failNode, recoverNode, deleteNode, addNodes, failZone, \
+         rolloutPause, rolloutResume, rolloutUndo, cordon, uncordon, promote and abort (an Argo \
+         Rollout: `target: rollout/NAME`); switchService, drain, failNode, recoverNode, deleteNode, addNodes, failZone, \
          recoverZone, partitionNode, healPartition, killPod, forceDeletePod and setTraffic are \
          accepted (with an Info: line when this version does not simulate them).",
     ),

@@ -62,6 +62,8 @@ pub enum SyncTarget {
     Job(ObjKey),
     /// A CronJob.
     CronJob(ObjKey),
+    /// An Argo Rollout.
+    Rollout(ObjKey),
     /// A HorizontalPodAutoscaler (re-armed every 15 s while it exists).
     Hpa(ObjKey),
 }
@@ -179,12 +181,14 @@ pub enum Effect {
         /// What changes.
         update: Box<StatefulSetUpdate>,
     },
-    /// Create a ReplicaSet owned by a Deployment.
+    /// Create a ReplicaSet owned by a Deployment or a Rollout.
     CreateReplicaSet {
         /// Key.
         key: ObjKey,
-        /// Owner Deployment.
+        /// Owner Deployment (or Rollout).
         deployment: String,
+        /// The owner's kind.
+        owner_kind: super::state::RsOwnerKind,
         /// Labels.
         labels: BTreeMap<String, String>,
         /// Annotations.
@@ -270,6 +274,21 @@ pub enum Effect {
         last_schedule: Option<SimTime>,
         /// `status.lastSuccessfulTime`.
         last_successful: Option<SimTime>,
+    },
+    /// Write an Argo Rollout's status.
+    RolloutStatus {
+        /// Key.
+        key: ObjKey,
+        /// New status.
+        status: Box<super::state::ArgoStatus>,
+    },
+    /// Point a Service at one version of a Rollout: its selector gets
+    /// `rollouts-pod-template-hash: hash`.
+    ServiceHash {
+        /// The Service.
+        key: ObjKey,
+        /// The hash.
+        hash: String,
     },
     /// Sync this target again at a later time.
     Requeue {

@@ -36,6 +36,7 @@ impl WorldLister<'_> {
                     return Some((format!("replicaset/{}/{}", pod.namespace, owner.name), None));
                 };
                 if let Some(deployment) = &rs.owner
+                    && rs.owner_kind == crate::cluster::state::RsOwnerKind::Deployment
                     && let Some(d) = self
                         .state
                         .deployments

@@ -218,8 +218,10 @@ pub struct RsState {
     pub labels: BTreeMap<String, String>,
     /// Annotations (`deployment.kubernetes.io/revision`, `desired-replicas`, `max-replicas`).
     pub annotations: BTreeMap<String, String>,
-    /// Owning Deployment name.
+    /// Owning Deployment or Rollout name.
     pub owner: Option<String>,
+    /// The kind of the owner.
+    pub owner_kind: RsOwnerKind,
     /// Spec.
     pub spec: ReplicaSetSpec,
     /// Creation order.
@@ -234,7 +236,26 @@ pub struct RsState {
     pub pods: BTreeSet<PodId>,
 }
 
+/// What kind of object owns a ReplicaSet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RsOwnerKind {
+    /// An `apps/v1` Deployment (or no owner).
+    #[default]
+    Deployment,
+    /// An Argo Rollout.
+    Rollout,
+}
+
 impl RsState {
+    /// The controller to sync when this set changes.
+    pub fn owner_target(&self) -> Option<super::effects::SyncTarget> {
+        let key = ObjKey::new(&self.key.namespace, self.owner.as_deref()?);
+        Some(match self.owner_kind {
+            RsOwnerKind::Deployment => super::effects::SyncTarget::Deployment(key),
+            RsOwnerKind::Rollout => super::effects::SyncTarget::Rollout(key),
+        })
+    }
+
     /// The revision annotation as a number (0 when absent).
     pub fn revision(&self) -> i64 {
         self.annotations
@@ -551,6 +572,8 @@ pub struct ClusterState {
     /// Per budget, `status.disruptedPods`: pods the eviction API let go (name → when), not
     /// counted as healthy for 2 minutes.
     pub pdb_disrupted: BTreeMap<ObjKey, BTreeMap<String, SimTime>>,
+    /// Argo Rollouts.
+    pub argo_rollouts: BTreeMap<ObjKey, ArgoRolloutState>,
     /// PersistentVolumeClaims, PersistentVolumes and StorageClasses (shared with the
     /// scheduler's snapshot; copied on write).
     pub storage: Arc<Storage>,
@@ -591,12 +614,18 @@ impl ClusterState {
 
     /// ReplicaSets owned by the Deployment `key`, oldest first (creation order, then name).
     pub fn replicasets_of(&self, key: &ObjKey) -> Vec<&RsState> {
+        self.replicasets_owned(key, RsOwnerKind::Deployment)
+    }
+
+    /// ReplicaSets owned by the `kind` object `key`, oldest first (creation order, then name).
+    pub fn replicasets_owned(&self, key: &ObjKey, kind: RsOwnerKind) -> Vec<&RsState> {
         let mut sets: Vec<&RsState> = self
             .replicasets
             .values()
             .filter(|rs| {
                 rs.key.namespace == key.namespace
                     && rs.owner.as_deref() == Some(key.name.as_str())
+                    && rs.owner_kind == kind
                     && !rs.deleting
             })
             .collect();
@@ -628,4 +657,77 @@ pub struct HpaRecord {
     pub up_events: Vec<crate::controllers::hpa_math::ScaleEvent>,
     /// Scale-down events (behavior policies).
     pub down_events: Vec<crate::controllers::hpa_math::ScaleEvent>,
+}
+
+/// Argo's `status.phase` of a Rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArgoPhase {
+    /// Progressing towards the new version.
+    #[default]
+    Progressing,
+    /// Paused at a step (or waiting for promotion).
+    Paused,
+    /// The stable version runs at full scale.
+    Healthy,
+    /// Aborted: back on the stable version.
+    Degraded,
+}
+
+impl ArgoPhase {
+    /// Argo's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArgoPhase::Progressing => "Progressing",
+            ArgoPhase::Paused => "Paused",
+            ArgoPhase::Healthy => "Healthy",
+            ArgoPhase::Degraded => "Degraded",
+        }
+    }
+}
+
+/// The status of an Argo Rollout (what the controller remembers between syncs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArgoStatus {
+    /// `status.currentPodHash`: the hash of the current template.
+    pub current_hash: String,
+    /// `status.stableRS`: the hash of the stable version (empty before the first one).
+    pub stable_hash: String,
+    /// `status.currentStepIndex`.
+    pub step: usize,
+    /// When the current pause started.
+    pub pause_start: Option<SimTime>,
+    /// `status.abort`.
+    pub abort: bool,
+    /// Blue/green: promotion requested (by `promote` or auto-promotion).
+    pub promote: bool,
+    /// Blue/green: when the new set became fully available.
+    pub new_ready_at: Option<SimTime>,
+    /// Blue/green: old sets (hash) scaled down at the given time.
+    pub scale_down_at: BTreeMap<String, SimTime>,
+    /// `status.phase`.
+    pub phase: ArgoPhase,
+    /// Σ replicas of its sets.
+    pub replicas: i64,
+    /// Σ ready.
+    pub ready: i64,
+    /// Σ available.
+    pub available: i64,
+    /// Replicas of the current version.
+    pub updated: i64,
+}
+
+/// An Argo Rollout.
+#[derive(Debug, Clone)]
+pub struct ArgoRolloutState {
+    /// Key.
+    pub key: ObjKey,
+    /// The object.
+    pub object: crate::model::rollout::RolloutObject,
+    /// Status.
+    pub status: ArgoStatus,
+    /// The simulated error rate of the pods of the current template (the worst `errorRate` of
+    /// its images), set by the world: what analysis measures.
+    pub error_rate: f64,
+    /// Rollouts so far (one per template).
+    pub rollouts: Vec<RolloutRecord>,
 }

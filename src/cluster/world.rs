@@ -37,6 +37,7 @@ use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
 mod batch;
 mod daemonsets;
+mod rollouts;
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
@@ -701,7 +702,7 @@ impl World {
                 .get_mut(&ObjKey::new(&key.namespace, &owner.name))
         {
             rs.pods.remove(&pod);
-            deployment = rs.owner.clone();
+            deployment = rs.owner_target();
         }
         if let Some(owner) = &owner
             && owner.kind == "daemonset"
@@ -715,10 +716,7 @@ impl World {
         self.enqueue_owner_syncs(ctx, pod);
         // The Deployment controller watches pod deletions too (Recreate waits for old pods to go).
         if let Some(deployment) = deployment {
-            self.enqueue_sync(
-                ctx,
-                SyncTarget::Deployment(ObjKey::new(&key.namespace, &deployment)),
-            );
+            self.enqueue_sync(ctx, deployment);
         }
         if node.is_some() {
             self.cluster_event(ctx, ClusterEvent::AssignedPodDelete);
@@ -947,6 +945,7 @@ impl World {
                 self.sync_hpa(ctx, key);
                 Vec::new()
             }
+            SyncTarget::Rollout(key) => self.rollout_effects(key, now),
         };
         for effect in effects {
             self.apply(ctx, effect);
@@ -1033,6 +1032,7 @@ impl World {
             Effect::CreateReplicaSet {
                 key,
                 deployment,
+                owner_kind,
                 labels,
                 annotations,
                 spec,
@@ -1049,6 +1049,7 @@ impl World {
                         labels,
                         annotations,
                         owner: Some(deployment.clone()),
+                        owner_kind,
                         spec,
                         created_seq: self.rs_seq,
                         created: now,
@@ -1057,7 +1058,9 @@ impl World {
                         pods: BTreeSet::new(),
                     },
                 );
-                self.start_rollout(&ObjKey::new(&key.namespace, &deployment), revision, now);
+                if owner_kind == RsOwnerKind::Deployment {
+                    self.start_rollout(&ObjKey::new(&key.namespace, &deployment), revision, now);
+                }
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
             }
             Effect::UpdateReplicaSet {
@@ -1076,6 +1079,7 @@ impl World {
                 let new_revision = rs.revision();
                 let owner = rs.owner.clone();
                 if new_revision > old_revision
+                    && rs.owner_kind == RsOwnerKind::Deployment
                     && let Some(owner) = owner
                 {
                     self.start_rollout(&ObjKey::new(&key.namespace, &owner), new_revision, now);
@@ -1174,11 +1178,8 @@ impl World {
                     return;
                 };
                 rs.status = status;
-                if let Some(owner) = rs.owner.clone() {
-                    self.enqueue_sync(
-                        ctx,
-                        SyncTarget::Deployment(ObjKey::new(&key.namespace, &owner)),
-                    );
+                if let Some(owner) = rs.owner_target() {
+                    self.enqueue_sync(ctx, owner);
                 }
             }
             Effect::DeploymentStatus { key, status } => {
@@ -1216,6 +1217,9 @@ impl World {
             | Effect::DeleteJob { .. }
             | Effect::CreateJob { .. }
             | Effect::CronJobStatus { .. }) => self.apply_batch(ctx, effect),
+            effect @ (Effect::RolloutStatus { .. } | Effect::ServiceHash { .. }) => {
+                self.apply_rollout(ctx, effect)
+            }
             Effect::Requeue { target, at } => {
                 let at = at.max(now);
                 if self.timed_syncs.insert((target.clone(), at)) {
@@ -1247,14 +1251,12 @@ impl World {
         let Some(rs) = self.state.replicasets.remove(key) else {
             return;
         };
+        let owner = rs.owner_target();
         for pod in rs.pods {
             self.delete_pod(ctx, pod, "Deleted");
         }
-        if let Some(owner) = rs.owner {
-            self.enqueue_sync(
-                ctx,
-                SyncTarget::Deployment(ObjKey::new(&key.namespace, &owner)),
-            );
+        if let Some(owner) = owner {
+            self.enqueue_sync(ctx, owner);
         }
     }
 
@@ -1266,6 +1268,7 @@ impl World {
             ApiObject::StatefulSet(set) => self.upsert_statefulset(ctx, set),
             ApiObject::Job(j) => self.upsert_job(ctx, j),
             ApiObject::CronJob(c) => self.upsert_cronjob(ctx, c),
+            ApiObject::Rollout(r) => self.upsert_rollout(ctx, *r),
             ApiObject::ReplicaSet(r) => {
                 let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1283,6 +1286,7 @@ impl World {
                                 labels: r.meta.labels,
                                 annotations: r.meta.annotations,
                                 owner: None,
+                                owner_kind: RsOwnerKind::Deployment,
                                 spec: r.spec,
                                 created_seq: self.rs_seq,
                                 created: ctx.now(),
@@ -1526,6 +1530,11 @@ impl World {
                         }
                     }
                     "replicaset" => self.delete_replicaset(ctx, &key),
+                    "rollout" => {
+                        if !self.delete_rollout(ctx, &key) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
                     "daemonset" => {
                         if !self.delete_daemonset(ctx, &key) {
                             self.missing(now, &target.to_string(), &namespace);
@@ -1694,6 +1703,8 @@ impl World {
                 self.traffic.insert(key.clone(), entry);
                 self.traffic_changed(ctx, key);
             }
+            Action::Promote(target) => self.promote_rollout(ctx, &namespace, &target.name),
+            Action::Abort(target) => self.abort_rollout(ctx, &namespace, &target.name),
             Action::NotSimulated(_) => {}
         }
     }
@@ -1949,6 +1960,7 @@ impl World {
                 }
             }
             "daemonset" => self.mutate_daemonset(ctx, &key, edit),
+            "rollout" => self.mutate_rollout(ctx, &key, edit),
             other => {
                 self.notes.push(format!("Info: changing {other} objects from the timeline is not simulated in this version"));
                 false

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::cluster::effects::{DeploymentStatusUpdate, Effect, EventType, SyncTarget};
-use crate::cluster::state::{ClusterState, Condition, DeploymentState, ObjKey, PodPhase, RsState};
+use crate::cluster::state::{
+    ClusterState, Condition, DeploymentState, ObjKey, PodPhase, RsOwnerKind, RsState,
+};
 use crate::controllers::deployment_math::{self as math, RsView, StatusCounts, StrategyKind};
 use crate::model::intstr::IntOrPercent;
 use crate::model::selector::{Requirement, SelectorOp};
@@ -225,7 +227,8 @@ impl<'a> Sync<'a> {
             {
                 Some(existing)
                     if existing.spec.template.canonical != d.spec.template.canonical
-                        || existing.owner.as_deref() != Some(d.key.name.as_str()) =>
+                        || existing.owner.as_deref() != Some(d.key.name.as_str())
+                        || existing.owner_kind != RsOwnerKind::Deployment =>
                 {
                     collision_count += 1
                 }
@@ -251,6 +254,7 @@ impl<'a> Sync<'a> {
         self.effects.push(Effect::CreateReplicaSet {
             key: key.clone(),
             deployment: d.key.name.clone(),
+            owner_kind: RsOwnerKind::Deployment,
             labels,
             annotations,
             spec: ReplicaSetSpec {

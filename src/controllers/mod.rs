@@ -17,5 +17,7 @@ pub mod job_math;
 pub mod node_lifecycle_math;
 pub mod pod_ranking;
 pub mod replicaset;
+pub mod rollout;
+pub mod rollout_math;
 pub mod statefulset;
 pub mod statefulset_math;

@@ -93,6 +93,7 @@ fn choose_victims(
             .filter(|other| {
                 other.key.namespace == key.namespace
                     && other.owner.as_deref() == Some(owner.as_str())
+                    && other.owner_kind == rs.owner_kind
             })
             .flat_map(|other| other.pods.iter().copied())
             .filter(|id| state.pod(*id).is_active())

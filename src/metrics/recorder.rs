@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::cluster::World;
 use crate::cluster::events::Event;
-use crate::cluster::state::{ObjKey, PodPhase};
+use crate::cluster::state::{ObjKey, PodPhase, RsOwnerKind};
 use crate::sim::engine::{Ctx, Model};
 use crate::sim::time::SimTime;
 
@@ -181,6 +181,29 @@ impl Recorder {
                     available: set.status.available,
                     updated: set.status.updated,
                     desired: set.spec.replicas,
+                    pending: pending as i64,
+                },
+            );
+        }
+        for r in state.argo_rollouts.values() {
+            let pending = state
+                .replicasets_owned(&r.key, RsOwnerKind::Rollout)
+                .iter()
+                .flat_map(|rs| rs.pods.iter())
+                .filter(|p| {
+                    let pod = state.pod(**p);
+                    pod.node.is_none() && pod.deletion.is_none()
+                })
+                .count();
+            self.put_workload(
+                t_ms,
+                object_name("rollout", &r.key),
+                WorkloadCounts {
+                    replicas: r.status.replicas,
+                    ready: r.status.ready,
+                    available: r.status.available,
+                    updated: r.status.updated,
+                    desired: r.object.spec.replicas,
                     pending: pending as i64,
                 },
             );

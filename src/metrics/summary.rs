@@ -124,13 +124,15 @@ pub fn integrate_service(
     })
 }
 
-/// Rollouts of the workload `kind/key` (Deployments and StatefulSets; empty for other kinds).
+/// Rollouts of the workload `kind/key` (Deployments, StatefulSets, DaemonSets and Argo
+/// Rollouts; empty for other kinds).
 pub fn rollouts_of(world: &World, kind: &str, key: &ObjKey) -> Vec<RolloutRecord> {
     let state = &world.state;
     match kind {
         "deployment" => state.deployments.get(key).map(|d| d.rollouts.clone()),
         "statefulset" => state.statefulsets.get(key).map(|s| s.rollouts.clone()),
         "daemonset" => state.daemonsets.get(key).map(|d| d.rollouts.clone()),
+        "rollout" => state.argo_rollouts.get(key).map(|r| r.rollouts.clone()),
         _ => None,
     }
     .unwrap_or_default()
@@ -238,6 +240,26 @@ pub fn build(results: &RunResults) -> Value {
                 "updated_replicas": set.status.updated,
                 "current_revision": set.status.current_revision,
                 "update_revision": set.status.update_revision,
+            }),
+        );
+    }
+    for r in world.state.argo_rollouts.values() {
+        let rollouts: Vec<Value> = r
+            .rollouts
+            .iter()
+            .map(|r| json!({"revision": r.revision, "start_ms": r.start.as_millis(), "end_ms": r.end.map(|e| e.as_millis()), "outcome": r.outcome}))
+            .collect();
+        workloads.insert(
+            format!("rollout/{}/{}", r.key.namespace, r.key.name),
+            json!({
+                "rollouts": rollouts,
+                "replicas": r.status.replicas,
+                "ready_replicas": r.status.ready,
+                "available_replicas": r.status.available,
+                "updated_replicas": r.status.updated,
+                "phase": r.status.phase.as_str(),
+                "current_pod_hash": r.status.current_hash,
+                "stable_pod_hash": r.status.stable_hash,
             }),
         );
     }

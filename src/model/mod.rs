@@ -11,6 +11,7 @@ pub mod node;
 pub mod objects;
 pub mod pod;
 pub mod resources;
+pub mod rollout;
 pub mod scheduler_config;
 pub mod selector;
 pub mod service;

@@ -101,6 +101,8 @@ pub enum ApiObject {
     CronJob(super::batch::CronJobObject),
     /// `autoscaling/v2` (or `v1`) `HorizontalPodAutoscaler`.
     HorizontalPodAutoscaler(HpaObject),
+    /// `argoproj.io/v1alpha1 Rollout`.
+    Rollout(Box<super::rollout::RolloutObject>),
 }
 
 /// A HorizontalPodAutoscaler (`autoscaling/v2`; `v1` converted).
@@ -200,6 +202,7 @@ impl ApiObject {
             ApiObject::StorageClass(_) => "storageclass",
             ApiObject::Job(_) => "job",
             ApiObject::CronJob(_) => "cronjob",
+            ApiObject::Rollout(_) => "rollout",
         }
     }
 
@@ -222,6 +225,7 @@ impl ApiObject {
             ApiObject::StorageClass(c) => &c.name,
             ApiObject::Job(j) => &j.meta.name,
             ApiObject::CronJob(c) => &c.meta.name,
+            ApiObject::Rollout(r) => &r.meta.name,
         }
     }
 }

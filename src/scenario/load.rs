@@ -942,6 +942,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::PersistentVolumeClaim(c) => &c.namespace,
         ApiObject::Job(j) => &j.meta.namespace,
         ApiObject::CronJob(c) => &c.meta.namespace,
+        ApiObject::Rollout(r) => &r.meta.namespace,
         ApiObject::Node(_)
         | ApiObject::Namespace(_)
         | ApiObject::PriorityClass(_)
@@ -955,6 +956,7 @@ fn check_object_limits(object: &ApiObject) -> Result<(), String> {
         ApiObject::Deployment(d) => d.spec.replicas,
         ApiObject::ReplicaSet(r) => r.spec.replicas,
         ApiObject::StatefulSet(s) => s.spec.replicas,
+        ApiObject::Rollout(r) => r.spec.replicas,
         _ => 0,
     };
     if replicas > MAX_REPLICAS {
@@ -1185,7 +1187,7 @@ fn action(
     options: LoadOptions,
 ) -> Result<Action, ScenarioError> {
     let workload = |t: &ObjectRef| -> Result<(), ScenarioError> {
-        if !["deployment", "replicaset", "statefulset"].contains(&t.kind.as_str()) {
+        if !["deployment", "replicaset", "statefulset", "rollout"].contains(&t.kind.as_str()) {
             notes_kind_error(t, path, invalid)?;
         }
         Ok(())
@@ -1435,9 +1437,25 @@ fn action(
             }
             Action::SwitchService { target, selector }
         }
-        "promote" | "abort" | "failNode" | "recoverNode" | "deleteNode" | "addNodes"
-        | "failZone" | "recoverZone" | "partitionNode" | "healPartition" | "killPod"
-        | "forceDeletePod" => {
+        "promote" | "abort" => {
+            let target = target_ref(a, path, invalid)?;
+            if target.kind != "rollout" {
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    format!(
+                        "Invalid value: \"{target}\": {} needs a rollout/NAME target",
+                        a.action
+                    ),
+                ));
+            }
+            if a.action == "promote" {
+                Action::Promote(target)
+            } else {
+                Action::Abort(target)
+            }
+        }
+        "failNode" | "recoverNode" | "deleteNode" | "addNodes" | "failZone" | "recoverZone"
+        | "partitionNode" | "healPartition" | "killPod" | "forceDeletePod" => {
             notes.push(format!(
                 "Info: timeline action \"{}\" is accepted but not simulated in this version",
                 a.action
@@ -1470,7 +1488,7 @@ fn notes_kind_error(
             ),
         ));
     }
-    if ["daemonset", "rollout"].contains(&t.kind.as_str()) {
+    if ["daemonset"].contains(&t.kind.as_str()) {
         return Err(invalid(
             &format!("{path}.target"),
             format!(

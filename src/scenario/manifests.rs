@@ -45,6 +45,9 @@ use crate::model::workloads::{
 };
 use crate::model::{ObjectMeta, OwnerRef};
 
+mod rollout;
+pub use rollout::rollout_from_json;
+
 /// A problem in one manifest: the field path it concerns (for the position) and the message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestError {
@@ -78,7 +81,6 @@ pub enum Converted {
 const NOT_SIMULATED: &[(&str, &str)] = &[
     ("apps/v1", "ControllerRevision"),
     ("policy/v1beta1", "PodDisruptionBudget"),
-    ("argoproj.io/v1alpha1", "Rollout"),
     ("v1", "LimitRange"),
     ("v1", "ResourceQuota"),
     ("v1", "ConfigMap"),
@@ -125,6 +127,9 @@ pub fn convert(
         ("apps/v1", "StatefulSet") => vec![ApiObject::StatefulSet(stateful_set(node, notes)?)],
         ("v1", "Pod") => vec![ApiObject::Pod(pod(node, notes)?)],
         ("apps/v1", "DaemonSet") => vec![ApiObject::DaemonSet(daemon_set(node, notes)?)],
+        ("argoproj.io/v1alpha1", "Rollout") => {
+            vec![ApiObject::Rollout(Box::new(rollout::rollout(node, notes)?))]
+        }
         ("batch/v1", "Job") => vec![ApiObject::Job(job(node, notes)?)],
         ("batch/v1", "CronJob") => vec![ApiObject::CronJob(cron_job(node, notes)?)],
         ("policy/v1", "PodDisruptionBudget") => {

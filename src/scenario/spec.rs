@@ -219,6 +219,10 @@ pub enum Action {
         /// `--grace-period` in seconds (`None`: each pod's own).
         grace_period_s: Option<i64>,
     },
+    /// `kubectl argo rollouts promote`.
+    Promote(ObjectRef),
+    /// `kubectl argo rollouts abort`.
+    Abort(ObjectRef),
     /// An action that is accepted but not simulated by this version (announced with `Info:`).
     NotSimulated(String),
 }

@@ -13,6 +13,7 @@ mod placement;
 mod preemption;
 mod probes;
 mod real_data;
+mod rollouts;
 mod scenarios;
 mod scheduler_config;
 mod statefulset;

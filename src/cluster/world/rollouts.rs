@@ -1,0 +1,233 @@
+//! The world's side of the Argo Rollouts controller: Rollouts created, changed (`apply`, `patch`,
+//! `setImage`), promoted, aborted and deleted; their status and rollouts recorded; Services
+//! pointed at a version by the `rollouts-pod-template-hash` selector label.
+
+use super::World;
+use crate::cluster::effects::{Effect, EventType, SyncTarget};
+use crate::cluster::events::Event;
+use crate::cluster::state::{
+    ArgoPhase, ArgoRolloutState, ArgoStatus, ObjKey, RolloutRecord, RsOwnerKind,
+};
+use crate::controllers;
+use crate::model::objects::ApiObject;
+use crate::model::rollout::{HASH_LABEL, RolloutObject};
+use crate::scenario::manifests::{self, Notes};
+use crate::sim::engine::Ctx;
+use crate::sim::time::SimTime;
+
+impl World {
+    /// Creates or updates a Rollout (`kubectl apply`); a new template starts a new rollout.
+    pub(super) fn upsert_rollout(&mut self, ctx: &mut Ctx<'_, Event>, object: RolloutObject) {
+        let key = ObjKey::new(&object.meta.namespace, &object.meta.name);
+        self.state.namespaces.insert(key.namespace.clone());
+        let error_rate = object
+            .spec
+            .template
+            .spec
+            .containers
+            .iter()
+            .map(|c| self.images.get(&c.image).error_rate)
+            .fold(0.0, f64::max);
+        match self.state.argo_rollouts.get_mut(&key) {
+            Some(existing) => {
+                existing.object = object;
+                existing.error_rate = error_rate;
+            }
+            None => {
+                self.state.argo_rollouts.insert(
+                    key.clone(),
+                    ArgoRolloutState {
+                        key: key.clone(),
+                        object,
+                        status: ArgoStatus::default(),
+                        error_rate,
+                        rollouts: Vec::new(),
+                    },
+                );
+            }
+        }
+        self.enqueue_sync(ctx, SyncTarget::Rollout(key));
+    }
+
+    /// The effects of one sync of a Rollout.
+    pub(super) fn rollout_effects(&self, key: &ObjKey, now: SimTime) -> Vec<Effect> {
+        controllers::rollout::sync(&self.state, key, now)
+    }
+
+    /// Applies a Rollout effect (status, Service selector).
+    pub(super) fn apply_rollout(&mut self, ctx: &mut Ctx<'_, Event>, effect: Effect) {
+        let now = ctx.now();
+        match effect {
+            Effect::RolloutStatus { key, status } => {
+                let Some(r) = self.state.argo_rollouts.get_mut(&key) else {
+                    return;
+                };
+                if status.current_hash != r.status.current_hash {
+                    if let Some(last) = r.rollouts.last_mut()
+                        && last.outcome == "inProgress"
+                    {
+                        last.outcome = "superseded";
+                        last.end = Some(now);
+                    }
+                    let revision = r.rollouts.len() as i64 + 1;
+                    r.rollouts.push(RolloutRecord {
+                        revision,
+                        start: now,
+                        end: None,
+                        outcome: "inProgress",
+                    });
+                }
+                if let Some(last) = r.rollouts.last_mut()
+                    && last.outcome == "inProgress"
+                {
+                    if status.abort {
+                        last.outcome = "aborted";
+                        last.end = Some(now);
+                    } else if status.phase == ArgoPhase::Healthy
+                        && status.stable_hash == status.current_hash
+                    {
+                        last.outcome = "complete";
+                        last.end = Some(now);
+                    }
+                }
+                r.status = *status;
+            }
+            Effect::ServiceHash { key, hash } => {
+                let Some(service) = self.state.services.get(&key) else {
+                    return;
+                };
+                let mut selector = service.selector.clone().unwrap_or_default();
+                if selector.get(HASH_LABEL) == Some(&hash) {
+                    return;
+                }
+                selector.insert(HASH_LABEL.to_string(), hash);
+                let mut updated = service.clone();
+                updated.selector = Some(selector);
+                self.apply_object(ctx, ApiObject::Service(updated));
+            }
+            _ => {}
+        }
+    }
+
+    /// Deletes a Rollout and its ReplicaSets; false when it does not exist.
+    pub(super) fn delete_rollout(&mut self, ctx: &mut Ctx<'_, Event>, key: &ObjKey) -> bool {
+        if self.state.argo_rollouts.remove(key).is_none() {
+            return false;
+        }
+        let sets: Vec<ObjKey> = self
+            .state
+            .replicasets_owned(key, RsOwnerKind::Rollout)
+            .iter()
+            .map(|rs| rs.key.clone())
+            .collect();
+        for rs in sets {
+            self.delete_replicaset(ctx, &rs);
+        }
+        true
+    }
+
+    /// Edits a Rollout's JSON form (`patch`, `setImage`), re-validates it and applies it.
+    pub(super) fn mutate_rollout(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        key: &ObjKey,
+        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), &'static str>,
+    ) -> bool {
+        let now = ctx.now();
+        let name = &key.name;
+        let Some(r) = self.state.argo_rollouts.get(key) else {
+            self.missing(now, &format!("rollout/{name}"), &key.namespace);
+            return false;
+        };
+        let mut source = r.object.source.clone();
+        if let Err(message) = edit(&mut source) {
+            self.notes.push(format!(
+                "Warning: at {now} rollout/{name}: {message}; the action was skipped"
+            ));
+            return false;
+        }
+        let mut notes = Notes::default();
+        match manifests::rollout_from_json(&source, &mut notes) {
+            Ok(object) => {
+                self.upsert_rollout(ctx, object);
+                true
+            }
+            Err(message) => {
+                self.notes.push(format!(
+                    "Warning: at {now} the change to rollout/{name} was rejected: {message}"
+                ));
+                false
+            }
+        }
+    }
+
+    /// `kubectl argo rollouts promote`: ends the current pause (a canary moves to its next step;
+    /// a blue/green rollout switches its active Service), or retries an aborted rollout.
+    pub(super) fn promote_rollout(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        namespace: &str,
+        name: &str,
+    ) {
+        let now = ctx.now();
+        let key = ObjKey::new(namespace, name);
+        let Some(r) = self.state.argo_rollouts.get_mut(&key) else {
+            self.missing(now, &format!("rollout/{name}"), namespace);
+            return;
+        };
+        if r.status.abort {
+            r.status.abort = false;
+            r.status.step = 0;
+        } else if r.status.pause_start.is_some() {
+            r.status.pause_start = None;
+            r.status.step += 1;
+        } else {
+            r.status.promote = true;
+        }
+        if let Some(last) = r.rollouts.last_mut()
+            && last.outcome == "aborted"
+        {
+            last.outcome = "inProgress";
+            last.end = None;
+        }
+        self.record(
+            now,
+            namespace,
+            format!("rollout/{name}"),
+            EventType::Normal,
+            "RolloutResumed",
+            "Rollout is resumed".into(),
+        );
+        self.enqueue_sync(ctx, SyncTarget::Rollout(key));
+    }
+
+    /// `kubectl argo rollouts abort`: back to the stable version.
+    pub(super) fn abort_rollout(&mut self, ctx: &mut Ctx<'_, Event>, namespace: &str, name: &str) {
+        let now = ctx.now();
+        let key = ObjKey::new(namespace, name);
+        let Some(r) = self.state.argo_rollouts.get_mut(&key) else {
+            self.missing(now, &format!("rollout/{name}"), namespace);
+            return;
+        };
+        if r.status.stable_hash == r.status.current_hash || r.status.abort {
+            return;
+        }
+        r.status.abort = true;
+        r.status.pause_start = None;
+        if let Some(last) = r.rollouts.last_mut()
+            && last.outcome == "inProgress"
+        {
+            last.outcome = "aborted";
+            last.end = Some(now);
+        }
+        self.record(
+            now,
+            namespace,
+            format!("rollout/{name}"),
+            EventType::Warning,
+            "RolloutAborted",
+            "Rollout aborted update to revision: aborted by the user".into(),
+        );
+        self.enqueue_sync(ctx, SyncTarget::Rollout(key));
+    }
+}

@@ -1,0 +1,206 @@
+//! Argo Rollouts (`argoproj.io/v1alpha1 Rollout`): canary steps realised by replica ratio,
+//! `promote` and `abort`, analysis on the simulated error rate, blue/green with preview and
+//! active Services.
+
+use crate::traffic::{run_at, value_at};
+use timonel::cluster::state::ObjKey;
+use timonel::metrics::RunResults;
+
+const SEC: u64 = 1000;
+
+fn scenario(spec: &str, strategy: &str, replicas: u32) -> String {
+    format!(
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: t\nspec:\n  cluster:\n    nodePools:\n      - {{name: worker, count: 4, capacity: {{cpu: \"8\", memory: 32Gi}}}}\n  images:\n    default: {{pull: 1s, start: 1s, ready: 2s}}\n    \"shop:bad\": {{pull: 1s, start: 1s, ready: 2s, errorRate: 0.3}}\n{spec}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: {replicas}\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: app\n        image: shop:v1\n        resources:\n          requests: {{cpu: 100m, memory: 64Mi}}\n  strategy:\n{strategy}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {{app: web}}\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: preview\nspec:\n  selector: {{app: web}}\n  ports:\n  - port: 80\n"
+    )
+}
+
+fn reasons(results: &RunResults, reason: &str) -> Vec<u64> {
+    results
+        .world
+        .events
+        .iter()
+        .filter(|e| e.reason == reason && e.object == "rollout/web")
+        .map(|e| e.time.as_millis())
+        .collect()
+}
+
+fn at(results: &RunResults, metric: &str, t: u64) -> f64 {
+    value_at(results, "rollout/web", metric, t)
+}
+
+fn replicas_of_image(results: &RunResults, image: &str) -> i64 {
+    results
+        .world
+        .state
+        .replicasets
+        .values()
+        .filter(|rs| rs.spec.template.spec.containers[0].image == image)
+        .map(|rs| rs.spec.replicas)
+        .sum()
+}
+
+#[test]
+fn canary_walks_its_steps_and_waits_for_promote() {
+    let strategy = "    canary:\n      maxSurge: 1\n      maxUnavailable: 0\n      steps:\n      - setWeight: 20\n      - pause: {duration: 30s}\n      - setWeight: 40\n      - pause: {}\n      - setWeight: 100";
+    let spec = "  duration: 10m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}\n    - {at: 5m, action: promote, target: rollout/web}";
+    let r = run_at("canary.yaml", &scenario(spec, strategy, 5));
+    // Before promote: paused at 40 % (2 of 5 canary pods, 3 stable).
+    let steps = reasons(&r, "RolloutStepCompleted");
+    // The promote skips the indefinite pause: four steps complete on their own.
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert!(
+        steps[1] >= steps[0] + 30 * SEC,
+        "the timed pause lasts 30 s"
+    );
+    assert!(steps[2] < 5 * 60 * SEC);
+    assert!(
+        steps[3] >= 5 * 60 * SEC,
+        "the indefinite pause waits for promote"
+    );
+    assert_eq!(reasons(&r, "RolloutPaused").len(), 2);
+    assert_eq!(reasons(&r, "RolloutCompleted").len(), 2);
+    assert_eq!(at(&r, "updated_replicas", 4 * 60 * SEC), 2.0);
+    assert_eq!(at(&r, "replicas", 4 * 60 * SEC), 5.0);
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 5);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 0);
+    let rollout = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")];
+    assert_eq!(rollout.status.phase.as_str(), "Healthy");
+    let last = rollout.rollouts.last().unwrap();
+    assert_eq!(last.outcome, "complete");
+}
+
+#[test]
+fn abort_rolls_back_to_stable() {
+    let strategy = "    canary:\n      steps:\n      - setWeight: 50\n      - pause: {}";
+    let spec = "  duration: 6m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}\n    - {at: 3m, action: abort, target: rollout/web}";
+    let r = run_at("abort.yaml", &scenario(spec, strategy, 4));
+    assert_eq!(at(&r, "updated_replicas", 170 * SEC), 2.0);
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 0);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+    let rollout = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")];
+    assert_eq!(rollout.status.phase.as_str(), "Degraded");
+    assert_eq!(rollout.rollouts.last().unwrap().outcome, "aborted");
+    assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
+}
+
+#[test]
+fn failed_analysis_aborts_the_canary() {
+    let strategy = "    canary:\n      analysis:\n        templates: [{templateName: error-rate}]\n        successCondition: \"result <= 0.05\"\n      steps:\n      - setWeight: 25\n      - pause: {duration: 1m}\n      - setWeight: 100";
+    let spec = "  duration: 6m\n  traffic:\n    - {service: web, rps: 100}\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}";
+    let r = run_at("analysis.yaml", &scenario(spec, strategy, 4));
+    assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
+    assert_eq!(replicas_of_image(&r, "shop:bad"), 0);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+    assert_eq!(
+        reasons(&r, "RolloutCompleted").len(),
+        1,
+        "only the first deploy"
+    );
+}
+
+#[test]
+fn blue_green_switches_active_after_auto_promotion_and_scales_down_later() {
+    let strategy = "    blueGreen:\n      activeService: web\n      previewService: preview\n      autoPromotionSeconds: 60\n      scaleDownDelaySeconds: 45";
+    let spec = "  duration: 8m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}";
+    let r = run_at("bg.yaml", &scenario(spec, strategy, 3));
+    let completed = reasons(&r, "RolloutCompleted");
+    assert_eq!(completed.len(), 2);
+    // New set ready a few seconds after 1m; promotion 60 s later.
+    assert!(
+        completed[1] >= 120 * SEC && completed[1] < 135 * SEC,
+        "{completed:?}"
+    );
+    // Both versions run until the scale-down delay has passed.
+    assert_eq!(at(&r, "replicas", completed[1] + 30 * SEC), 6.0);
+    assert_eq!(at(&r, "replicas", completed[1] + 90 * SEC), 3.0);
+    let services = &r.world.state.services;
+    let hash = |s: &str| {
+        services[&ObjKey::new("default", s)]
+            .selector
+            .as_ref()
+            .unwrap()
+            .get("rollouts-pod-template-hash")
+            .cloned()
+    };
+    assert_eq!(hash("web"), hash("preview"));
+    assert!(hash("web").is_some());
+}
+
+#[test]
+fn blue_green_without_auto_promotion_waits_for_promote() {
+    let strategy = "    blueGreen:\n      activeService: web\n      autoPromotionEnabled: false";
+    let spec = "  duration: 6m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}\n    - {at: 4m, action: promote, target: rollout/web}";
+    let r = run_at("bgp.yaml", &scenario(spec, strategy, 2));
+    let completed = reasons(&r, "RolloutCompleted");
+    assert_eq!(completed.len(), 2);
+    assert_eq!(completed[1], 4 * 60 * SEC);
+}
+
+fn load_error(text: &str) -> String {
+    match timonel::scenario::load(
+        &[timonel::scenario::Input {
+            path: "bad.yaml".into(),
+            text: text.into(),
+        }],
+        timonel::scenario::LoadOptions::default(),
+    ) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn invalid_rollouts_are_rejected_with_positions() {
+    let both = "    canary: {}\n    blueGreen: {activeService: web}";
+    let e = load_error(&scenario("  duration: 1m", both, 1));
+    assert!(
+        e.contains("bad.yaml:") && e.contains("only one of canary and blueGreen"),
+        "{e}"
+    );
+    let condition = "    canary:\n      analysis: {successCondition: \"result > 3\"}";
+    let e = load_error(&scenario("  duration: 1m", condition, 1));
+    assert!(e.contains("successCondition"), "{e}");
+    let weight = "    canary:\n      steps: [{setWeight: 120}]";
+    let e = load_error(&scenario("  duration: 1m", weight, 1));
+    assert!(
+        e.contains("setWeight") && e.contains("between 0 and 100"),
+        "{e}"
+    );
+    let promote =
+        "  duration: 1m\n  timeline:\n    - {at: 10s, action: promote, target: deployment/web}";
+    let e = load_error(&scenario(promote, "    canary: {}", 1));
+    assert!(e.contains("rollout/NAME"), "{e}");
+}
+
+#[test]
+fn failed_pre_promotion_analysis_keeps_blue_green_on_the_old_version() {
+    let strategy = "    blueGreen:\n      activeService: web\n      previewService: preview\n      prePromotionAnalysis:\n        successCondition: \"result < 0.1\"";
+    let spec = "  duration: 4m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}";
+    let r = run_at("bga.yaml", &scenario(spec, strategy, 2));
+    assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
+    assert_eq!(replicas_of_image(&r, "shop:bad"), 0);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 2);
+    let rollout = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")];
+    let active = r.world.state.services[&ObjKey::new("default", "web")]
+        .selector
+        .as_ref()
+        .and_then(|s| s.get("rollouts-pod-template-hash").cloned());
+    assert_eq!(active.as_deref(), Some(rollout.status.stable_hash.as_str()));
+    assert_ne!(rollout.status.stable_hash, rollout.status.current_hash);
+    assert_eq!(rollout.status.phase.as_str(), "Degraded");
+    let summary = timonel::metrics::summary::build(&r);
+    assert_eq!(
+        summary["workloads"]["rollout/default/web"]["phase"],
+        "Degraded"
+    );
+}
+
+#[test]
+fn set_canary_scale_applies_with_traffic_routing() {
+    let strategy = "    canary:\n      trafficRouting: {nginx: {stableIngress: web}}\n      steps:\n      - setCanaryScale: {replicas: 1}\n      - setWeight: 50\n      - pause: {}";
+    let spec = "  duration: 3m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}";
+    let r = run_at("scs.yaml", &scenario(spec, strategy, 4));
+    // The explicit scale stays in force through the later weight step; the stable keeps 4.
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 1);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+}
