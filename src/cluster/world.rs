@@ -35,6 +35,7 @@ use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
+mod admission;
 mod batch;
 mod daemonsets;
 
@@ -121,6 +122,8 @@ pub struct World {
     priority_classes: BTreeMap<String, (i64, bool, PreemptionPolicy)>,
     /// Pods with a nominated node (`status.nominatedNodeName`), the scheduler's nominator.
     nominated_pods: BTreeSet<PodId>,
+    /// LimitRanges, ResourceQuotas and the ReplicaSet creation back-off.
+    admission: admission::AdmissionState,
     /// `drain` actions in progress, by timeline index.
     drains: BTreeMap<usize, DrainState>,
     /// Run the invariant checkers after every event.
@@ -187,6 +190,7 @@ impl World {
             .into_iter()
             .collect(),
             nominated_pods: BTreeSet::new(),
+            admission: admission::AdmissionState::default(),
             drains: BTreeMap::new(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
@@ -968,6 +972,9 @@ impl World {
                 let Some(set) = self.state.replicasets.get(&rs) else {
                     return;
                 };
+                if self.rs_create_stopped(&rs, now) {
+                    return;
+                }
                 let name = loop {
                     let candidate = format!("{}-{}", rs.name, self.names_rng.name_suffix(5));
                     if !self
@@ -989,20 +996,14 @@ impl World {
                     labels: template.labels.clone(),
                     annotations: template.annotations.clone(),
                 };
-                let spec = match self.admit_priority(&template.spec) {
+                let spec = match self.admit(&rs.namespace, &template.spec) {
                     Ok(spec) => spec,
                     Err(reason) => {
-                        self.record(
-                            now,
-                            &rs.namespace,
-                            format!("replicaset/{}", rs.name),
-                            EventType::Warning,
-                            "FailedCreate",
-                            format!("Error creating: pods \"{name}\" is forbidden: {reason}"),
-                        );
+                        self.rs_create_refused(ctx, &rs, &name, &reason);
                         return;
                     }
                 };
+                self.rs_create_succeeded(&rs);
                 self.create_pod(ctx, meta, spec, Some(owner));
                 self.record(
                     now,
@@ -1120,7 +1121,7 @@ impl World {
             Effect::CreateSetPod { set, meta, spec } => {
                 let name = meta.name.clone();
                 let object = format!("statefulset/{}", set.name);
-                match self.admit_priority(&spec) {
+                match self.admit(&set.namespace, &spec) {
                     Ok(spec) => {
                         let owner = OwnerRef {
                             kind: "statefulset".into(),
@@ -1302,7 +1303,7 @@ impl World {
                     return;
                 }
                 self.state.namespaces.insert(meta.namespace.clone());
-                match self.admit_priority(&spec) {
+                match self.admit(&meta.namespace, &spec) {
                     Ok(spec) => {
                         self.create_pod(ctx, meta, spec, owner);
                     }
@@ -1357,6 +1358,8 @@ impl World {
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
             }
+            ApiObject::LimitRange(range) => self.apply_limit_range(range),
+            ApiObject::ResourceQuota(quota) => self.apply_resource_quota(quota),
             ApiObject::HorizontalPodAutoscaler(hpa) => {
                 let key = ObjKey::new(&hpa.meta.namespace, &hpa.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1558,6 +1561,11 @@ impl World {
                     }
                     "poddisruptionbudget" | "pdb" => {
                         if self.state.pdbs.remove(&key).is_none() {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
+                    kind @ ("limitrange" | "resourcequota") => {
+                        if !self.delete_policy(kind, &key) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }

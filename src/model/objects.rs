@@ -101,6 +101,10 @@ pub enum ApiObject {
     CronJob(super::batch::CronJobObject),
     /// `autoscaling/v2` (or `v1`) `HorizontalPodAutoscaler`.
     HorizontalPodAutoscaler(HpaObject),
+    /// `v1 LimitRange`.
+    LimitRange(super::admission::LimitRange),
+    /// `v1 ResourceQuota`.
+    ResourceQuota(super::admission::ResourceQuota),
 }
 
 /// A HorizontalPodAutoscaler (`autoscaling/v2`; `v1` converted).
@@ -200,6 +204,8 @@ impl ApiObject {
             ApiObject::StorageClass(_) => "storageclass",
             ApiObject::Job(_) => "job",
             ApiObject::CronJob(_) => "cronjob",
+            ApiObject::LimitRange(_) => "limitrange",
+            ApiObject::ResourceQuota(_) => "resourcequota",
         }
     }
 
@@ -222,6 +228,8 @@ impl ApiObject {
             ApiObject::StorageClass(c) => &c.name,
             ApiObject::Job(j) => &j.meta.name,
             ApiObject::CronJob(c) => &c.meta.name,
+            ApiObject::LimitRange(l) => &l.meta.name,
+            ApiObject::ResourceQuota(q) => &q.meta.name,
         }
     }
 }

@@ -942,6 +942,8 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::PersistentVolumeClaim(c) => &c.namespace,
         ApiObject::Job(j) => &j.meta.namespace,
         ApiObject::CronJob(c) => &c.meta.namespace,
+        ApiObject::LimitRange(l) => &l.meta.namespace,
+        ApiObject::ResourceQuota(q) => &q.meta.namespace,
         ApiObject::Node(_)
         | ApiObject::Namespace(_)
         | ApiObject::PriorityClass(_)
