@@ -120,3 +120,40 @@ fn max_replicas_bounds_the_scale_out() {
     assert!(r.recorder.points(desired).iter().all(|p| p.1 <= 6.0));
     assert_eq!(value_at(&r, "deployment/web", "replicas", 10 * 60_000), 6.0);
 }
+
+#[test]
+fn summary_has_a_kubectl_style_hpa_table() {
+    let spec =
+        "  duration: 10m\n  traffic:\n    - service: web\n      rps: 1000\n      cpuPerRequest: 1m";
+    let r = run_at("test.yaml", &web(spec, 2, &hpa(6, "")));
+    let summary = timonel::export::table::render_summary(&r);
+    let lines: Vec<&str> = summary
+        .lines()
+        .skip_while(|l| !l.starts_with("NAME") || !l.contains("REFERENCE"))
+        .take(2)
+        .collect();
+    let words = |l: &str| l.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(
+        words(lines[0]),
+        [
+            "NAME",
+            "REFERENCE",
+            "TARGETS",
+            "MINPODS",
+            "MAXPODS",
+            "REPLICAS",
+            "AGE"
+        ]
+    );
+    let row = words(lines[1]);
+    assert_eq!(row[0], "horizontalpodautoscaler/web");
+    assert_eq!(row[1], "Deployment/web");
+    // 1000m over 6 pods of 100m: 166 % of the request against a 50 % target.
+    assert_eq!(row[2], "cpu:");
+    assert!(
+        row[3].ends_with("%/50%") && row[3] != "<unknown>/50%",
+        "{row:?}"
+    );
+    assert_eq!(row[4..7], ["2", "6", "6"]);
+    assert_eq!(row[7], "10m");
+}
