@@ -24,7 +24,7 @@ use crate::model::node::Node;
 use crate::model::objects::{ApiObject, DeploymentObject, PodObject, StatefulSetObject};
 use crate::model::pod::{PodSpec, PreemptionPolicy};
 use crate::scenario::manifests::{self, Notes};
-use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
+use crate::scenario::spec::{Action, ImageCatalog, PropagationPolicy, Scenario, TimedAction};
 use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
 use crate::scheduler::queue::{ClusterEvent, SchedulingQueue, UNSCHEDULABLE_FLUSH_PERIOD_NS};
 use crate::scheduler::{
@@ -38,6 +38,7 @@ use crate::sim::time::{NANOS_PER_SEC, SimTime};
 mod admission;
 mod batch;
 mod daemonsets;
+mod gc;
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
@@ -706,6 +707,8 @@ impl World {
         {
             rs.pods.remove(&pod);
             deployment = rs.owner.clone();
+            let rs_key = ObjKey::new(&key.namespace, &owner.name);
+            self.foreground_pod_gone(&rs_key);
         }
         if let Some(owner) = &owner
             && owner.kind == "daemonset"
@@ -1510,25 +1513,24 @@ impl World {
         let now = ctx.now();
         match action {
             Action::Apply(object) => self.apply_object(ctx, *object),
-            Action::Delete(target) => {
+            Action::Delete(target, propagation) => {
                 let key = ObjKey::new(&namespace, &target.name);
+                if propagation != PropagationPolicy::Background
+                    && !["deployment", "replicaset"].contains(&target.kind.as_str())
+                {
+                    self.notes.push(format!("Info: propagationPolicy {propagation:?} is simulated for deployment and replicaset deletions only; {target} is deleted in the background"));
+                }
                 match target.kind.as_str() {
                     "deployment" => {
-                        if let Some(d) = self.state.deployments.remove(&key) {
-                            let sets: Vec<ObjKey> = self
-                                .state
-                                .replicasets_of(&d.key)
-                                .iter()
-                                .map(|rs| rs.key.clone())
-                                .collect();
-                            for rs in sets {
-                                self.delete_replicaset(ctx, &rs);
-                            }
-                        } else {
+                        if !self.delete_deployment(ctx, &key, propagation) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }
-                    "replicaset" => self.delete_replicaset(ctx, &key),
+                    "replicaset" => {
+                        if !self.delete_replicaset_with(ctx, &key, propagation) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
                     "daemonset" => {
                         if !self.delete_daemonset(ctx, &key) {
                             self.missing(now, &target.to_string(), &namespace);

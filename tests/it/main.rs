@@ -7,6 +7,7 @@ mod daemonset;
 mod determinism;
 mod disruption;
 mod explain;
+mod gc;
 mod hpa;
 mod jobs;
 mod malformed;
