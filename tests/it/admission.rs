@@ -9,7 +9,7 @@ use timonel::scenario::{self, Input, LoadOptions};
 /// Runs a 5-minute scenario with `timeline` (YAML list items, four spaces) and `manifests`.
 fn run(timeline: &str, manifests: &[&str]) -> RunResults {
     let text = format!(
-        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: adm\nspec:\n  duration: 5m\n  cluster:\n    nodePools:\n    - {{name: worker, count: 2, capacity: {{cpu: \"8\", memory: 32Gi}}}}\n  timeline:\n{timeline}\n---\n{}",
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: adm\nspec:\n  duration: 5m\n  cluster:\n    nodePools:\n    - {{name: worker, count: 2, capacity: {{cpu: \"8\", memory: 32Gi}}}}\n  images:\n    \"quick:1\": {{runFor: 10s}}\n  timeline:\n{timeline}\n---\n{}",
         manifests.join("---\n")
     );
     let text = text.replace("  timeline:\n\n", "  timeline: []\n");
@@ -245,4 +245,18 @@ fn invalid_limit_ranges_are_rejected() {
         .to_string();
         assert!(error.contains(want), "{error}\nwant {want}");
     }
+}
+
+#[test]
+fn finished_pods_free_the_pods_quota_but_still_count_as_objects() {
+    let quota = "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: jobs\nspec:\n  hard: {pods: \"1\", count/pods: \"5\"}\n";
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: work\nspec:\n  completions: 3\n  parallelism: 3\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - {name: main, image: \"quick:1\"}\n";
+    let results = run("", &[quota, job]);
+    // One pod at a time: each waits for the previous to finish (pods=1), and all three are
+    // stored (count/pods=3 ≤ 5).
+    let pods = &results.world.state.pods;
+    assert_eq!(pods.len(), 3);
+    let status = results.world.quota_status();
+    assert_eq!(status[0].1.get("count/pods"), Some(&(pods.len() as i64)));
+    assert!(status[0].1.get("pods").is_some_and(|n| *n <= 1));
 }

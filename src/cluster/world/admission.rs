@@ -55,18 +55,21 @@ impl World {
         }
     }
 
-    /// The pod evaluator's usage summed over the namespace's non-terminal pods.
+    /// The pod evaluator's usage summed over the namespace's pods: compute resources and
+    /// `pods` of the non-terminal ones, `count/pods` of every pod still stored.
     pub fn quota_used(&self, namespace: &str) -> Amounts {
         let usages: Vec<Amounts> = self
             .state
             .pods
             .iter()
-            .filter(|p| {
-                p.namespace == namespace
-                    && p.gone.is_none()
-                    && !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed)
+            .filter(|p| p.namespace == namespace && p.gone.is_none())
+            .map(|p| {
+                if matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
+                    [("count/pods".to_string(), 1)].into_iter().collect()
+                } else {
+                    pod_usage(&p.spec)
+                }
             })
-            .map(|p| pod_usage(&p.spec))
             .collect();
         total_usage(&usages)
     }
