@@ -554,7 +554,7 @@ fn describe_action(action: &Action) -> (String, String) {
             "apply".into(),
             format!("{}/{}", object.kind(), object.name()),
         ),
-        Action::Delete(r) => ("delete".into(), reference(r)),
+        Action::Delete(r, _) => ("delete".into(), reference(r)),
         Action::SetImage {
             target,
             container,

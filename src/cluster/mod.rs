@@ -1,6 +1,7 @@
 //! The cluster: its stores, the event set, the effects controllers return, and the world that
 //! ties the components together and implements the engine's model.
 
+pub mod admission;
 pub mod binding;
 pub mod effects;
 pub mod events;

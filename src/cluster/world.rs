@@ -24,7 +24,7 @@ use crate::model::node::Node;
 use crate::model::objects::{ApiObject, DeploymentObject, PodObject, StatefulSetObject};
 use crate::model::pod::{PodSpec, PreemptionPolicy};
 use crate::scenario::manifests::{self, Notes};
-use crate::scenario::spec::{Action, ImageCatalog, Scenario, TimedAction};
+use crate::scenario::spec::{Action, ImageCatalog, PropagationPolicy, Scenario, TimedAction};
 use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
 use crate::scheduler::queue::{ClusterEvent, SchedulingQueue, UNSCHEDULABLE_FLUSH_PERIOD_NS};
 use crate::scheduler::{
@@ -35,8 +35,10 @@ use crate::sim::engine::{Ctx, Model};
 use crate::sim::rng::{RngStreams, SimRng};
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
 
+mod admission;
 mod batch;
 mod daemonsets;
+mod gc;
 mod rollouts;
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
@@ -122,6 +124,8 @@ pub struct World {
     priority_classes: BTreeMap<String, (i64, bool, PreemptionPolicy)>,
     /// Pods with a nominated node (`status.nominatedNodeName`), the scheduler's nominator.
     nominated_pods: BTreeSet<PodId>,
+    /// LimitRanges, ResourceQuotas and the ReplicaSet creation back-off.
+    admission: admission::AdmissionState,
     /// `drain` actions in progress, by timeline index.
     drains: BTreeMap<usize, DrainState>,
     /// Run the invariant checkers after every event.
@@ -188,6 +192,7 @@ impl World {
             .into_iter()
             .collect(),
             nominated_pods: BTreeSet::new(),
+            admission: admission::AdmissionState::default(),
             drains: BTreeMap::new(),
             check_invariants: cfg!(debug_assertions),
             violation: None,
@@ -703,6 +708,8 @@ impl World {
         {
             rs.pods.remove(&pod);
             deployment = rs.owner_target();
+            let rs_key = ObjKey::new(&key.namespace, &owner.name);
+            self.foreground_pod_gone(&rs_key);
         }
         if let Some(owner) = &owner
             && owner.kind == "daemonset"
@@ -967,6 +974,9 @@ impl World {
                 let Some(set) = self.state.replicasets.get(&rs) else {
                     return;
                 };
+                if self.rs_create_stopped(&rs, now) {
+                    return;
+                }
                 let name = loop {
                     let candidate = format!("{}-{}", rs.name, self.names_rng.name_suffix(5));
                     if !self
@@ -988,20 +998,14 @@ impl World {
                     labels: template.labels.clone(),
                     annotations: template.annotations.clone(),
                 };
-                let spec = match self.admit_priority(&template.spec) {
+                let spec = match self.admit(&rs.namespace, &template.spec) {
                     Ok(spec) => spec,
                     Err(reason) => {
-                        self.record(
-                            now,
-                            &rs.namespace,
-                            format!("replicaset/{}", rs.name),
-                            EventType::Warning,
-                            "FailedCreate",
-                            format!("Error creating: pods \"{name}\" is forbidden: {reason}"),
-                        );
+                        self.rs_create_refused(ctx, &rs, &name, &reason);
                         return;
                     }
                 };
+                self.rs_create_succeeded(&rs);
                 self.create_pod(ctx, meta, spec, Some(owner));
                 self.record(
                     now,
@@ -1124,7 +1128,7 @@ impl World {
             Effect::CreateSetPod { set, meta, spec } => {
                 let name = meta.name.clone();
                 let object = format!("statefulset/{}", set.name);
-                match self.admit_priority(&spec) {
+                match self.admit(&set.namespace, &spec) {
                     Ok(spec) => {
                         let owner = OwnerRef {
                             kind: "statefulset".into(),
@@ -1306,7 +1310,7 @@ impl World {
                     return;
                 }
                 self.state.namespaces.insert(meta.namespace.clone());
-                match self.admit_priority(&spec) {
+                match self.admit(&meta.namespace, &spec) {
                     Ok(spec) => {
                         self.create_pod(ctx, meta, spec, owner);
                     }
@@ -1361,6 +1365,8 @@ impl World {
             ApiObject::Namespace(name) => {
                 self.state.namespaces.insert(name);
             }
+            ApiObject::LimitRange(range) => self.apply_limit_range(range),
+            ApiObject::ResourceQuota(quota) => self.apply_resource_quota(quota),
             ApiObject::HorizontalPodAutoscaler(hpa) => {
                 let key = ObjKey::new(&hpa.meta.namespace, &hpa.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1511,25 +1517,24 @@ impl World {
         let now = ctx.now();
         match action {
             Action::Apply(object) => self.apply_object(ctx, *object),
-            Action::Delete(target) => {
+            Action::Delete(target, propagation) => {
                 let key = ObjKey::new(&namespace, &target.name);
+                if propagation != PropagationPolicy::Background
+                    && !["deployment", "replicaset"].contains(&target.kind.as_str())
+                {
+                    self.notes.push(format!("Info: propagationPolicy {propagation:?} is simulated for deployment and replicaset deletions only; {target} is deleted in the background"));
+                }
                 match target.kind.as_str() {
                     "deployment" => {
-                        if let Some(d) = self.state.deployments.remove(&key) {
-                            let sets: Vec<ObjKey> = self
-                                .state
-                                .replicasets_of(&d.key)
-                                .iter()
-                                .map(|rs| rs.key.clone())
-                                .collect();
-                            for rs in sets {
-                                self.delete_replicaset(ctx, &rs);
-                            }
-                        } else {
+                        if !self.delete_deployment(ctx, &key, propagation) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }
-                    "replicaset" => self.delete_replicaset(ctx, &key),
+                    "replicaset" => {
+                        if !self.delete_replicaset_with(ctx, &key, propagation) {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
                     "rollout" => {
                         if !self.delete_rollout(ctx, &key) {
                             self.missing(now, &target.to_string(), &namespace);
@@ -1567,6 +1572,11 @@ impl World {
                     }
                     "poddisruptionbudget" | "pdb" => {
                         if self.state.pdbs.remove(&key).is_none() {
+                            self.missing(now, &target.to_string(), &namespace);
+                        }
+                    }
+                    kind @ ("limitrange" | "resourcequota") => {
+                        if !self.delete_policy(kind, &key) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }

@@ -105,6 +105,10 @@ pub fn render_summary(results: &RunResults) -> String {
         out.push_str(&render(&cronjobs_table(results)));
         out.push_str("\n\n");
     }
+    if !world.hpas.is_empty() {
+        out.push_str(&render(&hpa_table(results)));
+        out.push_str("\n\n");
+    }
     if !world.endpoints.is_empty() {
         let summary = crate::metrics::summary::build(results);
         let mut t = table(&[
@@ -264,6 +268,74 @@ fn cronjobs_table(results: &RunResults) -> Table {
         ]);
     }
     t
+}
+
+/// `kubectl get hpa`: NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE.
+fn hpa_table(results: &RunResults) -> Table {
+    let end = results.duration;
+    let mut t = table(&[
+        "NAME",
+        "REFERENCE",
+        "TARGETS",
+        "MINPODS",
+        "MAXPODS",
+        "REPLICAS",
+        "AGE",
+    ]);
+    for (key, hpa) in &results.world.hpas {
+        let object = &hpa.object;
+        let kind = match object.target.kind.as_str() {
+            "deployment" => "Deployment".to_string(),
+            "replicaset" => "ReplicaSet".to_string(),
+            "statefulset" => "StatefulSet".to_string(),
+            other => other.to_string(),
+        };
+        t.add_row(vec![
+            format!("horizontalpodautoscaler/{}", key.name),
+            format!("{kind}/{}", object.target.name),
+            hpa_targets(hpa),
+            object.min_replicas.to_string(),
+            object.max_replicas.to_string(),
+            hpa.current_replicas.to_string(),
+            SimTime(end.nanos_since(hpa.created)).to_string(),
+        ]);
+    }
+    t
+}
+
+/// kubectl's TARGETS column: `cpu: 45%/50%` per metric (`<unknown>` before a measurement; only
+/// CPU utilisation is measured), at most two then `+ N more...`, `<none>` without metrics.
+fn hpa_targets(hpa: &crate::cluster::state::HpaRecord) -> String {
+    let metrics = &hpa.object.metrics;
+    if metrics.is_empty() {
+        return "<none>".into();
+    }
+    let mut parts: Vec<String> = metrics
+        .iter()
+        .take(2)
+        .map(|m| match (m.utilization, m.average_millis) {
+            (Some(target), _) => {
+                let current = hpa
+                    .current_utilization
+                    .filter(|_| m.resource == "cpu")
+                    .map_or("<unknown>".to_string(), |u| format!("{u}%"));
+                format!("{}: {current}/{target}%", m.resource)
+            }
+            (None, Some(millis)) => {
+                let target = if m.resource == "cpu" {
+                    crate::scenario::quantity::format_millis(millis)
+                } else {
+                    crate::scenario::quantity::format_bytes(millis / 1000)
+                };
+                format!("{}: <unknown>/{target}", m.resource)
+            }
+            (None, None) => format!("{}: <unknown>", m.resource),
+        })
+        .collect();
+    if metrics.len() > 2 {
+        parts.push(format!("+ {} more...", metrics.len() - 2));
+    }
+    parts.join(", ")
 }
 
 /// Renders the statistics table of `run --runs N` from the aggregate summary.

@@ -300,6 +300,15 @@ impl Recorder {
                 self.put(t_ms, name, "current_utilization_percent", u as f64);
             }
         }
+        // ResourceQuota `status.used`: CPU in millicores, everything else in units.
+        for (key, used) in world.quota_status() {
+            let name = object_name("resourcequota", &key);
+            for (resource, amount) in used {
+                if let Some(metric) = quota_metric(&resource) {
+                    self.put(t_ms, name.clone(), metric, amount as f64);
+                }
+            }
+        }
         for key in state.pdbs.keys() {
             let name = object_name("poddisruptionbudget", key);
             let status = crate::cluster::lister::budget_status(state, key, t);
@@ -450,4 +459,23 @@ pub struct RunResults {
     pub recorder: Recorder,
     /// Expectation outcomes.
     pub expectations: Vec<super::expect::Outcome>,
+}
+
+/// The series name of a ResourceQuota's `status.used[resource]` (the resources the quota
+/// loader keeps).
+fn quota_metric(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "pods" => "used_pods",
+        "count/pods" => "used_count/pods",
+        "cpu" => "used_cpu",
+        "requests.cpu" => "used_requests.cpu",
+        "limits.cpu" => "used_limits.cpu",
+        "memory" => "used_memory",
+        "requests.memory" => "used_requests.memory",
+        "limits.memory" => "used_limits.memory",
+        "ephemeral-storage" => "used_ephemeral-storage",
+        "requests.ephemeral-storage" => "used_requests.ephemeral-storage",
+        "limits.ephemeral-storage" => "used_limits.ephemeral-storage",
+        _ => return None,
+    })
 }

@@ -2,6 +2,7 @@
 //! real Kubernetes manifests (after API defaulting and validation), so everything here is valid by
 //! construction. Only `sim::time` is imported.
 
+pub mod admission;
 pub mod batch;
 pub mod behavior;
 pub mod cron;

@@ -103,6 +103,10 @@ pub enum ApiObject {
     HorizontalPodAutoscaler(HpaObject),
     /// `argoproj.io/v1alpha1 Rollout`.
     Rollout(Box<super::rollout::RolloutObject>),
+    /// `v1 LimitRange`.
+    LimitRange(super::admission::LimitRange),
+    /// `v1 ResourceQuota`.
+    ResourceQuota(super::admission::ResourceQuota),
 }
 
 /// A HorizontalPodAutoscaler (`autoscaling/v2`; `v1` converted).
@@ -203,6 +207,8 @@ impl ApiObject {
             ApiObject::Job(_) => "job",
             ApiObject::CronJob(_) => "cronjob",
             ApiObject::Rollout(_) => "rollout",
+            ApiObject::LimitRange(_) => "limitrange",
+            ApiObject::ResourceQuota(_) => "resourcequota",
         }
     }
 
@@ -226,6 +232,8 @@ impl ApiObject {
             ApiObject::Job(j) => &j.meta.name,
             ApiObject::CronJob(c) => &c.meta.name,
             ApiObject::Rollout(r) => &r.meta.name,
+            ApiObject::LimitRange(l) => &l.meta.name,
+            ApiObject::ResourceQuota(q) => &q.meta.name,
         }
     }
 }

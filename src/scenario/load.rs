@@ -14,8 +14,8 @@ use super::manifests::{self, Converted, ManifestError, Notes};
 use super::raw::{RawDuration, RawImage, RawScenario};
 use super::scheduler_config;
 use super::spec::{
-    Action, Expectation, ImageCatalog, InputFile, Metric, NodePool, Scenario, TimedAction, Traffic,
-    Window,
+    Action, Expectation, ImageCatalog, InputFile, Metric, NodePool, PropagationPolicy, Scenario,
+    TimedAction, Traffic, Window,
 };
 use super::yaml::{self, Node, Pos};
 use crate::model::ObjectRef;
@@ -737,7 +737,10 @@ fn build(
                 timeline.push(TimedAction {
                     at: delete_at,
                     namespace: "default".into(),
-                    action: Action::Delete(super::trace::pod_ref(&pod)),
+                    action: Action::Delete(
+                        super::trace::pod_ref(&pod),
+                        PropagationPolicy::Background,
+                    ),
                     index,
                 });
             }
@@ -943,6 +946,8 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Job(j) => &j.meta.namespace,
         ApiObject::CronJob(c) => &c.meta.namespace,
         ApiObject::Rollout(r) => &r.meta.namespace,
+        ApiObject::LimitRange(l) => &l.meta.namespace,
+        ApiObject::ResourceQuota(q) => &q.meta.namespace,
         ApiObject::Node(_)
         | ApiObject::Namespace(_)
         | ApiObject::PriorityClass(_)
@@ -1265,7 +1270,22 @@ fn action(
                 Converted::NotSimulated => Action::NotSimulated(format!("apply {kind}")),
             }
         }
-        "delete" => Action::Delete(target_ref(a, path, invalid)?),
+        "delete" => {
+            let propagation = match a.propagation_policy.as_deref() {
+                None | Some("Background") => PropagationPolicy::Background,
+                Some("Foreground") => PropagationPolicy::Foreground,
+                Some("Orphan") => PropagationPolicy::Orphan,
+                Some(other) => {
+                    return Err(invalid(
+                        &format!("{path}.propagationPolicy"),
+                        format!(
+                            "Unsupported value: \"{other}\": supported values: \"Background\", \"Foreground\", \"Orphan\""
+                        ),
+                    ));
+                }
+            };
+            Action::Delete(target_ref(a, path, invalid)?, propagation)
+        }
         "setImage" => {
             let target = target_ref(a, path, invalid)?;
             if target.kind != "daemonset" {

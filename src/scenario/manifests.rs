@@ -12,6 +12,8 @@ use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as metav1;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+mod admission;
+
 use super::de::{DeError, from_node};
 use super::quantity::Quantity;
 use super::yaml::{Node, Value};
@@ -81,8 +83,6 @@ pub enum Converted {
 const NOT_SIMULATED: &[(&str, &str)] = &[
     ("apps/v1", "ControllerRevision"),
     ("policy/v1beta1", "PodDisruptionBudget"),
-    ("v1", "LimitRange"),
-    ("v1", "ResourceQuota"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("v1", "ServiceAccount"),
@@ -137,6 +137,10 @@ pub fn convert(
                 node, notes,
             )?)]
         }
+        ("v1", "LimitRange") => vec![ApiObject::LimitRange(admission::limit_range(node, notes)?)],
+        ("v1", "ResourceQuota") => vec![ApiObject::ResourceQuota(admission::resource_quota(
+            node, notes,
+        )?)],
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {
             vec![ApiObject::HorizontalPodAutoscaler(hpa_v2(node, notes)?)]
         }

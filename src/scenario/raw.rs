@@ -396,6 +396,9 @@ pub struct RawAction {
     /// Idle CPU per pod for setTraffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_cpu: Option<RawScalar>,
+    /// `propagationPolicy` for delete: Background (default), Foreground or Orphan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagation_policy: Option<String>,
 }
 
 /// One expectation.

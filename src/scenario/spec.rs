@@ -158,8 +158,8 @@ pub struct TimedAction {
 pub enum Action {
     /// Create or replace an object.
     Apply(Box<ApiObject>),
-    /// Delete an object.
-    Delete(ObjectRef),
+    /// Delete an object, with `propagationPolicy` for its dependents.
+    Delete(ObjectRef, PropagationPolicy),
     /// `kubectl set image`.
     SetImage {
         /// Workload.
@@ -319,4 +319,17 @@ pub struct Expectation {
     pub max: Option<f64>,
     /// Window.
     pub window: Window,
+}
+
+/// `DeleteOptions.propagationPolicy`: what the garbage collector does with the dependents of
+/// a deleted object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PropagationPolicy {
+    /// The object goes at once; its dependents are deleted afterwards (the default).
+    #[default]
+    Background,
+    /// The dependents are deleted first; the object goes when they are gone.
+    Foreground,
+    /// The dependents stay, without owner.
+    Orphan,
 }

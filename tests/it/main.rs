@@ -1,11 +1,13 @@
 //! Integration tests of timonel, by behaviour. They drive the real binary (as a user does) or the
 //! library's pipeline, and check outputs against Kubernetes' documented behaviour.
 
+mod admission;
 mod behaviour;
 mod daemonset;
 mod determinism;
 mod disruption;
 mod explain;
+mod gc;
 mod hpa;
 mod jobs;
 mod malformed;

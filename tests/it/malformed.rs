@@ -58,6 +58,13 @@ spec:
             cpu: 100m
 ";
 
+/// An autoscaling/v2 HorizontalPodAutoscaler on deployment/web with the given replica bounds.
+fn hpa(bounds: &str) -> String {
+    format!(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n{bounds}  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target: {{type: Utilization, averageUtilization: 50}}\n"
+    )
+}
+
 /// The valid two-document file every case starts from.
 fn base() -> String {
     format!("{SCENARIO}---\n{DEPLOYMENT}")
@@ -478,6 +485,44 @@ fn cases() -> Vec<Case> {
             At::Text("[5s]", 0),
             &[
                 "spec.images.default.pull: invalid type: sequence, expected a duration such as \"5s\" or a distribution",
+            ],
+        ),
+        // HorizontalPodAutoscaler validation.
+        case(
+            "hpa-min-replicas-zero",
+            format!(
+                "{}---\n{}",
+                base(),
+                hpa("  minReplicas: 0\n  maxReplicas: 10\n")
+            ),
+            At::Text("minReplicas: 0", 0),
+            &[
+                "The HorizontalPodAutoscaler \"web\" is invalid: spec.minReplicas: Invalid value: 0: must be greater than or equal to 1",
+            ],
+        ),
+        case(
+            "hpa-max-below-min",
+            format!(
+                "{}---\n{}",
+                base(),
+                hpa("  minReplicas: 5\n  maxReplicas: 3\n")
+            ),
+            At::Text("maxReplicas: 3", 0),
+            &["spec.maxReplicas: Invalid value: 3: must be greater than or equal to `minReplicas`"],
+        ),
+        case(
+            "hpa-missing-scale-target-ref",
+            format!(
+                "{}---\n{}",
+                base(),
+                hpa("  maxReplicas: 3\n").replace(
+                    "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n",
+                    ""
+                )
+            ),
+            At::Somewhere,
+            &[
+                "The HorizontalPodAutoscaler \"web\" is invalid: spec.scaleTargetRef.kind: Required value",
             ],
         ),
         // Files and flags.

@@ -216,7 +216,7 @@ impl World {
         };
         let now = ctx.now();
         let object = format!("job/{}", key.name);
-        let spec = match self.admit_priority(&template.spec) {
+        let spec = match self.admit(&key.namespace, &template.spec) {
             Ok(spec) => spec,
             Err(reason) => {
                 self.record(

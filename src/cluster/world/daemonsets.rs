@@ -127,7 +127,7 @@ impl World {
                     break candidate;
                 }
             };
-            let spec = match self.admit_priority(&spec) {
+            let spec = match self.admit(&key.namespace, &spec) {
                 Ok(spec) => spec,
                 Err(reason) => {
                     self.record(
