@@ -573,6 +573,30 @@ fn describe_action(action: &Action) -> (String, String) {
         Action::Patch { target, patch } => {
             ("patch".into(), format!("{} {patch}", reference(target)))
         }
+        Action::KillPod {
+            target,
+            selector,
+            exit_code,
+            container,
+        } => {
+            let mut details = match (target, selector) {
+                (Some(t), _) => reference(t),
+                (None, Some(sel)) => format!(
+                    "selector={}",
+                    sel.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                (None, None) => String::new(),
+            };
+            if let Some(c) = container {
+                details.push_str(&format!(" container={c}"));
+            }
+            details.push_str(&format!(" exitCode={exit_code}"));
+            ("killPod".into(), details)
+        }
+        Action::ForceDeletePod(r) => ("forceDeletePod".into(), reference(r)),
         Action::SwitchService { target, selector } => (
             "switchService".into(),
             format!(

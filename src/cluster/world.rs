@@ -1671,6 +1671,54 @@ impl World {
                     self.missing(now, &format!("node/{node}"), "");
                 }
             }
+            Action::KillPod {
+                target,
+                selector,
+                exit_code,
+                container,
+            } => {
+                let pods: Vec<PodId> = match (&target, &selector) {
+                    (Some(t), _) => {
+                        match self.state.pod_index.get(&ObjKey::new(&namespace, &t.name)) {
+                            Some(id) => vec![*id],
+                            None => {
+                                self.missing(now, &t.to_string(), &namespace);
+                                Vec::new()
+                            }
+                        }
+                    }
+                    (None, Some(sel)) => self
+                        .state
+                        .pod_index
+                        .iter()
+                        .filter(|(key, id)| {
+                            key.namespace == namespace
+                                && sel
+                                    .iter()
+                                    .all(|(k, v)| self.state.pods[id.0].labels.get(k) == Some(v))
+                        })
+                        .map(|(_, id)| *id)
+                        .collect(),
+                    (None, None) => Vec::new(),
+                };
+                for pod in pods {
+                    self.kill_containers(ctx, pod, container.as_deref(), exit_code);
+                }
+            }
+            Action::ForceDeletePod(target) => {
+                match self
+                    .state
+                    .pod_index
+                    .get(&ObjKey::new(&namespace, &target.name))
+                    .copied()
+                {
+                    Some(pod) => {
+                        self.delete_pod_with_grace(ctx, pod, "Deleted", Some(0));
+                        self.pod_gone(ctx, pod);
+                    }
+                    None => self.missing(now, &target.to_string(), &namespace),
+                }
+            }
             Action::SwitchService { target, selector } => {
                 let key = ObjKey::new(&namespace, &target.name);
                 match self.state.services.get(&key) {
@@ -1716,6 +1764,52 @@ impl World {
             Action::Promote(target) => self.promote_rollout(ctx, &namespace, &target.name),
             Action::Abort(target) => self.abort_rollout(ctx, &namespace, &target.name),
             Action::NotSimulated(_) => {}
+        }
+    }
+
+    /// `killPod`: the running app containers of `pod` (only `container` when named) exit with
+    /// `exit_code` now; the kubelet takes it from there (restart policy, back-off).
+    fn kill_containers(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        pod: PodId,
+        container: Option<&str>,
+        exit_code: i64,
+    ) {
+        let p = &self.state.pods[pod.0];
+        if p.gone.is_some() || p.deletion.is_some() {
+            return;
+        }
+        let inits = p.spec.init_containers.len();
+        let mut killed = 0;
+        for (app, c) in p.spec.containers.iter().enumerate() {
+            if container.is_some_and(|name| name != c.name)
+                || !p.container_running.get(app).copied().unwrap_or(false)
+            {
+                continue;
+            }
+            ctx.schedule_in(
+                0,
+                phase::KUBELET,
+                Event::Kubelet {
+                    pod,
+                    generation: p.kubelet_generation,
+                    step: KubeletStep::Exited {
+                        index: inits + app,
+                        code: exit_code,
+                        incarnation: p.container_restarts[app],
+                    },
+                },
+            );
+            killed += 1;
+        }
+        if killed == 0 {
+            let (ns, name) = (p.namespace.clone(), p.name.clone());
+            self.notes.push(format!(
+                "Info: killPod at {}: pod {ns}/{name} has no running container{} to kill",
+                ctx.now(),
+                container.map(|c| format!(" named {c}")).unwrap_or_default()
+            ));
         }
     }
 

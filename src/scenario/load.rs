@@ -1474,8 +1474,53 @@ fn action(
                 Action::Abort(target)
             }
         }
+        "killPod" => {
+            let target = match &a.target {
+                Some(_) => {
+                    let t = target_ref(a, path, invalid)?;
+                    if t.kind != "pod" {
+                        return Err(invalid(
+                            &format!("{path}.target"),
+                            format!("Invalid value: \"{t}\": killPod needs a pod/NAME target"),
+                        ));
+                    }
+                    Some(t)
+                }
+                None => None,
+            };
+            let selector = a.selector.clone().filter(|s| !s.is_empty());
+            if target.is_none() && selector.is_none() {
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    "Required value: a pod/NAME target or a selector".into(),
+                ));
+            }
+            let exit_code = a.exit_code.unwrap_or(1);
+            if !(0..=255).contains(&exit_code) {
+                return Err(invalid(
+                    &format!("{path}.exitCode"),
+                    format!("Invalid value: {exit_code}: must be between 0 and 255"),
+                ));
+            }
+            Action::KillPod {
+                target,
+                selector,
+                exit_code,
+                container: a.container.clone(),
+            }
+        }
+        "forceDeletePod" => {
+            let target = target_ref(a, path, invalid)?;
+            if target.kind != "pod" {
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    format!("Invalid value: \"{target}\": forceDeletePod needs a pod/NAME target"),
+                ));
+            }
+            Action::ForceDeletePod(target)
+        }
         "failNode" | "recoverNode" | "deleteNode" | "addNodes" | "failZone" | "recoverZone"
-        | "partitionNode" | "healPartition" | "killPod" | "forceDeletePod" => {
+        | "partitionNode" | "healPartition" => {
             notes.push(format!(
                 "Info: timeline action \"{}\" is accepted but not simulated in this version",
                 a.action

@@ -204,6 +204,20 @@ pub enum Action {
     },
     /// The demand on a Service changes from now on (its patterns and traces start now).
     SetTraffic(Box<Traffic>),
+    /// A container of the pod (or of every pod the selector matches) exits with `exit_code`;
+    /// the kubelet restarts it per the pod's `restartPolicy` and back-off.
+    KillPod {
+        /// `pod/NAME`.
+        target: Option<ObjectRef>,
+        /// Label selector over the namespace's pods.
+        selector: Option<BTreeMap<String, String>>,
+        /// Exit code (default 1).
+        exit_code: i64,
+        /// Container name (`None`: every running app container).
+        container: Option<String>,
+    },
+    /// `kubectl delete pod --force --grace-period=0`: the pod object goes at once.
+    ForceDeletePod(ObjectRef),
     /// `kubectl cordon`.
     Cordon(String),
     /// `kubectl uncordon`.

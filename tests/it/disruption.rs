@@ -175,3 +175,43 @@ fn budget_status_over_statefulset_and_daemonset_pods() {
     assert_eq!(status("db"), [1.0, 3.0, 2.0, 3.0]);
     assert_eq!(status("agent"), [0.0, 0.0, 0.0, 0.0]);
 }
+
+fn web(timeline: &str) -> String {
+    format!(
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {{name: t}}\nspec:\n  duration: 3m\n  images:\n    default: {{pull: 0s, start: 1s, stop: 20s}}\n  cluster:\n    nodePools:\n      - {{name: w, count: 1, capacity: {{cpu: \"4\", memory: 8Gi}}}}\n  timeline:\n{timeline}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n      - {{name: web, image: web:v1}}\n"
+    )
+}
+
+/// `killPod` by selector: every matching pod's container exits and the kubelet restarts it in
+/// place (restartPolicy Always); no pod is replaced.
+#[test]
+fn kill_pod_restarts_containers_in_place() {
+    let results = run(&web(
+        "    - {at: 1m, action: killPod, selector: {app: web}, exitCode: 137}\n",
+    ));
+    let pods: Vec<_> = results.world.state.pods.iter().collect();
+    assert_eq!(pods.len(), 2, "no replacement pods");
+    assert!(pods.iter().all(|p| p.restarts == 1 && p.gone.is_none()));
+}
+
+/// `forceDeletePod`: the object is gone at once (no 20 s graceful stop), the ReplicaSet
+/// replaces it at the same instant.
+#[test]
+fn force_delete_removes_the_pod_at_once() {
+    let text = web("    - {at: 1m, action: forceDeletePod, target: pod/PLACEHOLDER}\n");
+    // Learn the first pod's name from a run without the action.
+    let names: Vec<String> = run(&web("    - {at: 2m, action: cordon, node: w-0}\n"))
+        .world
+        .state
+        .pods
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let results = run(&text.replace("PLACEHOLDER", &names[0]));
+    let victim = &results.world.state.pods[0];
+    assert_eq!(victim.name, names[0]);
+    assert_eq!(victim.deletion.map(|t| t.as_millis()), Some(60_000));
+    assert_eq!(victim.gone.map(|t| t.as_millis()), Some(60_000));
+    assert_eq!(results.world.state.pods.len(), 3);
+    assert_eq!(results.world.state.pods[2].created.as_millis(), 60_000);
+}
