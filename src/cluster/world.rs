@@ -12,7 +12,7 @@ use super::events::{Event, KubeletStep, phase};
 use super::lister::WorldLister;
 use super::selectors;
 use super::state::*;
-use super::traffic::ServiceTraffic;
+use super::traffic::{EndpointCounts, ServiceLoad, ServiceTraffic};
 use crate::controllers;
 use crate::controllers::disruption_math::{
     DELETION_TIMEOUT_NS, EvictionBudget, EvictionDecision, UnhealthyPodEvictionPolicy,
@@ -2190,6 +2190,48 @@ impl World {
         }
     }
 
+    /// The endpoint counts of each traffic group of Service `key` (one group without a split).
+    fn endpoint_groups(&self, key: &ObjKey, traffic: &ServiceTraffic) -> Vec<EndpointCounts> {
+        let Some(endpoints) = self.endpoints.get(key) else {
+            return Vec::new();
+        };
+        if traffic.spec.split.is_empty() {
+            return vec![EndpointCounts::from(endpoints)];
+        }
+        let mut groups = vec![EndpointCounts::default(); traffic.spec.split.len() + 1];
+        for &pod in &endpoints.pods {
+            let (ready, app_ready) = self.serving.get(pod.0).copied().unwrap_or_default();
+            if !ready {
+                continue;
+            }
+            let p = &self.state.pods[pod.0];
+            let g = &mut groups[traffic.group_of(&p.labels)];
+            g.ready += 1;
+            if app_ready {
+                g.app_ready += 1;
+                if p.spec
+                    .containers
+                    .iter()
+                    .any(|c| self.images.get(&c.image).error_rate > 0.0)
+                {
+                    g.bad_app_ready += 1;
+                }
+            }
+        }
+        groups
+    }
+
+    /// Requests/s demanded, served and served badly by Service `key` now (`None` without
+    /// traffic).
+    pub fn service_load(&self, key: &ObjKey) -> Option<ServiceLoad> {
+        let traffic = self.traffic.get(key)?;
+        let groups = self.endpoint_groups(key, traffic);
+        if groups.is_empty() {
+            return Some(traffic.load(&ServiceEndpoints::default()));
+        }
+        Some(traffic.load_groups(&groups).0)
+    }
+
     /// CPU (millicores) `pod` uses now: the sum over the Services with traffic selecting it.
     pub fn pod_cpu_usage_millis(&self, pod: PodId) -> f64 {
         let p = &self.state.pods[pod.0];
@@ -2199,10 +2241,16 @@ impl World {
             .iter()
             .filter_map(|(key, t)| {
                 let endpoints = self.endpoints.get(key)?;
-                endpoints
-                    .pods
-                    .contains(&pod)
-                    .then(|| t.pod_cpu_millis(endpoints, running, answering))
+                if !endpoints.pods.contains(&pod) {
+                    return None;
+                }
+                let groups = self.endpoint_groups(key, t);
+                let group = if t.spec.split.is_empty() {
+                    0
+                } else {
+                    t.group_of(&p.labels)
+                };
+                Some(t.pod_cpu_millis(&groups, group, running, answering))
             })
             .sum()
     }

@@ -281,8 +281,7 @@ impl Recorder {
                 "ready_endpoints",
                 endpoints.ready as f64,
             );
-            if let Some(traffic) = world.traffic.get(key) {
-                let load = traffic.load(endpoints);
+            if let Some(load) = world.service_load(key) {
                 self.put(t_ms, name.clone(), "demand_rps", load.demand);
                 self.put(t_ms, name.clone(), "served_rps", load.served);
                 self.put(t_ms, name, "bad_rps", load.bad);

@@ -666,6 +666,7 @@ fn build(
             per_pod_rps: t.per_pod_rps,
             cpu_per_request: t.cpu_per_request.as_ref(),
             idle_cpu: t.idle_cpu.as_ref(),
+            split: t.split.as_deref(),
         };
         let entry = traffic_of(fields, &path, &base_dir, duration, 0, &invalid)?;
         if traffic
@@ -694,6 +695,7 @@ fn build(
                 per_pod_rps: a.per_pod_rps,
                 cpu_per_request: a.cpu_per_request.as_ref(),
                 idle_cpu: a.idle_cpu.as_ref(),
+                split: a.split.as_deref(),
             };
             let traffic = traffic_of(fields, &path, &base_dir, duration, at, &invalid)?;
             Action::SetTraffic(Box::new(traffic))
@@ -1576,6 +1578,7 @@ struct TrafficFields<'a> {
     per_pod_rps: Option<f64>,
     cpu_per_request: Option<&'a super::raw::RawScalar>,
     idle_cpu: Option<&'a super::raw::RawScalar>,
+    split: Option<&'a [super::raw::RawSplit]>,
 }
 
 /// Validates demand fields at `path`; patterns and traces start at `start` (ns) and are
@@ -1639,7 +1642,30 @@ fn traffic_of(
             )),
         }
     };
+    let mut split = Vec::new();
+    let mut total = 0.0;
+    for (i, s) in fields.split.unwrap_or(&[]).iter().enumerate() {
+        let at = format!("{path}.split[{i}]");
+        if s.selector.is_empty() {
+            return Err(invalid(&format!("{at}.selector"), "Required value".into()));
+        }
+        if !(s.percent.is_finite() && (0.0..=100.0).contains(&s.percent)) {
+            return Err(invalid(
+                &format!("{at}.percent"),
+                format!("Invalid value: {}: must be between 0 and 100", s.percent),
+            ));
+        }
+        total += s.percent;
+        split.push((s.selector.clone(), s.percent / 100.0));
+    }
+    if total > 100.0 + 1e-9 {
+        return Err(invalid(
+            &format!("{path}.split"),
+            format!("Invalid value: {total}: the percents must add up to at most 100"),
+        ));
+    }
     Ok(Traffic {
+        split,
         namespace: fields.namespace,
         service,
         demand: if start > 0 {

@@ -318,6 +318,22 @@ pub struct RawTraffic {
     /// Idle CPU per pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_cpu: Option<RawScalar>,
+    /// Fixed traffic shares for pod subsets (A/B testing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<Vec<RawSplit>>,
+}
+
+/// One `split` entry: `percent` of a Service's requests go to its ready endpoints matching
+/// `selector`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawSplit {
+    /// Pod labels of the subset.
+    #[serde(default)]
+    pub selector: BTreeMap<String, String>,
+    /// Share of the requests, 0–100.
+    #[serde(default)]
+    pub percent: f64,
 }
 
 /// One timeline action: the union of every action's parameters.
@@ -396,6 +412,9 @@ pub struct RawAction {
     /// Idle CPU per pod for setTraffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_cpu: Option<RawScalar>,
+    /// Fixed traffic shares for setTraffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<Vec<RawSplit>>,
     /// `propagationPolicy` for delete: Background (default), Foreground or Orphan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub propagation_policy: Option<String>,

@@ -138,6 +138,9 @@ pub struct Traffic {
     pub cpu_per_request_millis: f64,
     /// CPU a running pod of the Service uses without requests, millicores.
     pub idle_cpu_millis: f64,
+    /// Fixed shares (A/B testing): `(selector, fraction 0..1)`; the rest of the requests go to
+    /// the endpoints no selector matches. Empty: requests spread over all ready endpoints.
+    pub split: Vec<(BTreeMap<String, String>, f64)>,
 }
 
 /// A timeline action at a time.

@@ -454,6 +454,15 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(
+            "traffic-split-over-100",
+            edit(
+                "  timeline:\n",
+                "  traffic:\n    - service: web\n      rps: 10\n      split:\n        - {selector: {track: b}, percent: 120}\n  timeline:\n",
+            ),
+            At::Text("percent: 120", 0),
+            &["spec.traffic[0].split[0].percent: Invalid value: 120: must be between 0 and 100"],
+        ),
+        case(
             "unknown-metric",
             edit("metric: availableReplicas", "metric: happiness"),
             At::Text("metric: happiness", 0),
