@@ -2001,28 +2001,10 @@ impl World {
         let key = ObjKey::new(namespace, name);
         match kind {
             "deployment" => {
-                let Some(d) = self.state.deployments.get(&key) else {
-                    self.missing(now, &format!("deployment/{name}"), namespace);
-                    return false;
-                };
-                let mut source = d.source.clone();
-                if let Err(message) = edit(&mut source) {
-                    self.notes.push(format!(
-                        "Warning: at {now} deployment/{name}: {message}; the action was skipped"
-                    ));
-                    return false;
-                }
-                let mut notes = Notes::default();
-                match manifests::deployment_from_json(&source, &mut notes) {
-                    Ok(object) => {
-                        self.upsert_deployment(ctx, object);
-                        true
-                    }
-                    Err(message) => {
-                        self.notes.push(format!("Warning: at {now} the change to deployment/{name} was rejected: {message}"));
-                        false
-                    }
-                }
+                let source = self.state.deployments.get(&key).map(|d| d.source.clone());
+                self.edit_source(ctx, kind, &key, source, edit, |v, notes| {
+                    manifests::deployment_from_json(v, notes).map(ApiObject::Deployment)
+                })
             }
             "replicaset" => {
                 let Some(rs) = self.state.replicasets.get_mut(&key) else {
@@ -2040,33 +2022,67 @@ impl World {
                 true
             }
             "statefulset" => {
-                let Some(set) = self.state.statefulsets.get(&key) else {
-                    self.missing(now, &format!("statefulset/{name}"), namespace);
-                    return false;
-                };
-                let mut source = set.source.clone();
-                if let Err(message) = edit(&mut source) {
-                    self.notes.push(format!(
-                        "Warning: at {now} statefulset/{name}: {message}; the action was skipped"
-                    ));
-                    return false;
-                }
-                let mut notes = Notes::default();
-                match manifests::stateful_set_from_json(&source, &mut notes) {
-                    Ok(object) => {
-                        self.upsert_statefulset(ctx, object);
-                        true
-                    }
-                    Err(message) => {
-                        self.notes.push(format!("Warning: at {now} the change to statefulset/{name} was rejected: {message}"));
-                        false
-                    }
-                }
+                let source = self.state.statefulsets.get(&key).map(|s| s.source.clone());
+                self.edit_source(ctx, kind, &key, source, edit, |v, notes| {
+                    manifests::stateful_set_from_json(v, notes).map(ApiObject::StatefulSet)
+                })
             }
-            "daemonset" => self.mutate_daemonset(ctx, &key, edit),
-            "rollout" => self.mutate_rollout(ctx, &key, edit),
+            "daemonset" => {
+                let source = self.state.daemonsets.get(&key).map(|d| d.source.clone());
+                self.edit_source(ctx, kind, &key, source, edit, |v, notes| {
+                    manifests::daemon_set_from_json(v, notes).map(ApiObject::DaemonSet)
+                })
+            }
+            "rollout" => {
+                let source = self
+                    .state
+                    .argo_rollouts
+                    .get(&key)
+                    .map(|r| r.object.source.clone());
+                self.edit_source(ctx, kind, &key, source, edit, |v, notes| {
+                    manifests::rollout_from_json(v, notes).map(|r| ApiObject::Rollout(Box::new(r)))
+                })
+            }
             other => {
                 self.notes.push(format!("Info: changing {other} objects from the timeline is not simulated in this version"));
+                false
+            }
+        }
+    }
+
+    /// `setImage`, `patch` or `scale` on a workload kept as JSON (`source`, `None` when the
+    /// object does not exist): `edit` a copy, validate it again as the apiserver would
+    /// (`convert`), and apply the result like a manifest.
+    fn edit_source(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        kind: &str,
+        key: &ObjKey,
+        source: Option<serde_json::Value>,
+        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), &'static str>,
+        convert: impl FnOnce(&serde_json::Value, &mut Notes) -> Result<ApiObject, String>,
+    ) -> bool {
+        let now = ctx.now();
+        let name = &key.name;
+        let Some(mut source) = source else {
+            self.missing(now, &format!("{kind}/{name}"), &key.namespace);
+            return false;
+        };
+        if let Err(message) = edit(&mut source) {
+            self.notes.push(format!(
+                "Warning: at {now} {kind}/{name}: {message}; the action was skipped"
+            ));
+            return false;
+        }
+        match convert(&source, &mut Notes::default()) {
+            Ok(object) => {
+                self.apply_object(ctx, object);
+                true
+            }
+            Err(message) => {
+                self.notes.push(format!(
+                    "Warning: at {now} the change to {kind}/{name} was rejected: {message}"
+                ));
                 false
             }
         }

@@ -11,7 +11,6 @@ use crate::cluster::state::{DsState, DsStatus, ObjKey, RolloutRecord};
 use crate::controllers::daemonset::{daemon_pod_labels, daemon_pod_spec, revision_hash};
 use crate::model::meta::{ObjectMeta, OwnerRef};
 use crate::model::objects::DaemonSetObject;
-use crate::scenario::manifests::{self, Notes};
 use crate::sim::engine::Ctx;
 use crate::sim::time::SimTime;
 
@@ -206,42 +205,6 @@ impl World {
             self.delete_pod(ctx, pod, "Deleted");
         }
         true
-    }
-
-    /// Edits a DaemonSet's JSON form (`patch`, `setImage`), re-validates it and applies it.
-    /// Returns whether it applied.
-    pub(super) fn mutate_daemonset(
-        &mut self,
-        ctx: &mut Ctx<'_, Event>,
-        key: &ObjKey,
-        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), &'static str>,
-    ) -> bool {
-        let now = ctx.now();
-        let name = &key.name;
-        let Some(ds) = self.state.daemonsets.get(key) else {
-            self.missing(now, &format!("daemonset/{name}"), &key.namespace);
-            return false;
-        };
-        let mut source = ds.source.clone();
-        if let Err(message) = edit(&mut source) {
-            self.notes.push(format!(
-                "Warning: at {now} daemonset/{name}: {message}; the action was skipped"
-            ));
-            return false;
-        }
-        let mut notes = Notes::default();
-        match manifests::daemon_set_from_json(&source, &mut notes) {
-            Ok(object) => {
-                self.upsert_daemonset(ctx, object);
-                true
-            }
-            Err(message) => {
-                self.notes.push(format!(
-                    "Warning: at {now} the change to daemonset/{name} was rejected: {message}"
-                ));
-                false
-            }
-        }
     }
 
     /// Every DaemonSet looks again (a node was added).

@@ -11,7 +11,6 @@ use crate::cluster::state::{
 use crate::controllers;
 use crate::model::objects::ApiObject;
 use crate::model::rollout::{HASH_LABEL, RolloutObject};
-use crate::scenario::manifests::{self, Notes};
 use crate::sim::engine::Ctx;
 use crate::sim::time::SimTime;
 
@@ -124,41 +123,6 @@ impl World {
             self.delete_replicaset(ctx, &rs);
         }
         true
-    }
-
-    /// Edits a Rollout's JSON form (`patch`, `setImage`), re-validates it and applies it.
-    pub(super) fn mutate_rollout(
-        &mut self,
-        ctx: &mut Ctx<'_, Event>,
-        key: &ObjKey,
-        edit: impl FnOnce(&mut serde_json::Value) -> Result<(), &'static str>,
-    ) -> bool {
-        let now = ctx.now();
-        let name = &key.name;
-        let Some(r) = self.state.argo_rollouts.get(key) else {
-            self.missing(now, &format!("rollout/{name}"), &key.namespace);
-            return false;
-        };
-        let mut source = r.object.source.clone();
-        if let Err(message) = edit(&mut source) {
-            self.notes.push(format!(
-                "Warning: at {now} rollout/{name}: {message}; the action was skipped"
-            ));
-            return false;
-        }
-        let mut notes = Notes::default();
-        match manifests::rollout_from_json(&source, &mut notes) {
-            Ok(object) => {
-                self.upsert_rollout(ctx, object);
-                true
-            }
-            Err(message) => {
-                self.notes.push(format!(
-                    "Warning: at {now} the change to rollout/{name} was rejected: {message}"
-                ));
-                false
-            }
-        }
     }
 
     /// `kubectl argo rollouts promote`: ends the current pause (a canary moves to its next step;
