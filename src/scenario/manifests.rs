@@ -1202,6 +1202,53 @@ fn pod_spec(
     })
 }
 
+/// The selector and pod template every workload validates alike (`ValidateNonEmptySelector`,
+/// the template's labels matching the selector and, with `always_restart`, `restartPolicy:
+/// Always`); `selector_of` names the kind in the empty-selector message.
+fn selector_and_template(
+    selector: &metav1::LabelSelector,
+    t: &core::PodTemplateSpec,
+    selector_of: &str,
+    always_restart: bool,
+    kind: &str,
+    name: &str,
+    notes: &mut Notes,
+) -> Result<(LabelSelector, PodTemplate), ManifestError> {
+    let selector = label_selector(selector, "spec.selector", kind, name)?;
+    if selector.is_empty() {
+        return Err(invalid(
+            kind,
+            name,
+            "spec.selector",
+            format!("Invalid value: \"null\": empty selector is invalid for {selector_of}"),
+        ));
+    }
+    let template = template(t, "spec.template", kind, name, notes)?;
+    if !selector.matches(&template.labels) {
+        return Err(invalid(
+            kind,
+            name,
+            "spec.template.metadata.labels",
+            format!(
+                "Invalid value: {}: `selector` does not match template `labels`",
+                format_labels(&template.labels)
+            ),
+        ));
+    }
+    if always_restart && template.spec.restart_policy != "Always" {
+        return Err(invalid(
+            kind,
+            name,
+            "spec.template.spec.restartPolicy",
+            format!(
+                "Unsupported value: \"{}\": supported values: \"Always\"",
+                template.spec.restart_policy
+            ),
+        ));
+    }
+    Ok((selector, template))
+}
+
 fn template(
     t: &core::PodTemplateSpec,
     path: &str,
@@ -2078,38 +2125,15 @@ pub fn deployment_spec(
     const KIND: &str = "Deployment";
     let replicas = i64::from(spec.replicas.unwrap_or(1));
     non_negative(replicas, "spec.replicas", KIND, name)?;
-    let selector = label_selector(&spec.selector, "spec.selector", KIND, name)?;
-    if selector.is_empty() {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.selector",
-            "Invalid value: \"null\": empty selector is invalid for deployment".into(),
-        ));
-    }
-    let template = template(&spec.template, "spec.template", KIND, name, notes)?;
-    if !selector.matches(&template.labels) {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.template.metadata.labels",
-            format!(
-                "Invalid value: {}: `selector` does not match template `labels`",
-                format_labels(&template.labels)
-            ),
-        ));
-    }
-    if template.spec.restart_policy != "Always" {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.template.spec.restartPolicy",
-            format!(
-                "Unsupported value: \"{}\": supported values: \"Always\"",
-                template.spec.restart_policy
-            ),
-        ));
-    }
+    let (selector, template) = selector_and_template(
+        &spec.selector,
+        &spec.template,
+        "deployment",
+        true,
+        KIND,
+        name,
+        notes,
+    )?;
     let strategy_type = spec
         .strategy
         .as_ref()
@@ -2250,15 +2274,6 @@ fn replica_set(node: &Node, notes: &mut Notes) -> Result<ReplicaSetObject, Manif
     let spec = &rs.spec;
     let replicas = i64::from(spec.replicas.unwrap_or(1));
     non_negative(replicas, "spec.replicas", KIND, &name)?;
-    let selector = label_selector(&spec.selector, "spec.selector", KIND, &name)?;
-    if selector.is_empty() {
-        return Err(invalid(
-            KIND,
-            &name,
-            "spec.selector",
-            "Invalid value: \"null\": empty selector is invalid for deployment".into(),
-        ));
-    }
     let Some(t) = &spec.template else {
         return Err(invalid(
             KIND,
@@ -2267,18 +2282,8 @@ fn replica_set(node: &Node, notes: &mut Notes) -> Result<ReplicaSetObject, Manif
             "Required value".into(),
         ));
     };
-    let template = template(t, "spec.template", KIND, &name, notes)?;
-    if !selector.matches(&template.labels) {
-        return Err(invalid(
-            KIND,
-            &name,
-            "spec.template.metadata.labels",
-            format!(
-                "Invalid value: {}: `selector` does not match template `labels`",
-                format_labels(&template.labels)
-            ),
-        ));
-    }
+    let (selector, template) =
+        selector_and_template(&spec.selector, t, "deployment", false, KIND, &name, notes)?;
     let min_ready_seconds = i64::from(spec.min_ready_seconds.unwrap_or(0));
     non_negative(min_ready_seconds, "spec.minReadySeconds", KIND, &name)?;
     let mut source = serde_json::to_value(&rs).unwrap_or(serde_json::Value::Null);
@@ -2320,38 +2325,15 @@ fn stateful_set_spec(
     let name = meta.name.as_str();
     let replicas = i64::from(spec.replicas.unwrap_or(1));
     non_negative(replicas, "spec.replicas", KIND, name)?;
-    let selector = label_selector(&spec.selector, "spec.selector", KIND, name)?;
-    if selector.is_empty() {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.selector",
-            "Invalid value: \"null\": empty selector is invalid for statefulset".into(),
-        ));
-    }
-    let template = template(&spec.template, "spec.template", KIND, name, notes)?;
-    if !selector.matches(&template.labels) {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.template.metadata.labels",
-            format!(
-                "Invalid value: {}: `selector` does not match template `labels`",
-                format_labels(&template.labels)
-            ),
-        ));
-    }
-    if template.spec.restart_policy != "Always" {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.template.spec.restartPolicy",
-            format!(
-                "Unsupported value: \"{}\": supported values: \"Always\"",
-                template.spec.restart_policy
-            ),
-        ));
-    }
+    let (selector, template) = selector_and_template(
+        &spec.selector,
+        &spec.template,
+        "statefulset",
+        true,
+        KIND,
+        name,
+        notes,
+    )?;
     let pod_management_policy = match spec.pod_management_policy.as_deref() {
         None | Some("") | Some("OrderedReady") => PodManagementPolicy::OrderedReady,
         Some("Parallel") => PodManagementPolicy::Parallel,
@@ -2591,38 +2573,15 @@ pub fn daemon_set_spec(
     notes: &mut Notes,
 ) -> Result<DaemonSetSpec, ManifestError> {
     const KIND: &str = "DaemonSet";
-    let selector = label_selector(&spec.selector, "spec.selector", KIND, name)?;
-    if selector.is_empty() {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.selector",
-            "Invalid value: \"null\": empty selector is invalid for daemonset".into(),
-        ));
-    }
-    let template = template(&spec.template, "spec.template", KIND, name, notes)?;
-    if !selector.matches(&template.labels) {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.template.metadata.labels",
-            format!(
-                "Invalid value: {}: `selector` does not match template `labels`",
-                format_labels(&template.labels)
-            ),
-        ));
-    }
-    if template.spec.restart_policy != "Always" {
-        return Err(invalid(
-            KIND,
-            name,
-            "spec.template.spec.restartPolicy",
-            format!(
-                "Unsupported value: \"{}\": supported values: \"Always\"",
-                template.spec.restart_policy
-            ),
-        ));
-    }
+    let (selector, template) = selector_and_template(
+        &spec.selector,
+        &spec.template,
+        "daemonset",
+        true,
+        KIND,
+        name,
+        notes,
+    )?;
     let host_network = spec
         .template
         .spec
