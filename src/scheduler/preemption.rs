@@ -332,9 +332,6 @@ pub fn select_victims_on_node(
         };
         removed.push((victim, taken));
     }
-    if removed.is_empty() {
-        return Err(Status::unresolvable(NO_VICTIMS));
-    }
     let active = fw.active_filter_plugins(&state);
     let status = fw.run_filter_plugins_with_nominated_pods(&active, &state, pod, &node, nominated);
     if !status.is_success() {
