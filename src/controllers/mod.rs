@@ -14,6 +14,7 @@ pub mod hpa;
 pub mod hpa_math;
 pub mod job;
 pub mod job_math;
+pub mod node_lifecycle;
 pub mod node_lifecycle_math;
 pub mod pod_ranking;
 pub mod replicaset;
