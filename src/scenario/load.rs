@@ -702,14 +702,40 @@ fn build(
         } else {
             action(a, &path, &base_dir, doc, &invalid, &mut notes, options)?
         };
-        let node_field = if a.node.is_some() { "node" } else { "target" };
-        check_node_targets(&action, &path, node_field, &nodes, &pools, &invalid)?;
         timeline.push(TimedAction {
             at: SimTime(at),
             namespace,
             action,
             index,
         });
+    }
+    // Node actions may name the nodes that `addNodes` creates.
+    let mut known_nodes = nodes.clone();
+    for t in &timeline {
+        if let Action::AddNodes { pool, count } = &t.action
+            && let Some(p) = pools.iter().find(|p| &p.name == pool)
+        {
+            let mut next = p.count;
+            for _ in 0..*count {
+                while known_nodes
+                    .iter()
+                    .any(|n| n.name == format!("{}-{next}", p.name))
+                {
+                    next += 1;
+                }
+                known_nodes.push(p.node(next));
+                next += 1;
+            }
+        }
+    }
+    for t in &timeline {
+        let node_field = if spec.timeline[t.index].node.is_some() {
+            "node"
+        } else {
+            "target"
+        };
+        let path = format!("spec.timeline[{}]", t.index);
+        check_node_targets(&t.action, &path, node_field, &known_nodes, &pools, &invalid)?;
     }
     let mut shared_gpu = 0;
     for (index, trace) in spec.arrivals.iter().enumerate() {

@@ -257,6 +257,48 @@ fn recover_before_detection_restarts_the_containers_without_any_eviction() {
     );
 }
 
+#[test]
+fn recovery_before_the_toleration_expires_cancels_the_eviction() {
+    // Down at 60s: NotReady at 105 s, unreachable:NoExecute at 110 s (eviction due at 410 s);
+    // back at 241 s: Ready at once, the NoExecute taint goes at the next tick (245 s).
+    let r = run(&text(
+        "1.33",
+        "10m",
+        &format!(
+            "{}{}",
+            pool(3, "zone-a"),
+            timeline(&[
+                "{at: 60s, action: failNode, node: worker-1}",
+                "{at: 241s, action: recoverNode, node: worker-1}",
+            ])
+        ),
+        &deployment(3),
+    ));
+    let evictions: Vec<(u64, String)> = r
+        .world
+        .events
+        .iter()
+        .filter(|e| e.reason == "TaintManagerEviction")
+        .map(|e| (e.time.as_millis(), e.message.clone()))
+        .collect();
+    assert_eq!(evictions.len(), 1, "{evictions:?}");
+    assert_eq!(evictions[0].0, 245_000);
+    assert!(
+        evictions[0]
+            .1
+            .starts_with("Cancelling deletion of Pod default/web-")
+    );
+    assert_eq!(times(&r, "NodeReady"), vec![241_000]);
+    assert_eq!(r.world.state.pods.len(), 3, "no pod replaced");
+    assert!(
+        r.world
+            .state
+            .pods
+            .iter()
+            .all(|p| p.ready && p.deletion.is_none())
+    );
+}
+
 /// Eviction times in a 60-node zone-a (plus 3 nodes in zone-b) when `failed` of its nodes fail
 /// at 60 s.
 fn zone_evictions(failed: usize, duration: &str) -> Vec<u64> {
@@ -381,7 +423,11 @@ fn add_nodes_continue_the_pool_numbering_and_take_the_pending_pods() {
         "5m",
         &format!(
             "  cluster:\n    nodePools:\n      - {{name: worker, count: 2, zones: [zone-a, zone-b], capacity: {{cpu: \"1\", memory: 4Gi}}}}\n{}",
-            timeline(&["{at: 60s, action: addNodes, pool: worker, count: 2}"])
+            timeline(&[
+                "{at: 60s, action: addNodes, pool: worker, count: 2}",
+                // A later action may name an added node.
+                "{at: 290s, action: failNode, node: worker-3}",
+            ])
         ),
         &deployment(4).replace("cpu: 100m", "cpu: 600m"),
     ));

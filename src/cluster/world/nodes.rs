@@ -649,7 +649,18 @@ impl World {
         );
         match decision {
             PodEvictionDecision::Cancel => {
-                self.taint_evictions.remove(&pod);
+                if self.taint_evictions.remove(&pod).is_some() {
+                    let p = &self.state.pods[pod.0];
+                    let (ns, name) = (p.namespace.clone(), p.name.clone());
+                    self.record(
+                        ctx.now(),
+                        &ns,
+                        format!("pod/{name}"),
+                        EventType::Normal,
+                        TAINT_MANAGER_EVICTION_EVENT_REASON,
+                        format!("Cancelling deletion of Pod {ns}/{name}"),
+                    );
+                }
             }
             PodEvictionDecision::Keep => {}
             PodEvictionDecision::Schedule(eviction) => {
