@@ -452,6 +452,45 @@ fn add_nodes_continue_the_pool_numbering_and_take_the_pending_pods() {
     );
 }
 
+#[test]
+fn a_node_added_in_a_zone_that_is_down_gets_the_startup_grace_period() {
+    // zone-b fails at 30 s (worker-1: heartbeat at 20 s, NotReady at 75 s); worker-3 is added
+    // in zone-b at 60 s and never posts: Unknown strictly after 60 s + 60 s startup grace (tick
+    // at 125 s), without NodeNotReady (it never was Ready). Both are Ready when the zone is back.
+    let r = run(&text(
+        "1.33",
+        "5m",
+        &format!(
+            "{}{}",
+            pool(2, "zone-a, zone-b"),
+            timeline(&[
+                "{at: 30s, action: failZone, zone: zone-b}",
+                "{at: 60s, action: addNodes, pool: worker, count: 2}",
+                "{at: 200s, action: recoverZone, zone: zone-b}",
+            ])
+        ),
+        &deployment(2),
+    ));
+    assert_eq!(times(&r, "NodeNotReady"), vec![75_000]);
+    assert_eq!(times(&r, "NodeReady"), vec![200_000, 200_000]);
+    assert_eq!(
+        series(&r, "node/worker-3", "ready"),
+        vec![(0, 0.0), (200_000, 1.0)]
+    );
+    assert_eq!(
+        series(&r, "node/worker-2", "ready"),
+        vec![(0, 0.0), (60_000, 1.0)]
+    );
+    let fault = &r.world.fault_log[0];
+    assert_eq!(fault.target, "zone/zone-b");
+    assert_eq!(fault.detected.map(|t| t.as_millis()), Some(75_000));
+    assert_eq!(fault.recovered.map(|t| t.as_millis()), Some(200_000));
+    assert_eq!(
+        r.world.node_lifecycle.nodes[3].probe_ns, 200_000_000_000,
+        "the kubelet's first post"
+    );
+}
+
 fn random_scenario() -> String {
     text(
         "1.33",

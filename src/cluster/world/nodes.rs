@@ -767,7 +767,8 @@ impl World {
     }
 
     /// `addNodes`: `count` nodes of `pool`, named after its last node; they register Ready at
-    /// once (or never, in a zone that is down: the startup grace period then applies).
+    /// once (or never, in a zone that is down: they keep the not-ready NoSchedule taint and the
+    /// startup grace period applies).
     pub(super) fn add_nodes(&mut self, ctx: &mut Ctx<'_, Event>, pool: &str, count: usize) {
         let now = ctx.now();
         let Some(slot) = self.pools.iter().position(|(p, _)| p.name == pool) else {
@@ -786,7 +787,11 @@ impl World {
                 .zone()
                 .is_some_and(|zone| self.failed_zones.contains(zone));
             if down {
+                // The NodeTaint admission plugin's not-ready:NoSchedule taint stays until the
+                // kubelet posts Ready, which a node of a zone that is down never does.
                 node.ready = false;
+                node.taints
+                    .extend(ready_no_schedule_taint(ConditionStatus::False));
             }
             let id = self.add_node(node);
             if let Some((to_world, to_live)) = &mut self.live_nodes {
