@@ -528,8 +528,9 @@ impl World {
         });
         if status == ConditionStatus::True {
             self.cluster_event(ctx, ClusterEvent::NodeTaint);
-            self.sync_daemonsets(ctx);
         }
+        // Whether a node should run daemon pods depends on its NoSchedule taints.
+        self.sync_daemonsets(ctx);
     }
 
     /// Keeps one monitor tick and one tainting pass pending when the controller needs them.
