@@ -220,6 +220,42 @@ fn a_crashed_node_stops_serving_at_once_a_partitioned_one_does_not() {
 }
 
 #[test]
+fn a_healed_partition_posts_at_the_next_heartbeat_and_the_deleted_pod_is_killed() {
+    // Partitioned at 2m: evicted at 470 s but still running; healed at 12m5s: the kubelet's
+    // watch learns of the deletion at once and, the grace period long over, kills the pod at
+    // once; its node status goes out at its next heartbeat (every 10 s from 0): 730 s.
+    let r = run(&text(
+        "1.33",
+        "15m",
+        &format!(
+            "{}{}",
+            pool(3, "zone-a"),
+            timeline(&[
+                "{at: 2m, action: partitionNode, node: worker-1}",
+                "{at: 725s, action: healPartition, node: worker-1}",
+            ])
+        ),
+        &deployment(3),
+    ));
+    assert_eq!(times(&r, "NodeNotReady"), vec![165_000]);
+    assert_eq!(times(&r, "TaintManagerEviction"), vec![470_000]);
+    assert_eq!(times(&r, "NodeReady"), vec![730_000]);
+    let old = r
+        .world
+        .state
+        .pods
+        .iter()
+        .find(|p| p.end_reason.as_deref() == Some("DeletionByTaintManager"))
+        .expect("evicted pod");
+    assert_eq!(old.gone.map(|t| t.as_millis()), Some(725_000));
+    assert_eq!(old.restarts, 0, "its container never stopped before");
+    let fault = &r.world.fault_log[0];
+    assert_eq!(fault.kind, "partitionNode");
+    assert_eq!(fault.repaired.map(|t| t.as_millis()), Some(725_000));
+    assert_eq!(fault.recovered.map(|t| t.as_millis()), Some(730_000));
+}
+
+#[test]
 fn recover_before_detection_restarts_the_containers_without_any_eviction() {
     let r = run(&text(
         "1.33",
