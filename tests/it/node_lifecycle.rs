@@ -583,6 +583,72 @@ fn container_crash_restarts_containers_per_the_restart_policy() {
 }
 
 #[test]
+fn fault_targets_are_resolved_at_load_time() {
+    use timonel::model::behavior::DurationDist;
+    use timonel::scenario::spec::FaultKind;
+    let cluster = "  cluster:\n    nodePools:\n      - {name: a, count: 2, zones: [z1, z2], capacity: {cpu: \"8\", memory: 32Gi}}\n      - {name: b, count: 1, zones: [z3], capacity: {cpu: \"8\", memory: 32Gi}}\n";
+    let nodes = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let cases: [(&str, FaultKind); 5] = [
+        (
+            "{kind: nodeCrash, mttf: 1h, mttr: 5m}",
+            FaultKind::NodeCrash {
+                nodes: nodes(&["a-0", "a-1", "b-0"]),
+                mttr: DurationDist::Fixed(300_000_000_000),
+            },
+        ),
+        (
+            "{kind: nodeCrash, pool: b, mttf: 1h, mttr: {dist: exponential, mean: 5m}}",
+            FaultKind::NodeCrash {
+                nodes: nodes(&["b-0"]),
+                mttr: DurationDist::Exponential {
+                    mean_ns: 300_000_000_000,
+                },
+            },
+        ),
+        (
+            "{kind: nodeCrash, nodes: [a-1], mttf: 1h, mttr: 5m}",
+            FaultKind::NodeCrash {
+                nodes: nodes(&["a-1"]),
+                mttr: DurationDist::Fixed(300_000_000_000),
+            },
+        ),
+        (
+            "{kind: zoneOutage, zone: z2, mttf: 1h, mttr: 5m}",
+            FaultKind::ZoneOutage {
+                zones: nodes(&["z2"]),
+                mttr: DurationDist::Fixed(300_000_000_000),
+            },
+        ),
+        (
+            "{kind: zoneOutage, mttf: 1h, mttr: 5m}",
+            FaultKind::ZoneOutage {
+                zones: nodes(&["z1", "z2", "z3"]),
+                mttr: DurationDist::Fixed(300_000_000_000),
+            },
+        ),
+    ];
+    for (fault, expected) in cases {
+        let scenarios = scenario::load(
+            &[Input {
+                path: "nodes.yaml".into(),
+                text: text(
+                    "1.33",
+                    "5m",
+                    &format!("{cluster}  faults:\n    - {fault}\n"),
+                    &deployment(1),
+                ),
+            }],
+            LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{fault}: {e}"));
+        let faults = &scenarios[0].faults;
+        assert_eq!(faults.len(), 1);
+        assert_eq!(faults[0].kind, expected, "{fault}");
+        assert_eq!(faults[0].mttf, DurationDist::Fixed(3_600_000_000_000));
+    }
+}
+
+#[test]
 fn unknown_nodes_zones_pools_and_bad_faults_are_validation_errors() {
     let base = |tail: &str| {
         text(
