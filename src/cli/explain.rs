@@ -15,7 +15,7 @@ use crate::export::table::{render, table};
 use crate::model::ObjectRef;
 use crate::scenario::duration::format_duration;
 use crate::scenario::quantity::{format_bytes, format_millis};
-use crate::scenario::spec::{Action, Expectation, Window};
+use crate::scenario::spec::{Action, Expectation, NodeFaultAction, Window};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// `timonel explain` arguments.
@@ -597,6 +597,29 @@ fn describe_action(action: &Action) -> (String, String) {
             ("killPod".into(), details)
         }
         Action::ForceDeletePod(r) => ("forceDeletePod".into(), reference(r)),
+        Action::NodeFault(fault, node) => (
+            match fault {
+                NodeFaultAction::Fail => "failNode",
+                NodeFaultAction::Recover => "recoverNode",
+                NodeFaultAction::Partition => "partitionNode",
+                NodeFaultAction::Heal => "healPartition",
+            }
+            .into(),
+            format!("node/{node}"),
+        ),
+        Action::ZoneFault(fault, zone) => (
+            if *fault == NodeFaultAction::Fail {
+                "failZone"
+            } else {
+                "recoverZone"
+            }
+            .into(),
+            format!("zone {zone}"),
+        ),
+        Action::DeleteNode(node) => ("deleteNode".into(), format!("node/{node}")),
+        Action::AddNodes { pool, count } => {
+            ("addNodes".into(), format!("pool {pool} count={count}"))
+        }
         Action::SwitchService { target, selector } => (
             "switchService".into(),
             format!(

@@ -345,9 +345,13 @@ const FIELDS: &[Field] = &[
     f(
         "spec.faults",
         "[]Object",
-        "Random failure processes, drawn from their own random stream: {kind: nodeCrash|\
-         zoneOutage, pool, mttf, mttr} or {kind: containerCrash, mttf}. Accepted but not \
-         simulated in this version.",
+        "Random failure processes, each target with its own random stream (faults/...): \
+         {kind: nodeCrash, pool | nodes (default all nodes), mttf, mttr} crashes and repairs \
+         each node (like failNode / recoverNode); {kind: zoneOutage, zones (default all), mttf, \
+         mttr} each zone (like failZone / recoverZone); {kind: containerCrash, selector | \
+         target: pod/NAME, namespace, mttf} makes each running app container exit with code 1 \
+         after a time drawn from mttf (from each start). mttf and mttr are durations or \
+         distributions as in spec.images. Listed under `faults` in summary.json.",
     ),
     f(
         "spec.expect",

@@ -89,6 +89,28 @@ pub enum Event {
         /// The demand's generation when scheduled (an older one is stale).
         generation: u32,
     },
+    /// node lifecycle controller → itself: a monitor tick (`monitorNodeHealth`).
+    NodeMonitor,
+    /// node lifecycle controller → itself: a NoExecute tainting pass.
+    NodeTaintPass,
+    /// kubelet → node lifecycle controller: the node's kubelet posts its status (Ready) after
+    /// it restarted or its connection came back; `epoch` is the node's fault epoch when set.
+    NodeStatusPost {
+        /// The node.
+        node: NodeId,
+        /// Fault epoch of the node when scheduled (an older one is stale).
+        epoch: u32,
+    },
+    /// taint manager → world: the NoExecute eviction of a pod is due.
+    TaintEviction {
+        /// The pod.
+        pod: PodId,
+    },
+    /// random faults → world: the next failure or repair of random fault process `process`.
+    RandomFault {
+        /// Index of the process (one per fault entry and target).
+        process: usize,
+    },
     /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.
     Kubelet {
         /// The pod.

@@ -24,7 +24,9 @@ use crate::model::node::Node;
 use crate::model::objects::{ApiObject, DeploymentObject, PodObject, StatefulSetObject};
 use crate::model::pod::{PodSpec, PreemptionPolicy};
 use crate::scenario::manifests::{self, Notes};
-use crate::scenario::spec::{Action, ImageCatalog, PropagationPolicy, Scenario, TimedAction};
+use crate::scenario::spec::{
+    Action, ImageCatalog, NodeFaultAction, PropagationPolicy, Scenario, TimedAction,
+};
 use crate::scheduler::plugins::image_locality::DEFAULT_IMAGE_SIZE_BYTES;
 use crate::scheduler::queue::{ClusterEvent, SchedulingQueue, UNSCHEDULABLE_FLUSH_PERIOD_NS};
 use crate::scheduler::{
@@ -39,7 +41,10 @@ mod admission;
 mod batch;
 mod daemonsets;
 mod gc;
+mod nodes;
 mod rollouts;
+
+pub use nodes::{FaultRecord, NodeRuntime};
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
@@ -136,6 +141,33 @@ pub struct World {
     pub record_scheduling: bool,
     /// With `record_scheduling`: the latest scheduling attempt of each pod, explained.
     pub scheduling_records: BTreeMap<ObjKey, super::scheduling_record::RecordedAttempt>,
+    /// The node lifecycle controller.
+    pub node_lifecycle: controllers::node_lifecycle::NodeLifecycle,
+    /// Per node: crashed / partitioned.
+    pub node_runtime: Vec<NodeRuntime>,
+    /// Every node or zone fault so far, in start order.
+    pub fault_log: Vec<FaultRecord>,
+    /// The pending monitor tick.
+    monitor_at: Option<SimTime>,
+    /// The pending tainting pass.
+    taint_pass_at: Option<SimTime>,
+    /// The taint manager's scheduled deletions.
+    taint_evictions: BTreeMap<PodId, controllers::node_lifecycle_math::ScheduledEviction>,
+    /// `spec.faults`.
+    faults: Vec<crate::scenario::spec::Fault>,
+    /// Random node and zone fault processes.
+    random_faults: Vec<nodes::RandomFaultProcess>,
+    /// Their first transitions, drawn when the world is built.
+    initial_faults: Vec<(SimTime, u8, Event)>,
+    /// The `containerCrash` draws.
+    container_faults_rng: SimRng,
+    /// Zones currently down (`failZone`, `zoneOutage`): nodes added there start down.
+    failed_zones: BTreeSet<String>,
+    /// Node pools and the index of the next node of each (`addNodes`).
+    pools: Vec<(crate::scenario::spec::NodePool, usize)>,
+    /// Once a node was deleted: the live nodes' ids in order, and per node id its index among
+    /// them (what the scheduler sees).
+    live_nodes: Option<(Vec<usize>, Vec<Option<usize>>)>,
 }
 
 impl World {
@@ -198,6 +230,32 @@ impl World {
             violation: None,
             record_scheduling: false,
             scheduling_records: BTreeMap::new(),
+            node_lifecycle: controllers::node_lifecycle::NodeLifecycle::new(
+                scenario.kubernetes_version,
+            ),
+            node_runtime: Vec::new(),
+            fault_log: Vec::new(),
+            monitor_at: None,
+            taint_pass_at: None,
+            taint_evictions: BTreeMap::new(),
+            faults: scenario.faults.clone(),
+            random_faults: Vec::new(),
+            initial_faults: Vec::new(),
+            container_faults_rng: streams.stream("faults/containers"),
+            failed_zones: BTreeSet::new(),
+            pools: scenario
+                .pools
+                .iter()
+                .map(|p| {
+                    let next = scenario
+                        .nodes
+                        .iter()
+                        .filter(|n| n.pool.as_deref() == Some(p.name.as_str()))
+                        .count();
+                    (p.clone(), next.max(p.count))
+                })
+                .collect(),
+            live_nodes: None,
         };
         world.state.namespaces.insert("default".into());
         world.state.kubernetes_version = scenario.kubernetes_version;
@@ -214,12 +272,15 @@ impl World {
         for node in &scenario.nodes {
             world.add_node(node.clone());
         }
+        world.init_node_lifecycle(&streams);
+        world.initial_faults = world.draw_initial_faults();
         Ok(world)
     }
 
     /// Events to schedule before the run: the initial objects' creation and the timeline.
     pub fn initial_events(&self) -> Vec<(SimTime, u8, Event)> {
         let mut out = vec![(SimTime::ZERO, phase::DRIVER, Event::Timeline(usize::MAX))];
+        out.extend(self.initial_faults.iter().cloned());
         for (index, action) in self.timeline.iter().enumerate() {
             out.push((action.at, phase::DRIVER, Event::Timeline(index)));
         }
@@ -553,6 +614,11 @@ impl World {
                 format!("Successfully assigned {ns}/{name} to {node_name}"),
             );
         }
+        self.taint_manager_pod(ctx, pod);
+        if !self.kubelet_connected(node) {
+            // The node's kubelet does not hear of the binding until it is back.
+            return;
+        }
         let out = {
             let (pods, nodes) = (&mut self.state.pods, &mut self.state.nodes);
             kubelet::on_bound(
@@ -651,6 +717,11 @@ impl World {
         }
         if let Some(node) = self.state.pods[pod.0].node {
             self.node_infos[node.0].set_terminating(self.state.pods[pod.0].uid);
+            if !self.kubelet_connected(node) {
+                // The kubelet does not hear of it: the pod stays Terminating until it is back.
+                self.enqueue_owner_syncs(ctx, pod);
+                return;
+            }
         }
         let grace =
             grace_period_s.unwrap_or(self.state.pods[pod.0].spec.termination_grace_period_s);
@@ -741,12 +812,24 @@ impl World {
                 default_spread_selector: selectors::default_spread_selector(state, p),
                 ..PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid)
             };
+            // Deleted nodes are not in the scheduler's snapshot: it then sees a copy of the
+            // live nodes' infos, and its node indexes are mapped back to node ids.
+            let live: Option<Vec<NodeInfo>> = self.live_nodes.as_ref().map(|(to_world, _)| {
+                to_world
+                    .iter()
+                    .map(|&i| self.node_infos[i].clone())
+                    .collect()
+            });
+            let to_live = |id: NodeId| match &self.live_nodes {
+                Some((_, to_live)) => to_live[id.0],
+                None => Some(id.0),
+            };
             let mut nominated = NominatedPods::default();
             for &other in &self.nominated_pods {
                 let q = &state.pods[other.0];
-                if let Some(node) = q.nominated {
+                if let Some(index) = q.nominated.and_then(to_live) {
                     nominated.add(
-                        node.0,
+                        index,
                         PodInfo::new(&q.namespace, &q.name, &q.labels, &q.spec, q.uid),
                     );
                 }
@@ -755,24 +838,37 @@ impl World {
             let env = SchedulingEnv {
                 nominated,
                 lister: &lister,
-                nominated_node: p.nominated.map(|n| n.0),
+                nominated_node: p.nominated.and_then(to_live),
             };
             self.scheduler.set_storage(&self.state.storage);
-            let outcome = self.scheduler.schedule_with(
-                &info,
-                &self.node_infos,
-                &env,
-                &mut self.scheduler_rng,
-            );
+            let infos = live.as_deref().unwrap_or(&self.node_infos);
+            let mut outcome =
+                self.scheduler
+                    .schedule_with(&info, infos, &env, &mut self.scheduler_rng);
             if self.record_scheduling {
                 super::scheduling_record::record(
                     &mut self.scheduling_records,
                     &self.scheduler,
                     &info,
-                    &self.node_infos,
+                    infos,
                     &outcome,
                     now,
                 );
+            }
+            if let Some((to_world, _)) = &self.live_nodes {
+                match &mut outcome {
+                    ScheduleOutcome::Scheduled { node_index, .. } => {
+                        *node_index = to_world[*node_index];
+                    }
+                    ScheduleOutcome::Unschedulable {
+                        nomination: Some(result),
+                        ..
+                    } => {
+                        result.nominated_node_index =
+                            result.nominated_node_index.map(|i| to_world[i]);
+                    }
+                    _ => {}
+                }
             }
             outcome
         };
@@ -1761,6 +1857,34 @@ impl World {
                 self.traffic.insert(key.clone(), entry);
                 self.traffic_changed(ctx, key);
             }
+            Action::NodeFault(fault, node) => match self.state.node_index.get(&node).copied() {
+                Some(id) if self.state.nodes[id.0].exists => {
+                    let kind = match fault {
+                        NodeFaultAction::Fail => "failNode",
+                        NodeFaultAction::Recover => "recoverNode",
+                        NodeFaultAction::Partition => "partitionNode",
+                        NodeFaultAction::Heal => "healPartition",
+                    };
+                    self.node_fault_action(ctx, fault, vec![id], kind, format!("node/{node}"));
+                }
+                _ => self.missing(now, &format!("node/{node}"), ""),
+            },
+            Action::ZoneFault(fault, zone) => {
+                let nodes = self.zone_nodes(&zone);
+                let kind = if fault == NodeFaultAction::Fail {
+                    self.failed_zones.insert(zone.clone());
+                    "failZone"
+                } else {
+                    self.failed_zones.remove(&zone);
+                    "recoverZone"
+                };
+                self.node_fault_action(ctx, fault, nodes, kind, format!("zone/{zone}"));
+            }
+            Action::DeleteNode(node) => match self.state.node_index.get(&node).copied() {
+                Some(id) if self.state.nodes[id.0].exists => self.delete_node(ctx, id),
+                _ => self.missing(now, &format!("node/{node}"), ""),
+            },
+            Action::AddNodes { pool, count } => self.add_nodes(ctx, &pool, count),
             Action::Promote(target) => self.promote_rollout(ctx, &namespace, &target.name),
             Action::Abort(target) => self.abort_rollout(ctx, &namespace, &target.name),
             Action::NotSimulated(_) => {}
@@ -2434,14 +2558,28 @@ impl Model for World {
                 {
                     return;
                 }
-                if step == KubeletStep::Stopped {
-                    self.pod_gone(ctx, pod);
-                    return;
-                }
                 let Some(node) = self.state.pods[pod.0].node else {
+                    if step == KubeletStep::Stopped {
+                        self.pod_gone(ctx, pod);
+                    }
                     return;
                 };
+                let connected = self.kubelet_connected(node);
+                if step == KubeletStep::Stopped {
+                    // A disconnected kubelet cannot confirm the deletion; it kills the pod again
+                    // when it is back.
+                    if connected {
+                        self.pod_gone(ctx, pod);
+                    }
+                    return;
+                }
                 let now = ctx.now();
+                // While the kubelet cannot reach the API, the pod's Ready condition there stays
+                // as it was (the kubelet's own view goes on).
+                let api_ready = (
+                    self.state.pods[pod.0].ready,
+                    self.state.pods[pod.0].ready_since,
+                );
                 let out = {
                     let (pods, nodes) = (&mut self.state.pods, &mut self.state.nodes);
                     kubelet::on_step(
@@ -2453,8 +2591,18 @@ impl Model for World {
                         step,
                     )
                 };
+                if !connected {
+                    let p = &mut self.state.pods[pod.0];
+                    (p.ready, p.ready_since) = api_ready;
+                }
+                self.crash_after_start(ctx, pod, step, &out);
                 self.apply_kubelet(ctx, pod, out);
             }
+            Event::NodeMonitor => self.node_monitor(ctx),
+            Event::NodeTaintPass => self.node_taint_pass(ctx),
+            Event::NodeStatusPost { node, epoch } => self.node_status_post(ctx, node, epoch),
+            Event::TaintEviction { pod } => self.taint_eviction(ctx, pod),
+            Event::RandomFault { process } => self.random_fault(ctx, process),
         }
         self.refresh_serving();
     }

@@ -86,6 +86,49 @@ pub fn on_bound(
     out
 }
 
+/// The node crashed: every container of the pod died with it. The API status is left as it was
+/// (nobody reports the crash); timers already set are stale (the world bumps the generation).
+pub fn on_node_crash(pod: &mut PodState) {
+    pod.container_running.iter_mut().for_each(|r| *r = false);
+    pod.container_ready.iter_mut().for_each(|r| *r = false);
+    pod.app_ready = false;
+}
+
+/// The node's kubelet started again after a crash: the pod's containers are created again from
+/// the first one (init containers included, the sandbox is new), each app container counting
+/// one restart; the pod is not ready until they pass readiness again.
+pub fn on_node_restart(
+    pod: &mut PodState,
+    node: &mut NodeState,
+    images: &ImageCatalog,
+    rng: &mut SimRng,
+) -> Output {
+    let mut out = Output::default();
+    if pod.kubelet == KubeletPhase::Unbound
+        || matches!(pod.phase, PodPhase::Succeeded | PodPhase::Failed)
+    {
+        return out;
+    }
+    let n_app = pod.spec.containers.len();
+    pod.container_running = vec![false; n_app];
+    pod.container_ready = vec![false; n_app];
+    if pod.container_restarts.len() != n_app {
+        pod.container_restarts = vec![0; n_app];
+    }
+    if pod.started.is_some() {
+        pod.container_restarts.iter_mut().for_each(|r| *r += 1);
+        pod.restarts += n_app as i64;
+    }
+    if pod.ready {
+        pod.ready = false;
+        pod.ready_since = None;
+    }
+    pod.app_ready = false;
+    out.status_changed = true;
+    begin_container(pod, node, images, rng, 0, &mut out);
+    out
+}
+
 /// Pull (if needed) then create container `index`.
 fn begin_container(
     pod: &mut PodState,

@@ -344,6 +344,14 @@ pub fn build(results: &RunResults) -> Value {
             "cpu_requested_peak_millis": cpu_peak as i64,
         },
         "event_reasons": reasons,
+        "faults": world.fault_log.iter().map(|f| json!({
+            "start_ms": f.start.as_millis(),
+            "kind": f.kind,
+            "target": f.target,
+            "detected_ms": f.detected.map(|t| t.as_millis()),
+            "repaired_ms": f.repaired.map(|t| t.as_millis()),
+            "recovered_ms": f.recovered.map(|t| t.as_millis()),
+        })).collect::<Vec<_>>(),
     })
 }
 

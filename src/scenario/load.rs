@@ -14,13 +14,13 @@ use super::manifests::{self, Converted, ManifestError, Notes};
 use super::raw::{RawDuration, RawImage, RawScenario};
 use super::scheduler_config;
 use super::spec::{
-    Action, Expectation, ImageCatalog, InputFile, Metric, NodePool, PropagationPolicy, Scenario,
-    TimedAction, Traffic, Window,
+    Action, Expectation, Fault, FaultKind, ImageCatalog, InputFile, Metric, NodeFaultAction,
+    NodePool, PropagationPolicy, Scenario, TimedAction, Traffic, Window,
 };
 use super::yaml::{self, Node, Pos};
 use crate::model::ObjectRef;
 use crate::model::behavior::{DurationDist, ImageBehavior};
-use crate::model::node::{Taint, TaintEffect};
+use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::ApiObject;
 use crate::sim::time::SimTime;
 
@@ -709,6 +709,34 @@ fn build(
             index,
         });
     }
+    // Node actions may name the nodes that `addNodes` creates.
+    let mut known_nodes = nodes.clone();
+    for t in &timeline {
+        if let Action::AddNodes { pool, count } = &t.action
+            && let Some(p) = pools.iter().find(|p| &p.name == pool)
+        {
+            let mut next = p.count;
+            for _ in 0..*count {
+                while known_nodes
+                    .iter()
+                    .any(|n| n.name == format!("{}-{next}", p.name))
+                {
+                    next += 1;
+                }
+                known_nodes.push(p.node(next));
+                next += 1;
+            }
+        }
+    }
+    for t in &timeline {
+        let node_field = if spec.timeline[t.index].node.is_some() {
+            "node"
+        } else {
+            "target"
+        };
+        let path = format!("spec.timeline[{}]", t.index);
+        check_node_targets(&t.action, &path, node_field, &known_nodes, &pools, &invalid)?;
+    }
     let mut shared_gpu = 0;
     for (index, trace) in spec.arrivals.iter().enumerate() {
         let path = format!("spec.arrivals[{index}]");
@@ -759,10 +787,14 @@ fn build(
     }
     timeline.sort_by_key(|t| t.at);
 
-    if !spec.faults.is_empty() {
-        notes.push(
-            "Info: field \"spec.faults\" is accepted but not simulated in this version".into(),
-        );
+    let mut faults = Vec::new();
+    for (index, raw_fault) in spec.faults.iter().enumerate() {
+        faults.push(fault(
+            raw_fault,
+            &format!("spec.faults[{index}]"),
+            &nodes,
+            &invalid,
+        )?);
     }
 
     // Expectations.
@@ -910,7 +942,286 @@ fn build(
         expectations,
         notes: notes.lines,
         scheduler: scheduler_settings,
+        faults,
     })
+}
+
+/// The zones of the nodes (`topology.kubernetes.io/zone`), sorted.
+fn zones_of(nodes: &[ModelNode]) -> BTreeSet<String> {
+    nodes
+        .iter()
+        .filter_map(|n| n.zone().map(str::to_string))
+        .collect()
+}
+
+/// Node, zone and pool names of the node actions must exist.
+fn check_node_targets(
+    action: &Action,
+    path: &str,
+    node_field: &str,
+    nodes: &[ModelNode],
+    pools: &[NodePool],
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    match action {
+        Action::NodeFault(_, node) | Action::DeleteNode(node)
+            if !nodes.iter().any(|n| &n.name == node) =>
+        {
+            return Err(invalid(
+                &format!("{path}.{node_field}"),
+                format!("Not found: \"{node}\": no such node in spec.cluster"),
+            ));
+        }
+        Action::ZoneFault(_, zone) => {
+            let zones = zones_of(nodes);
+            if !zones.contains(zone) {
+                let known: Vec<String> = zones.iter().map(|z| format!("\"{z}\"")).collect();
+                return Err(invalid(
+                    &format!("{path}.zone"),
+                    format!(
+                        "Not found: \"{zone}\": no node has this topology.kubernetes.io/zone (zones: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+        Action::AddNodes { pool, .. } if !pools.iter().any(|p| &p.name == pool) => {
+            let known: Vec<String> = pools.iter().map(|p| format!("\"{}\"", p.name)).collect();
+            return Err(invalid(
+                &format!("{path}.pool"),
+                format!(
+                    "Not found: \"{pool}\": no such node pool in spec.cluster.nodePools (pools: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One `spec.faults` entry.
+fn fault(
+    raw: &BTreeMap<String, serde_json::Value>,
+    path: &str,
+    nodes: &[ModelNode],
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<Fault, ScenarioError> {
+    const KINDS: &str = "\"nodeCrash\", \"zoneOutage\", \"containerCrash\"";
+    let kind = match raw.get("kind") {
+        None => return Err(invalid(&format!("{path}.kind"), "Required value".into())),
+        Some(serde_json::Value::String(k)) => k.as_str(),
+        Some(other) => {
+            return Err(invalid(
+                &format!("{path}.kind"),
+                format!("Invalid value: {other}: must be a string ({KINDS})"),
+            ));
+        }
+    };
+    let allowed: &[&str] = match kind {
+        "nodeCrash" => &["kind", "mttf", "mttr", "pool", "nodes", "node"],
+        "zoneOutage" => &["kind", "mttf", "mttr", "zones", "zone"],
+        "containerCrash" => &["kind", "mttf", "selector", "namespace", "target"],
+        other => {
+            return Err(invalid(
+                &format!("{path}.kind"),
+                format!("Unsupported value: \"{other}\": supported values: {KINDS}"),
+            ));
+        }
+    };
+    if let Some(field) = raw.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(
+            &format!("{path}.{field}"),
+            format!(
+                "Invalid value: unknown field \"{field}\" for kind {kind} (fields: {})",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let dist = |field: &str| -> Result<DurationDist, ScenarioError> {
+        let field_path = format!("{path}.{field}");
+        let value = raw
+            .get(field)
+            .ok_or_else(|| invalid(&field_path, "Required value".into()))?;
+        let parsed: RawDuration = serde_json::from_value(value.clone())
+            .map_err(|e| invalid(&field_path, format!("Invalid value: {value}: {e}")))?;
+        duration_dist(&parsed, &field_path, invalid)
+    };
+    let strings = |field: &str| -> Result<Option<Vec<String>>, ScenarioError> {
+        match raw.get(field) {
+            None => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(vec![s.clone()])),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_str().map(str::to_string).ok_or_else(|| {
+                        invalid(
+                            &format!("{path}.{field}"),
+                            format!("Invalid value: {item}: must be a string"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(invalid(
+                &format!("{path}.{field}"),
+                format!("Invalid value: {other}: must be a string or a list of strings"),
+            )),
+        }
+    };
+    let mttf = dist("mttf")?;
+    if mttf.mean_ns() <= 0.0 {
+        return Err(invalid(
+            &format!("{path}.mttf"),
+            "Invalid value: must be greater than 0".into(),
+        ));
+    }
+    let kind = match kind {
+        "nodeCrash" => {
+            let mttr = dist("mttr")?;
+            let pool = strings("pool")?;
+            let named = match (strings("nodes")?, strings("node")?) {
+                (Some(mut a), Some(b)) => {
+                    a.extend(b);
+                    Some(a)
+                }
+                (a, b) => a.or(b),
+            };
+            let mut selected = Vec::new();
+            if let Some(named) = &named {
+                for name in named {
+                    if !nodes.iter().any(|n| &n.name == name) {
+                        return Err(invalid(
+                            &format!("{path}.nodes"),
+                            format!("Not found: \"{name}\": no such node in spec.cluster"),
+                        ));
+                    }
+                }
+            }
+            if let Some(pools) = &pool {
+                for p in pools {
+                    if !nodes.iter().any(|n| n.pool.as_deref() == Some(p.as_str())) {
+                        return Err(invalid(
+                            &format!("{path}.pool"),
+                            format!(
+                                "Not found: \"{p}\": no such node pool in spec.cluster.nodePools"
+                            ),
+                        ));
+                    }
+                }
+            }
+            for n in nodes {
+                let by_pool = pool
+                    .as_ref()
+                    .is_some_and(|p| n.pool.as_ref().is_some_and(|np| p.contains(np)));
+                let by_name = named.as_ref().is_some_and(|names| names.contains(&n.name));
+                if (pool.is_none() && named.is_none()) || by_pool || by_name {
+                    selected.push(n.name.clone());
+                }
+            }
+            FaultKind::NodeCrash {
+                nodes: selected,
+                mttr,
+            }
+        }
+        "zoneOutage" => {
+            let mttr = dist("mttr")?;
+            let known = zones_of(nodes);
+            let named = match (strings("zones")?, strings("zone")?) {
+                (Some(mut a), Some(b)) => {
+                    a.extend(b);
+                    Some(a)
+                }
+                (a, b) => a.or(b),
+            };
+            let zones: Vec<String> = match named {
+                Some(list) => {
+                    for z in &list {
+                        if !known.contains(z) {
+                            return Err(invalid(
+                                &format!("{path}.zones"),
+                                format!(
+                                    "Not found: \"{z}\": no node has this topology.kubernetes.io/zone"
+                                ),
+                            ));
+                        }
+                    }
+                    list.into_iter()
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect()
+                }
+                None => known.into_iter().collect(),
+            };
+            if zones.is_empty() {
+                return Err(invalid(
+                    &format!("{path}.zones"),
+                    "Required value: no node has a topology.kubernetes.io/zone label".into(),
+                ));
+            }
+            FaultKind::ZoneOutage { zones, mttr }
+        }
+        _ => {
+            let namespace = match raw.get("namespace") {
+                None => "default".to_string(),
+                Some(serde_json::Value::String(ns)) => ns.clone(),
+                Some(other) => {
+                    return Err(invalid(
+                        &format!("{path}.namespace"),
+                        format!("Invalid value: {other}: must be a string"),
+                    ));
+                }
+            };
+            let selector: Option<BTreeMap<String, String>> = match raw.get("selector") {
+                None => None,
+                Some(serde_json::Value::Object(map)) => Some(
+                    map.iter()
+                        .map(|(k, v)| match v {
+                            serde_json::Value::String(s) => Ok((k.clone(), s.clone())),
+                            other => Err(invalid(
+                                &format!("{path}.selector.{k}"),
+                                format!("Invalid value: {other}: must be a string"),
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                Some(other) => {
+                    return Err(invalid(
+                        &format!("{path}.selector"),
+                        format!("Invalid value: {other}: must be a map of labels"),
+                    ));
+                }
+            };
+            let pod = match raw.get("target") {
+                None => None,
+                Some(target) => match target.as_str().and_then(ObjectRef::parse) {
+                    Some(r) if r.kind == "pod" => Some(r.name),
+                    _ => {
+                        return Err(invalid(
+                            &format!("{path}.target"),
+                            format!(
+                                "Invalid value: {target}: containerCrash takes a pod/NAME target or a selector"
+                            ),
+                        ));
+                    }
+                },
+            };
+            FaultKind::ContainerCrash {
+                namespace,
+                pod,
+                selector,
+            }
+        }
+    };
+    Ok(Fault { kind, mttf })
 }
 
 /// Serde's message without the names of the mirror types (`expected struct RawSpec`).
@@ -1521,13 +1832,58 @@ fn action(
             }
             Action::ForceDeletePod(target)
         }
-        "failNode" | "recoverNode" | "deleteNode" | "addNodes" | "failZone" | "recoverZone"
-        | "partitionNode" | "healPartition" => {
-            notes.push(format!(
-                "Info: timeline action \"{}\" is accepted but not simulated in this version",
-                a.action
-            ));
-            Action::NotSimulated(a.action.clone())
+        "failNode" | "recoverNode" | "deleteNode" | "partitionNode" | "healPartition" => {
+            let node = a
+                .node
+                .clone()
+                .or_else(|| {
+                    a.target
+                        .as_deref()
+                        .and_then(ObjectRef::parse)
+                        .map(|r| r.name)
+                })
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| invalid(&format!("{path}.node"), "Required value".into()))?;
+            match a.action.as_str() {
+                "failNode" => Action::NodeFault(NodeFaultAction::Fail, node),
+                "recoverNode" => Action::NodeFault(NodeFaultAction::Recover, node),
+                "partitionNode" => Action::NodeFault(NodeFaultAction::Partition, node),
+                "healPartition" => Action::NodeFault(NodeFaultAction::Heal, node),
+                _ => Action::DeleteNode(node),
+            }
+        }
+        "failZone" | "recoverZone" => {
+            let zone = a
+                .zone
+                .clone()
+                .filter(|z| !z.is_empty())
+                .ok_or_else(|| invalid(&format!("{path}.zone"), "Required value".into()))?;
+            let fault = if a.action == "failZone" {
+                NodeFaultAction::Fail
+            } else {
+                NodeFaultAction::Recover
+            };
+            Action::ZoneFault(fault, zone)
+        }
+        "addNodes" => {
+            let pool = a
+                .pool
+                .clone()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| invalid(&format!("{path}.pool"), "Required value".into()))?;
+            let count = a
+                .count
+                .ok_or_else(|| invalid(&format!("{path}.count"), "Required value".into()))?;
+            if !(1..=MAX_NODES as i64).contains(&count) {
+                return Err(invalid(
+                    &format!("{path}.count"),
+                    format!("Invalid value: {count}: must be between 1 and {MAX_NODES}"),
+                ));
+            }
+            Action::AddNodes {
+                pool,
+                count: count as usize,
+            }
         }
         "" => return Err(invalid(&format!("{path}.action"), "Required value".into())),
         other => {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::ObjectRef;
-use crate::model::behavior::ImageBehavior;
+use crate::model::behavior::{DurationDist, ImageBehavior};
 use crate::model::node::{Node, Taint};
 use crate::model::objects::ApiObject;
 use crate::model::resources::ResourceList;
@@ -45,6 +45,73 @@ pub struct Scenario {
     pub notes: Vec<String>,
     /// Scheduler configuration (profiles, back-off, latencies).
     pub scheduler: SchedulerConfig,
+    /// Random failure processes (`spec.faults`).
+    pub faults: Vec<Fault>,
+}
+
+/// One random failure process of `spec.faults`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// What fails.
+    pub kind: FaultKind,
+    /// Time to failure, drawn afresh after every start or repair.
+    pub mttf: DurationDist,
+}
+
+/// The kinds of random failures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// `nodeCrash`: each of these nodes crashes (like `failNode`) and is repaired after `mttr`
+    /// (like `recoverNode`), independently.
+    NodeCrash {
+        /// Node names, in the scenario's node order.
+        nodes: Vec<String>,
+        /// Time to repair.
+        mttr: DurationDist,
+    },
+    /// `zoneOutage`: each of these zones fails as a whole (like `failZone`) and is repaired
+    /// after `mttr` (like `recoverZone`), independently.
+    ZoneOutage {
+        /// Zone names, sorted.
+        zones: Vec<String>,
+        /// Time to repair.
+        mttr: DurationDist,
+    },
+    /// `containerCrash`: every running app container of the selected pods exits with code 1
+    /// after a time drawn from `mttf` (from each start); the kubelet restarts it per the pod's
+    /// restart policy and back-off.
+    ContainerCrash {
+        /// Namespace of the selected pods.
+        namespace: String,
+        /// Only the pod with this name (`target: pod/NAME`).
+        pod: Option<String>,
+        /// Pod label selector (`None` and no `pod`: every pod of the namespace).
+        selector: Option<BTreeMap<String, String>>,
+    },
+}
+
+impl FaultKind {
+    /// The `kind:` spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FaultKind::NodeCrash { .. } => "nodeCrash",
+            FaultKind::ZoneOutage { .. } => "zoneOutage",
+            FaultKind::ContainerCrash { .. } => "containerCrash",
+        }
+    }
+}
+
+/// Node and zone faults of the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeFaultAction {
+    /// `failNode` / `failZone`: the machine crashes (containers dead, kubelet silent).
+    Fail,
+    /// `recoverNode` / `recoverZone`: the machine is back (kubelet restarts, containers restart).
+    Recover,
+    /// `partitionNode`: the node cannot reach the control plane; its containers keep running.
+    Partition,
+    /// `healPartition`: the node reaches the control plane again.
+    Heal,
 }
 
 /// One input file.
@@ -235,6 +302,19 @@ pub enum Action {
         timeout_ns: Option<u64>,
         /// `--grace-period` in seconds (`None`: each pod's own).
         grace_period_s: Option<i64>,
+    },
+    /// A node fault (`failNode`, `recoverNode`, `partitionNode`, `healPartition`) on one node.
+    NodeFault(NodeFaultAction, String),
+    /// `failZone` / `recoverZone`: the fault on every node labelled with the zone.
+    ZoneFault(NodeFaultAction, String),
+    /// `deleteNode`: the Node object is removed; its pods are deleted at once (pod GC).
+    DeleteNode(String),
+    /// `addNodes`: `count` new nodes of pool `pool`, named after the pool's last node.
+    AddNodes {
+        /// Pool name.
+        pool: String,
+        /// How many nodes.
+        count: usize,
     },
     /// `kubectl argo rollouts promote`.
     Promote(ObjectRef),

@@ -11,6 +11,7 @@ mod gc;
 mod hpa;
 mod jobs;
 mod malformed;
+mod node_lifecycle;
 mod placement;
 mod preemption;
 mod probes;
