@@ -3,7 +3,7 @@
 //! `perPodRps` each; each running pod of the Service uses `idleCpu` plus `cpuPerRequest` times
 //! the requests/s it serves.
 
-use super::world::ServiceEndpoints;
+use super::endpoints::ServiceEndpoints;
 use crate::scenario::spec::Traffic;
 
 /// The demand on one Service as the run goes on.
@@ -15,6 +15,10 @@ pub struct ServiceTraffic {
     pub rps: f64,
     /// Bumped by `setTraffic`; change events of an older demand are ignored.
     pub generation: u32,
+    /// Serving endpoints the Service needs to answer at all (`spec.availability`
+    /// `minReadyEndpoints`; 1 without a rule): below it every request fails, as a replicated
+    /// database without quorum serves nothing.
+    pub min_serving: i64,
 }
 
 /// Requests/s demanded, served, and served by pods of a bad image.
@@ -86,6 +90,11 @@ impl ServiceTraffic {
             bad: 0.0,
         };
         let mut served_per_group = Vec::with_capacity(groups.len());
+        let serving: i64 = groups.iter().map(|g| g.app_ready).sum();
+        if serving < self.min_serving {
+            served_per_group.resize(groups.len(), 0.0);
+            return (total, served_per_group);
+        }
         for (i, g) in groups.iter().enumerate() {
             let share = if groups.len() == 1 {
                 1.0
@@ -159,6 +168,7 @@ mod tests {
             },
             rps: 100.0,
             generation: 0,
+            min_serving: 1,
         }
     }
 
