@@ -146,7 +146,8 @@ pub struct PodState {
     pub container_restarts: Vec<u32>,
     /// Per app container: when its current run started (its memory use grows from there).
     pub container_started_at: Vec<SimTime>,
-    /// The application itself answers requests (it may lag Ready when there is no readiness probe).
+    /// The application answers requests now: it may lag Ready (no readiness probe), lead it
+    /// (a probe not yet passed) or outlive it (terminating, until SIGTERM after preStop).
     pub app_ready: bool,
     /// `status.nominatedNodeName`: where a preemption made room for this pod.
     pub nominated: Option<NodeId>,

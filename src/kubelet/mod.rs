@@ -271,7 +271,7 @@ pub fn on_step(
                         plan.ready_ns,
                         KubeletStep::ContainerReady { app, incarnation },
                     ));
-                    if plan.answering_ns > plan.ready_ns {
+                    if plan.answering_ns > 0 {
                         out.timers.push((
                             plan.answering_ns,
                             KubeletStep::AppAnswering { app, incarnation },
@@ -320,7 +320,9 @@ pub fn on_step(
                 out.timers
                     .push((after, KubeletStep::OomKilled { index, incarnation }));
             }
-            pod.app_ready = plan.answering_ns <= plan.ready_ns;
+            // Whether the application answers requests right now (it may before Ready, with a
+            // readiness probe, or after it, without one).
+            pod.app_ready = plan.answering_ns == 0 && plan.startup_kill_ns.is_none();
             begin_container(pod, node, images, rng, index + 1, &mut out);
             if pod.container_running.iter().all(|r| *r) && pod.started.is_none() {
                 pod.started = Some(now);

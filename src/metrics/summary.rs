@@ -483,6 +483,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stretches_below_a_threshold() {
+        let points = [(0, 0.0), (10, 2.0), (30, 1.0), (40, 3.0), (60, 0.0)];
+        let o = |start_ms, end_ms: Option<u64>, duration_ms| Outage {
+            start_ms,
+            end_ms,
+            duration_ms,
+        };
+        // (from, to, threshold) → stretches.
+        let rows: [(u64, u64, f64, Vec<Outage>); 4] = [
+            (0, 70, 1.0, vec![o(0, Some(10), 10), o(60, None, 10)]),
+            (
+                0,
+                70,
+                2.0,
+                vec![o(0, Some(10), 10), o(30, Some(40), 10), o(60, None, 10)],
+            ),
+            (10, 60, 2.0, vec![o(30, Some(40), 10)]),
+            (5, 35, 3.0, vec![o(5, None, 30)]),
+        ];
+        for (from, to, threshold, want) in rows {
+            assert_eq!(
+                stretches_below(&points, from, to, threshold),
+                want,
+                "{from} {to} {threshold}"
+            );
+        }
+        let stats = ServiceStats {
+            availability: 0.5,
+            downtime_ms: 30,
+            longest_outage_ms: 10,
+            served_fraction: 0.5,
+            bad_request_fraction: 0.0,
+            outages: rows_outages(),
+        };
+        assert_eq!(stats.mean_time_to_recover_ms(), Some(15.0));
+    }
+
+    fn rows_outages() -> Vec<Outage> {
+        vec![
+            Outage {
+                start_ms: 0,
+                end_ms: Some(10),
+                duration_ms: 10,
+            },
+            Outage {
+                start_ms: 20,
+                end_ms: Some(40),
+                duration_ms: 20,
+            },
+            Outage {
+                start_ms: 50,
+                end_ms: None,
+                duration_ms: 100,
+            },
+        ]
+    }
+
+    #[test]
     fn integration_of_steps() {
         let points = [(0, 0.0), (10, 2.0), (30, 0.0), (40, 1.0)];
         assert_eq!(

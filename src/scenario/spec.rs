@@ -220,8 +220,8 @@ pub enum Action {
         /// Revision (`None`: the previous one).
         to_revision: Option<i64>,
     },
-    /// Blue/green by hand: the Service's `spec.selector` becomes `selector` (its endpoints
-    /// follow at once).
+    /// Blue/green by hand: the Service's `spec.selector` becomes `selector` (kube-proxy
+    /// follows one endpoint propagation delay later).
     SwitchService {
         /// The Service.
         target: ObjectRef,
