@@ -143,6 +143,18 @@ impl ServiceEndpoints {
         self.bad_app_ready += b1 - b0;
     }
 
+    /// The counters recomputed from the routed pods and their state (`serving(pod)`), for the
+    /// invariant checker: (`ready`, `app_ready`, `bad_app_ready`).
+    pub fn recount(&self, serving: impl Fn(PodId) -> PodServing) -> (i64, i64, i64) {
+        let mut counts = (self.proxied.len() as i64, 0, 0);
+        for &pod in &self.proxied {
+            let s = serving(pod);
+            counts.1 += i64::from(s.answering);
+            counts.2 += i64::from(s.answering && s.bad);
+        }
+        counts
+    }
+
     /// Up: at least `min_ready` routed endpoints answer.
     pub fn is_up(&self) -> bool {
         self.app_ready >= self.min_ready
@@ -214,6 +226,12 @@ mod tests {
         assert!(!e.is_up(), "quorum 2 with one answering endpoint");
         e.answering_changed(PodId(1), serving(false, false), serving(true, false));
         assert!(e.is_up());
+        let state = [
+            serving(true, true),
+            serving(true, false),
+            serving(true, true),
+        ];
+        assert_eq!(e.recount(|p| state[p.0]), (2, 2, 1));
         // A pod kube-proxy does not route to changes nothing.
         e.select(PodId(2));
         e.answering_changed(PodId(2), serving(false, false), serving(true, true));

@@ -122,6 +122,11 @@ impl World {
         self.last_touched = touched;
     }
 
+    /// What the data plane knows about `pod` now.
+    pub fn pod_serving(&self, pod: PodId) -> PodServing {
+        self.serving[pod.0]
+    }
+
     /// Notes something that may start an outage (`what` names it: `setImage deployment/web`,
     /// `OOMKilled pod/web-0`); `pod` ties it to the Services that select that pod.
     pub fn note_disruption(&mut self, time: SimTime, pod: Option<PodId>, what: String) {
