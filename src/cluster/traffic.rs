@@ -263,4 +263,33 @@ mod tests {
         assert_eq!(t.group_of(&labels), 0);
         assert_eq!(t.group_of(&Default::default()), 1);
     }
+
+    #[test]
+    fn below_the_quorum_nothing_is_served() {
+        // (serving endpoints per group, quorum) → served requests/s of 100 demanded.
+        let rows: [(Vec<EndpointCounts>, i64, f64); 5] = [
+            (vec![counts(3, 3, 0)], 2, 100.0),
+            (vec![counts(3, 2, 0)], 2, 100.0 * 2.0 / 3.0),
+            (vec![counts(3, 1, 0)], 2, 0.0),
+            (vec![counts(0, 0, 0)], 1, 0.0),
+            // The quorum counts serving endpoints over every group of a split.
+            (vec![counts(1, 1, 0), counts(1, 1, 0)], 2, 100.0),
+        ];
+        for (groups, quorum, want) in rows {
+            let split = if groups.len() > 1 {
+                vec![("b", 0.5)]
+            } else {
+                vec![]
+            };
+            let mut t = traffic(&split, None);
+            t.min_serving = quorum;
+            let (load, per_group) = t.load_groups(&groups);
+            assert!(
+                (load.served - want).abs() < 1e-9,
+                "{groups:?} {quorum}: {}",
+                load.served
+            );
+            assert_eq!(per_group.len(), groups.len());
+        }
+    }
 }
