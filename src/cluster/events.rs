@@ -27,6 +27,14 @@ pub enum KubeletStep {
         /// Restart count when the timer was set.
         incarnation: u32,
     },
+    /// kubelet → kubelet: the application of `app` hangs (`hangAfter`): it stops answering
+    /// requests; the probes notice later.
+    AppHung {
+        /// App container index.
+        app: usize,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+    },
     /// kubelet → kubelet: the readiness probe of `app` failed `failureThreshold` times (hung app).
     Unready {
         /// App container index.

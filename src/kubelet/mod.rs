@@ -277,6 +277,10 @@ pub fn on_step(
                             KubeletStep::AppAnswering { app, incarnation },
                         ));
                     }
+                    if let Some(hang) = plan.hang_ns {
+                        out.timers
+                            .push((hang, KubeletStep::AppHung { app, incarnation }));
+                    }
                     if let Some(unready) = plan.unready_ns {
                         out.timers
                             .push((unready, KubeletStep::Unready { app, incarnation }));
@@ -331,6 +335,14 @@ pub fn on_step(
         KubeletStep::AppAnswering { app, incarnation } => {
             if current(pod, app, incarnation) {
                 pod.app_ready = true;
+                out.status_changed = true;
+            }
+        }
+        KubeletStep::AppHung { app, incarnation } => {
+            // Requests fail from now on; the probes notice later (readiness drops the pod from
+            // the endpoints, liveness restarts it).
+            if current(pod, app, incarnation) && pod.app_ready {
+                pod.app_ready = false;
                 out.status_changed = true;
             }
         }
@@ -528,6 +540,8 @@ pub struct ProbePlan {
     pub liveness_kill_ns: Option<u64>,
     /// The startup probe kills it (the app never became ready in time).
     pub startup_kill_ns: Option<u64>,
+    /// The application hangs: it stops answering requests (`hangAfter`).
+    pub hang_ns: Option<u64>,
 }
 
 /// The probe times `initialDelaySeconds + k × periodSeconds`: the first at or after `at_ns`.
@@ -562,6 +576,7 @@ pub fn probe_plan(c: &Container, b: &ImageBehavior, rng: &mut SimRng) -> ProbePl
         unready_ns: None,
         liveness_kill_ns: None,
         startup_kill_ns: None,
+        hang_ns,
     };
     // Startup probe: failing while the app does not answer; failureThreshold failures kill it.
     let started_ns = match c.startup_probe {

@@ -263,3 +263,29 @@ fn service_type_gives_one_info_line() {
     assert!(infos[0].starts_with("Info: "), "{}", infos[0]);
     assert!(infos[0].contains("LoadBalancer"), "{}", infos[0]);
 }
+
+#[test]
+fn a_hung_app_fails_requests_until_readiness_and_kube_proxy_drop_it() {
+    // Started at 3 s, Ready at once (first probe at start), routed at 4 s; hangs 30 s after
+    // the start (33 s); readiness probes at 30, 40, 50 s after the start fail, the third
+    // (failureThreshold 3) makes it unready at 53 s; kube-proxy drops it at 54 s.
+    let text = "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {name: hung}\nspec:\n  duration: 2m\n  cluster:\n    nodePools:\n      - {name: worker, count: 1, capacity: {cpu: \"4\", memory: 16Gi}}\n  images:\n    default: {pull: 2s, start: 1s, ready: 0s, hangAfter: 30s}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-0, labels: {app: web}}\nspec:\n  containers:\n  - name: web\n    image: web:1\n    readinessProbe:\n      httpGet: {path: /, port: 80}\n      periodSeconds: 10\n      failureThreshold: 3\n";
+    let results = run(&load("hung.yaml", text.to_string()));
+    let changes = |metric: &str| {
+        let id = results.recorder.series_id("service/web", metric).unwrap();
+        results.recorder.points(id)
+    };
+    assert_eq!(
+        changes("ready_endpoints"),
+        [(0, 0.0), (4_000, 1.0), (54_000, 0.0)]
+    );
+    assert_eq!(
+        changes("serving_endpoints"),
+        [(0, 0.0), (4_000, 1.0), (33_000, 0.0)]
+    );
+    let json = summary::build(&results);
+    assert_eq!(
+        json["services"]["default/web"]["outages"][0]["start_ms"],
+        33_000
+    );
+}
