@@ -933,6 +933,25 @@ fn build(
         });
     }
 
+    // An availability rule for a Service no input creates would silently measure nothing.
+    for (index, rule) in availability.iter().enumerate() {
+        let names_it = |object: &ApiObject| {
+            matches!(object, ApiObject::Service(s)
+                if s.name == rule.service && s.namespace == rule.namespace)
+        };
+        let created = objects.iter().any(names_it)
+            || timeline
+                .iter()
+                .any(|t| matches!(&t.action, Action::Apply(object) if names_it(object)));
+        if !created {
+            let path = format!("spec.availability[{index}].service");
+            let pos = doc.root.locate(&path);
+            notes.push(format!(
+                "Warning: {file}:{}:{}: {path}: no Service \"{}\" in namespace \"{}\" is created by the inputs; the rule has no effect",
+                pos.line, pos.col, rule.service, rule.namespace
+            ));
+        }
+    }
     let mut scheduler_settings = scheduler.unwrap_or_default();
     if let Some(settings) = &spec.scheduler {
         if let Some(text) = &settings.scheduling_latency {

@@ -289,3 +289,22 @@ fn a_hung_app_fails_requests_until_readiness_and_kube_proxy_drop_it() {
         33_000
     );
 }
+
+#[test]
+fn an_availability_rule_for_a_missing_service_is_a_warning() {
+    let text = "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {name: rules}\nspec:\n  duration: 1m\n  availability:\n    - {service: db, minReadyEndpoints: 2}\n    - {service: dbx, minReadyEndpoints: 2}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  selector: {app: db}\n";
+    let s = load("rules.yaml", text.to_string());
+    let warnings: Vec<&String> = s
+        .notes
+        .iter()
+        .filter(|n| n.starts_with("Warning: "))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "Warning: rules.yaml:8:8: spec.availability[1].service: no Service \"dbx\" in namespace \"default\" is created by the inputs; the rule has no effect"
+        ]
+    );
+    assert_eq!(s.availability.len(), 2);
+    assert_eq!(s.availability[1].min_ready_endpoints, 2);
+}
