@@ -133,15 +133,28 @@ pub fn invariants(world: &World, now: SimTime, full: bool) -> Result<(), String>
             check_pod(world, PodId(index))?;
         }
         for (key, endpoints) in &world.endpoints {
-            let ready = endpoints
+            let counted = (
+                endpoints.ready,
+                endpoints.app_ready,
+                endpoints.bad_app_ready,
+            );
+            let recount = endpoints.recount(|pod| world.pod_serving(pod));
+            if counted != recount {
+                return Err(format!(
+                    "service {}/{} counts (routed, serving, bad) {counted:?}, recount gives {recount:?}",
+                    key.namespace, key.name
+                ));
+            }
+            if let Some(gone) = endpoints
                 .pods
                 .iter()
-                .filter(|p| state.pod(**p).is_serving())
-                .count() as i64;
-            if ready != endpoints.ready {
+                .find(|p| state.pod(**p).gone.is_some())
+            {
                 return Err(format!(
-                    "service {}/{} counts {} ready endpoints, recount gives {ready}",
-                    key.namespace, key.name, endpoints.ready
+                    "service {}/{} selects pod {}, which is gone",
+                    key.namespace,
+                    key.name,
+                    state.pod(*gone).name
                 ));
             }
         }

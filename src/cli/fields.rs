@@ -144,6 +144,14 @@ const FIELDS: &[Field] = &[
         "Read at most this many rows.",
     ),
     f(
+        "spec.cluster.endpointPropagationDelay",
+        "string",
+        "Time from a pod's readiness change (ready, not ready, terminating, gone) until \
+         kube-proxy routes accordingly: the endpoint controller plus kube-proxy (default 1s; 0s \
+         for instant). Requests routed meanwhile to a pod that no longer answers fail; a \
+         terminating pod still answers during its preStop hook.",
+    ),
+    f(
         "spec.images",
         "map[string]Object",
         "How containers behave, by image reference; the key `default` applies to every other \
@@ -196,6 +204,49 @@ const FIELDS: &[Field] = &[
         "spec.images.errorRate",
         "number",
         "Share of requests the app fails, 0..1 (a bad release).",
+    ),
+    f(
+        "spec.images.memory",
+        "string|Object",
+        "Memory the container uses: a quantity (`300Mi`, constant) or {start: 100Mi, growth: \
+         10Mi, every: 1m} (grows by `growth` at the end of every `every`, default 1m, from each \
+         start). Above its resources.limits.memory the container is OOM-killed (exit 137, \
+         reason OOMKilled) and restarted per restartPolicy with back-off; without a memory \
+         limit it never is. The HPA's memory utilisation uses it (else the request).",
+    ),
+    f(
+        "spec.images.memory.start",
+        "string",
+        "Use right after each start (a quantity; default 0).",
+    ),
+    f(
+        "spec.images.memory.growth",
+        "string",
+        "Added at the end of every step (a quantity).",
+    ),
+    f(
+        "spec.images.memory.every",
+        "string",
+        "Length of one growth step (Go duration; default 1m).",
+    ),
+    f(
+        "spec.availability",
+        "[]Object",
+        "Availability rules per Service: with minReadyEndpoints K the Service is up (for \
+         availability, downtime, outages) only while at least K of its routed endpoints \
+         serve, and below K it serves no request at all (a replicated database without \
+         quorum). Default K is 1.",
+    ),
+    required("spec.availability.service", "string", "Service name."),
+    f(
+        "spec.availability.namespace",
+        "string",
+        "Namespace of the Service (default `default`).",
+    ),
+    f(
+        "spec.availability.minReadyEndpoints",
+        "integer",
+        "Serving endpoints needed (at least 1).",
     ),
     f(
         "spec.traffic",
@@ -366,10 +417,12 @@ const FIELDS: &[Field] = &[
     required(
         "spec.expect.metric",
         "string",
-        "availability, servedFraction, downtime (Service); readyReplicas, availableReplicas, \
-         updatedReplicas, replicas, rolloutDuration (workloads); pendingPods (cluster or \
-         workload); podsOnNode; eventCount (with reason); badRequestFraction; succeeded, failed, \
-         active (Job status counts; active also counts a CronJob's running Jobs).",
+        "availability, servedFraction, downtime, outageCount (Service); readyReplicas, \
+         availableReplicas, updatedReplicas, replicas, rolloutDuration, timeBelowDesired \
+         (seconds with fewer ready replicas than desired, after first reaching it) \
+         (workloads); pendingPods (cluster or workload); podsOnNode; eventCount (with reason); \
+         badRequestFraction; succeeded, failed, active (Job status counts; active also counts \
+         a CronJob's running Jobs).",
     ),
     f(
         "spec.expect.target",

@@ -27,6 +27,14 @@ pub enum KubeletStep {
         /// Restart count when the timer was set.
         incarnation: u32,
     },
+    /// kubelet → kubelet: the application of `app` hangs (`hangAfter`): it stops answering
+    /// requests; the probes notice later.
+    AppHung {
+        /// App container index.
+        app: usize,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+    },
     /// kubelet → kubelet: the readiness probe of `app` failed `failureThreshold` times (hung app).
     Unready {
         /// App container index.
@@ -53,6 +61,17 @@ pub enum KubeletStep {
         /// Restart count when the timer was set.
         incarnation: u32,
     },
+    /// kubelet → kubelet: app container `index` used more memory than its limit (image memory
+    /// model): the OOM killer ends it with exit code 137, reason `OOMKilled`.
+    OomKilled {
+        /// Container index (init containers first).
+        index: usize,
+        /// Restart count when the timer was set.
+        incarnation: u32,
+    },
+    /// kubelet → kubelet: a terminating pod's preStop hooks finished; SIGTERM stops the app
+    /// answering requests.
+    SigTerm,
     /// kubelet → kubelet: the crash-loop back-off of container `index` expired; restart it.
     Restart(usize),
     /// kubelet → world: graceful termination finished; the pod object goes away.
@@ -110,6 +129,16 @@ pub enum Event {
     RandomFault {
         /// Index of the process (one per fault entry and target).
         process: usize,
+    },
+    /// endpoint controller → kube-proxy: the controller's view of `pod` (changed one
+    /// propagation delay ago) reaches the routing tables of the Services selecting it.
+    Endpoints {
+        /// The pod.
+        pod: PodId,
+        /// Ready and not terminating.
+        ready: bool,
+        /// Has an address and has not finished (for `publishNotReadyAddresses`).
+        published: bool,
     },
     /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.
     Kubelet {

@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod binding;
 pub mod effects;
+pub mod endpoints;
 pub mod events;
 pub mod lister;
 pub mod scheduling_record;

@@ -144,7 +144,10 @@ pub struct PodState {
     pub container_ready: Vec<bool>,
     /// Per app container: restart count (drives the crash-loop back-off).
     pub container_restarts: Vec<u32>,
-    /// The application itself answers requests (it may lag Ready when there is no readiness probe).
+    /// Per app container: when its current run started (its memory use grows from there).
+    pub container_started_at: Vec<SimTime>,
+    /// The application answers requests now: it may lag Ready (no readiness probe), lead it
+    /// (a probe not yet passed) or outlive it (terminating, until SIGTERM after preStop).
     pub app_ready: bool,
     /// `status.nominatedNodeName`: where a preemption made room for this pod.
     pub nominated: Option<NodeId>,
@@ -158,6 +161,9 @@ pub struct PodState {
     pub exit_code: Option<(usize, i64)>,
     /// When the pod reached Succeeded or Failed through its containers exiting.
     pub finished_at: Option<SimTime>,
+    /// The last container termination (`lastState.terminated`): reason (`OOMKilled`, `Error`,
+    /// `Completed`) and exit code.
+    pub last_termination: Option<(&'static str, i64)>,
 }
 
 impl PodState {

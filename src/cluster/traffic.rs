@@ -3,7 +3,7 @@
 //! `perPodRps` each; each running pod of the Service uses `idleCpu` plus `cpuPerRequest` times
 //! the requests/s it serves.
 
-use super::world::ServiceEndpoints;
+use super::endpoints::ServiceEndpoints;
 use crate::scenario::spec::Traffic;
 
 /// The demand on one Service as the run goes on.
@@ -15,6 +15,10 @@ pub struct ServiceTraffic {
     pub rps: f64,
     /// Bumped by `setTraffic`; change events of an older demand are ignored.
     pub generation: u32,
+    /// Serving endpoints the Service needs to answer at all (`spec.availability`
+    /// `minReadyEndpoints`; 1 without a rule): below it every request fails, as a replicated
+    /// database without quorum serves nothing.
+    pub min_serving: i64,
 }
 
 /// Requests/s demanded, served, and served by pods of a bad image.
@@ -86,6 +90,11 @@ impl ServiceTraffic {
             bad: 0.0,
         };
         let mut served_per_group = Vec::with_capacity(groups.len());
+        let serving: i64 = groups.iter().map(|g| g.app_ready).sum();
+        if serving < self.min_serving {
+            served_per_group.resize(groups.len(), 0.0);
+            return (total, served_per_group);
+        }
         for (i, g) in groups.iter().enumerate() {
             let share = if groups.len() == 1 {
                 1.0
@@ -159,6 +168,7 @@ mod tests {
             },
             rps: 100.0,
             generation: 0,
+            min_serving: 1,
         }
     }
 
@@ -252,5 +262,34 @@ mod tests {
         let labels = [("track".to_string(), "b".to_string())].into();
         assert_eq!(t.group_of(&labels), 0);
         assert_eq!(t.group_of(&Default::default()), 1);
+    }
+
+    #[test]
+    fn below_the_quorum_nothing_is_served() {
+        // (serving endpoints per group, quorum) → served requests/s of 100 demanded.
+        let rows: [(Vec<EndpointCounts>, i64, f64); 5] = [
+            (vec![counts(3, 3, 0)], 2, 100.0),
+            (vec![counts(3, 2, 0)], 2, 100.0 * 2.0 / 3.0),
+            (vec![counts(3, 1, 0)], 2, 0.0),
+            (vec![counts(0, 0, 0)], 1, 0.0),
+            // The quorum counts serving endpoints over every group of a split.
+            (vec![counts(1, 1, 0), counts(1, 1, 0)], 2, 100.0),
+        ];
+        for (groups, quorum, want) in rows {
+            let split = if groups.len() > 1 {
+                vec![("b", 0.5)]
+            } else {
+                vec![]
+            };
+            let mut t = traffic(&split, None);
+            t.min_serving = quorum;
+            let (load, per_group) = t.load_groups(&groups);
+            assert!(
+                (load.served - want).abs() < 1e-9,
+                "{groups:?} {quorum}: {}",
+                load.served
+            );
+            assert_eq!(per_group.len(), groups.len());
+        }
     }
 }

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use super::binding::{self, ApiClient};
 use super::effects::{Effect, EventType, KubeEvent, StatefulSetUpdate, SyncTarget};
+pub use super::endpoints::ServiceEndpoints;
+use super::endpoints::{Disruption, PodServing};
 use super::events::{Event, KubeletStep, phase};
 use super::lister::WorldLister;
 use super::selectors;
@@ -40,6 +42,7 @@ use crate::sim::time::{NANOS_PER_SEC, SimTime};
 mod admission;
 mod batch;
 mod daemonsets;
+mod endpoints;
 mod gc;
 mod nodes;
 mod rollouts;
@@ -74,19 +77,6 @@ struct DrainState {
     evicted: usize,
 }
 
-/// Per-Service endpoint bookkeeping, updated incrementally when a pod starts or stops serving.
-#[derive(Debug, Default, Clone)]
-pub struct ServiceEndpoints {
-    /// Pods selected by the Service (live).
-    pub pods: BTreeSet<PodId>,
-    /// Of those, how many are ready and not terminating.
-    pub ready: i64,
-    /// Of the ready ones, how many whose app actually answers.
-    pub app_ready: i64,
-    /// Of those, how many run an image with an error rate (a bad release).
-    pub bad_app_ready: i64,
-}
-
 /// The simulated cluster.
 pub struct World {
     /// API objects and node bookkeeping.
@@ -103,6 +93,13 @@ pub struct World {
     pub events: Vec<KubeEvent>,
     /// Messages for the user produced while running (`Info:`/`Warning:` lines).
     pub notes: Vec<String>,
+    /// What may have started an outage, in time order: timeline actions, container failures,
+    /// kills and evictions.
+    pub disruptions: Vec<Disruption>,
+    /// `spec.cluster.endpointPropagationDelay`, ns.
+    endpoint_delay_ns: u64,
+    /// `spec.availability`: serving endpoints each Service needs (absent: 1).
+    quorum: BTreeMap<ObjKey, i64>,
     scheduler: Scheduler,
     images: ImageCatalog,
     timeline: Vec<TimedAction>,
@@ -117,7 +114,8 @@ pub struct World {
     binding_latency_ns: u64,
     rs_seq: u64,
     uid_seq: u64,
-    serving: Vec<(bool, bool)>,
+    /// Per pod: what the data plane knows about it now.
+    serving: Vec<PodServing>,
     /// Pods whose status may have changed during the current event.
     touched: Vec<PodId>,
     /// Pods touched by the last event (what the per-event invariant check looks at).
@@ -188,6 +186,13 @@ impl World {
             traffic: BTreeMap::new(),
             events: Vec::new(),
             notes: Vec::new(),
+            disruptions: Vec::new(),
+            endpoint_delay_ns: scenario.endpoint_propagation_delay_ns,
+            quorum: scenario
+                .availability
+                .iter()
+                .map(|q| (ObjKey::new(&q.namespace, &q.service), q.min_ready_endpoints))
+                .collect(),
             scheduler,
             images: scenario.images.clone(),
             timeline: scenario.timeline.clone(),
@@ -260,12 +265,15 @@ impl World {
         world.state.namespaces.insert("default".into());
         world.state.kubernetes_version = scenario.kubernetes_version;
         for t in &scenario.traffic {
+            let key = ObjKey::new(&t.namespace, &t.service);
+            let min_serving = world.quorum.get(&key).copied().unwrap_or(1);
             world.traffic.insert(
-                ObjKey::new(&t.namespace, &t.service),
+                key,
                 ServiceTraffic {
                     rps: t.demand.at(0),
                     spec: t.clone(),
                     generation: 0,
+                    min_serving,
                 },
             );
         }
@@ -328,6 +336,18 @@ impl World {
         reason: &'static str,
         message: String,
     ) {
+        // Events that take a pod (or a node's pods) out of service may start an outage.
+        if matches!(
+            reason,
+            "Killing" | "Evicted" | "Preempted" | "TaintManagerEviction" | "NodeNotReady"
+        ) || (reason == "Unhealthy" && message.starts_with("Readiness"))
+        {
+            let pod = object
+                .strip_prefix("pod/")
+                .and_then(|name| self.state.pod_index.get(&ObjKey::new(namespace, name)))
+                .copied();
+            self.note_disruption(now, pod, format!("{reason} {object}"));
+        }
         self.events.push(KubeEvent {
             time: now,
             namespace: namespace.to_string(),
@@ -484,14 +504,24 @@ impl World {
             container_running: Vec::new(),
             container_ready: Vec::new(),
             container_restarts: Vec::new(),
+            container_started_at: Vec::new(),
             app_ready: false,
             nominated: None,
             last_nominated: None,
             preempted: false,
             exit_code: None,
             finished_at: None,
+            last_termination: None,
         });
-        self.serving.push((false, false));
+        let bad = self.state.pods[id.0]
+            .spec
+            .containers
+            .iter()
+            .any(|c| self.images.get(&c.image).error_rate > 0.0);
+        self.serving.push(PodServing {
+            bad,
+            ..PodServing::default()
+        });
         self.state
             .pod_index
             .insert(ObjKey::new(namespace, &name), id);
@@ -521,12 +551,9 @@ impl World {
                     .selector
                     .as_ref()
                     .is_some_and(|sel| sel.iter().all(|(k, v)| pod_labels.get(k) == Some(v)))
+                && let Some(endpoints) = self.endpoints.get_mut(key)
             {
-                self.endpoints
-                    .entry(key.clone())
-                    .or_default()
-                    .pods
-                    .insert(id);
+                endpoints.select(id);
             }
         }
         match node_name {
@@ -668,6 +695,11 @@ impl World {
         }
         for (event_type, reason, message) in out.events {
             self.record(now, &ns, format!("pod/{name}"), event_type, reason, message);
+        }
+        if let Some((reason, code)) = out.terminated
+            && code != 0
+        {
+            self.note_disruption(now, Some(pod), format!("{reason} pod/{name}"));
         }
         for (delay, step) in out.timers {
             ctx.schedule_in(
@@ -1416,36 +1448,7 @@ impl World {
                     )),
                 }
             }
-            ApiObject::Service(service) => {
-                let key = ObjKey::new(&service.namespace, &service.name);
-                let mut endpoints = ServiceEndpoints::default();
-                if let Some(selector) = &service.selector {
-                    for (index, pod) in self.state.pods.iter().enumerate() {
-                        if pod.gone.is_none()
-                            && pod.namespace == service.namespace
-                            && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
-                        {
-                            endpoints.pods.insert(PodId(index));
-                            if self.serving[index].0 {
-                                endpoints.ready += 1;
-                            }
-                            if self.serving[index].1 {
-                                endpoints.app_ready += 1;
-                                if pod
-                                    .spec
-                                    .containers
-                                    .iter()
-                                    .any(|c| self.images.get(&c.image).error_rate > 0.0)
-                                {
-                                    endpoints.bad_app_ready += 1;
-                                }
-                            }
-                        }
-                    }
-                }
-                self.endpoints.insert(key.clone(), endpoints);
-                self.state.services.insert(key, service);
-            }
+            ApiObject::Service(service) => self.apply_service(ctx, service),
             ApiObject::Node(node) => {
                 if self.state.node_index.contains_key(&node.name) {
                     self.notes.push(format!(
@@ -1608,9 +1611,13 @@ impl World {
             return;
         }
         let TimedAction {
-            namespace, action, ..
+            namespace,
+            action,
+            label,
+            ..
         } = self.timeline[index].clone();
         let now = ctx.now();
+        self.note_disruption(now, None, label);
         match action {
             Action::Apply(object) => self.apply_object(ctx, *object),
             Action::Delete(target, propagation) => {
@@ -1853,6 +1860,7 @@ impl World {
                     rps: traffic.demand.at(now.as_nanos()),
                     spec: (*traffic).clone(),
                     generation,
+                    min_serving: self.quorum.get(&key).copied().unwrap_or(1),
                 };
                 self.traffic.insert(key.clone(), entry);
                 self.traffic_changed(ctx, key);
@@ -2274,7 +2282,6 @@ impl World {
         }
     }
 
-    /// Updates endpoint counters for pods touched by the last event.
     /// One HPA sync: rescale its Deployment when the desired count changes, then re-arm.
     fn sync_hpa(&mut self, ctx: &mut Ctx<'_, Event>, key: &ObjKey) {
         let now = ctx.now();
@@ -2283,7 +2290,10 @@ impl World {
         };
         let rescale = {
             let cpu = |pod: PodId| self.pod_cpu_usage_millis(pod);
-            controllers::hpa::sync(&self.state, &mut record, &cpu, now)
+            let memory = |pod: PodId| {
+                kubelet::memory_usage_bytes(&self.state.pods[pod.0], &self.images, now)
+            };
+            controllers::hpa::sync(&self.state, &mut record, &cpu, &memory, now)
         };
         let target = record.object.target.clone();
         self.hpas.insert(key.clone(), record);
@@ -2339,21 +2349,14 @@ impl World {
             return vec![EndpointCounts::from(endpoints)];
         }
         let mut groups = vec![EndpointCounts::default(); traffic.spec.split.len() + 1];
-        for &pod in &endpoints.pods {
-            let (ready, app_ready) = self.serving.get(pod.0).copied().unwrap_or_default();
-            if !ready {
-                continue;
-            }
+        for &pod in &endpoints.proxied {
+            let serving = self.serving[pod.0];
             let p = &self.state.pods[pod.0];
             let g = &mut groups[traffic.group_of(&p.labels)];
             g.ready += 1;
-            if app_ready {
+            if serving.answering {
                 g.app_ready += 1;
-                if p.spec
-                    .containers
-                    .iter()
-                    .any(|c| self.images.get(&c.image).error_rate > 0.0)
-                {
+                if serving.bad {
                     g.bad_app_ready += 1;
                 }
             }
@@ -2376,7 +2379,7 @@ impl World {
     pub fn pod_cpu_usage_millis(&self, pod: PodId) -> f64 {
         let p = &self.state.pods[pod.0];
         let running = p.phase == PodPhase::Running && p.gone.is_none();
-        let answering = self.serving.get(pod.0).is_some_and(|s| s.1);
+        let answering = self.serving.get(pod.0).is_some_and(|s| s.answering);
         self.traffic
             .iter()
             .filter_map(|(key, t)| {
@@ -2393,41 +2396,6 @@ impl World {
                 Some(t.pod_cpu_millis(&groups, group, running, answering))
             })
             .sum()
-    }
-
-    fn refresh_serving(&mut self) {
-        let touched = std::mem::take(&mut self.touched);
-        for &pod in &touched {
-            let p = &self.state.pods[pod.0];
-            let now_serving = (p.is_serving(), p.is_serving() && p.app_ready);
-            let gone = p.gone.is_some();
-            let before = self.serving[pod.0];
-            if now_serving != before {
-                self.serving[pod.0] = now_serving;
-                let ready_delta = i64::from(now_serving.0) - i64::from(before.0);
-                let app_delta = i64::from(now_serving.1) - i64::from(before.1);
-                let bad = p
-                    .spec
-                    .containers
-                    .iter()
-                    .any(|c| self.images.get(&c.image).error_rate > 0.0);
-                for endpoints in self.endpoints.values_mut() {
-                    if endpoints.pods.contains(&pod) {
-                        endpoints.ready += ready_delta;
-                        endpoints.app_ready += app_delta;
-                        if bad {
-                            endpoints.bad_app_ready += app_delta;
-                        }
-                    }
-                }
-            }
-            if gone {
-                for endpoints in self.endpoints.values_mut() {
-                    endpoints.pods.remove(&pod);
-                }
-            }
-        }
-        self.last_touched = touched;
     }
 }
 
@@ -2548,6 +2516,11 @@ impl Model for World {
                     self.traffic_changed(ctx, service);
                 }
             }
+            Event::Endpoints {
+                pod,
+                ready,
+                published,
+            } => self.learn(pod, super::endpoints::EndpointView { ready, published }),
             Event::Kubelet {
                 pod,
                 generation,
@@ -2604,7 +2577,7 @@ impl Model for World {
             Event::TaintEviction { pod } => self.taint_eviction(ctx, pod),
             Event::RandomFault { process } => self.random_fault(ctx, process),
         }
-        self.refresh_serving();
+        self.refresh_serving(ctx);
     }
 
     fn after_event(&mut self, now: SimTime) {

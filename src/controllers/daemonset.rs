@@ -597,12 +597,14 @@ mod tests {
                 container_running: Vec::new(),
                 container_ready: Vec::new(),
                 container_restarts: Vec::new(),
+                container_started_at: Vec::new(),
                 app_ready: ready,
                 nominated: None,
                 last_nominated: None,
                 preempted: false,
                 exit_code: None,
                 finished_at: None,
+                last_termination: None,
             });
             if let Some(node) = node {
                 state.nodes[node.0].pods.insert(id);

@@ -2,7 +2,8 @@
 //! every 15 s: reads the target Deployment's pods and their CPU use (the traffic model's), asks
 //! the replica calculator of [`super::hpa_math`] for a proposal per metric, keeps the largest,
 //! normalises it (stabilisation, `behavior` policies, min/max) and returns the new scale when it
-//! changes. Memory use is taken as equal to the request (memory metrics never move the count).
+//! changes. Memory use comes from the images' memory model (`spec.images.<image>.memory`); a pod
+//! without one is taken to use its request (then memory metrics never move the count).
 
 use crate::cluster::state::{ClusterState, HpaRecord, PodId, PodPhase};
 use crate::controllers::hpa_math::{self as math, HpaBehavior, HpaPodView, HpaTiming};
@@ -58,6 +59,7 @@ pub fn sync(
     state: &ClusterState,
     record: &mut HpaRecord,
     cpu_millis: &dyn Fn(PodId) -> f64,
+    memory_bytes: &dyn Fn(PodId) -> Option<i64>,
     now: SimTime,
 ) -> Option<Rescale> {
     let hpa = &record.object;
@@ -132,7 +134,9 @@ pub fn sync(
                                 value: if cpu {
                                     cpu_millis(id).round() as i64
                                 } else {
-                                    request.unwrap_or(0)
+                                    memory_bytes(id).map_or(request.unwrap_or(0), |bytes| {
+                                        bytes.saturating_mul(1000)
+                                    })
                                 },
                                 timestamp: now,
                                 window_ns: SAMPLE_WINDOW_NS,

@@ -603,12 +603,14 @@ mod tests {
             container_running: Vec::new(),
             container_ready: Vec::new(),
             container_restarts: Vec::new(),
+            container_started_at: Vec::new(),
             app_ready: false,
             nominated: None,
             last_nominated: None,
             preempted: false,
             exit_code: terminal.then_some((0, i64::from(phase == PodPhase::Failed))),
             finished_at: terminal.then_some(SimTime::from_secs(finished_s)),
+            last_termination: None,
         }
     }
 

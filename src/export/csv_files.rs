@@ -48,8 +48,10 @@ pub fn timeseries(results: &RunResults) -> Vec<u8> {
 }
 
 /// `namespace,name,owner,node,created_ms,scheduled_ms,started_ms,ready_ms,deleted_ms,end_reason`,
-/// plus `gone_ms` (the object disappeared), `restarts` and `nominated_node` (the last
-/// `status.nominatedNodeName` a preemption gave the pod).
+/// plus `gone_ms` (the object disappeared), `restarts`, `nominated_node` (the last
+/// `status.nominatedNodeName` a preemption gave the pod), and the last container termination
+/// (`lastState.terminated`): `last_termination_reason` (`OOMKilled`, `Error`, `Completed`) and
+/// `last_exit_code`.
 pub fn pods(results: &RunResults) -> Vec<u8> {
     let world = &results.world;
     let mut w = writer();
@@ -67,6 +69,8 @@ pub fn pods(results: &RunResults) -> Vec<u8> {
         "gone_ms",
         "restarts",
         "nominated_node",
+        "last_termination_reason",
+        "last_exit_code",
     ]);
     let ms = |t: Option<crate::sim::time::SimTime>| {
         t.map(|t| t.as_millis().to_string()).unwrap_or_default()
@@ -96,6 +100,10 @@ pub fn pods(results: &RunResults) -> Vec<u8> {
             &pod.restarts.to_string(),
             &pod.last_nominated
                 .map(|n| world.state.nodes[n.0].node.name.clone())
+                .unwrap_or_default(),
+            pod.last_termination.map_or("", |(reason, _)| reason),
+            &pod.last_termination
+                .map(|(_, code)| code.to_string())
                 .unwrap_or_default(),
         ]);
     }

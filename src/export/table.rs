@@ -116,6 +116,7 @@ pub fn render_summary(results: &RunResults) -> String {
             "READY-ENDPOINTS",
             "AVAILABILITY",
             "DOWNTIME",
+            "OUTAGES",
             "SERVED",
         ]);
         for (key, endpoints) in &world.endpoints {
@@ -132,6 +133,9 @@ pub fn render_summary(results: &RunResults) -> String {
                 endpoints.ready.to_string(),
                 pct(&stats["availability"]),
                 downtime,
+                stats["outage_count"]
+                    .as_u64()
+                    .map_or("-".to_string(), |n| n.to_string()),
                 pct(&stats["served_fraction"]),
             ]);
         }

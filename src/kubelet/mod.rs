@@ -30,6 +30,8 @@ pub struct Output {
     pub timers: Vec<(u64, KubeletStep)>,
     /// The pod's readiness or phase changed (controllers and endpoints must look again).
     pub status_changed: bool,
+    /// A container terminated: its reason (`OOMKilled`, `Error`, `Completed`) and exit code.
+    pub terminated: Option<(&'static str, i64)>,
 }
 
 /// Draws one duration.
@@ -81,6 +83,7 @@ pub fn on_bound(
     pod.container_running = vec![false; n_app];
     pod.container_ready = vec![false; n_app];
     pod.container_restarts = vec![0; n_app];
+    pod.container_started_at = vec![SimTime::ZERO; n_app];
     let mut out = Output::default();
     begin_container(pod, node, images, rng, 0, &mut out);
     out
@@ -291,6 +294,7 @@ pub fn on_step(
             let app = index - inits;
             let incarnation = pod.container_restarts[app];
             pod.container_running[app] = true;
+            pod.container_started_at[app] = now;
             if pod.phase == PodPhase::Pending {
                 pod.phase = PodPhase::Running;
                 out.status_changed = true;
@@ -310,11 +314,15 @@ pub fn on_step(
                         plan.ready_ns,
                         KubeletStep::ContainerReady { app, incarnation },
                     ));
-                    if plan.answering_ns > plan.ready_ns {
+                    if plan.answering_ns > 0 {
                         out.timers.push((
                             plan.answering_ns,
                             KubeletStep::AppAnswering { app, incarnation },
                         ));
+                    }
+                    if let Some(hang) = plan.hang_ns {
+                        out.timers
+                            .push((hang, KubeletStep::AppHung { app, incarnation }));
                     }
                     if let Some(unready) = plan.unready_ns {
                         out.timers
@@ -351,7 +359,17 @@ pub fn on_step(
                     },
                 ));
             }
-            pod.app_ready = plan.answering_ns <= plan.ready_ns;
+            // The memory model: above its limit the kernel's OOM killer kills the container.
+            if let Some(memory) = &b.memory
+                && c.limits.has_memory
+                && let Some(after) = memory.exceeds_after_ns(c.limits.memory_bytes)
+            {
+                out.timers
+                    .push((after, KubeletStep::OomKilled { index, incarnation }));
+            }
+            // Whether the application answers requests right now (it may before Ready, with a
+            // readiness probe, or after it, without one).
+            pod.app_ready = plan.answering_ns == 0 && plan.startup_kill_ns.is_none();
             begin_container(pod, node, images, rng, index + 1, &mut out);
             if pod.container_running.iter().all(|r| *r) && pod.started.is_none() {
                 pod.started = Some(now);
@@ -360,6 +378,14 @@ pub fn on_step(
         KubeletStep::AppAnswering { app, incarnation } => {
             if current(pod, app, incarnation) {
                 pod.app_ready = true;
+                out.status_changed = true;
+            }
+        }
+        KubeletStep::AppHung { app, incarnation } => {
+            // Requests fail from now on; the probes notice later (readiness drops the pod from
+            // the endpoints, liveness restarts it).
+            if current(pod, app, incarnation) && pod.app_ready {
+                pod.app_ready = false;
                 out.status_changed = true;
             }
         }
@@ -460,18 +486,25 @@ pub fn on_step(
                 return out;
             }
             let app = index - inits;
-            if !current(pod, app, incarnation) {
-                return out;
+            if current(pod, app, incarnation) {
+                let reason = if code == 0 { "Completed" } else { "Error" };
+                app_exited(pod, now, index, code, reason, &mut out);
             }
-            pod.container_running[app] = false;
-            pod.container_ready[app] = false;
-            if pod.ready {
-                pod.ready = false;
-                pod.ready_since = None;
+        }
+        KubeletStep::OomKilled { index, incarnation } => {
+            // No event: the kubelet records `SystemOOM` only for node-level OOMs; a container
+            // killed at its cgroup limit shows as `OOMKilled` (exit 137) in its last state.
+            let app = index.saturating_sub(inits);
+            if index >= inits && current(pod, app, incarnation) {
+                app_exited(pod, now, index, 137, "OOMKilled", &mut out);
             }
-            pod.app_ready = false;
-            out.status_changed = true;
-            restart_or_fail(pod, now, index, code, &mut out);
+        }
+        KubeletStep::SigTerm => {
+            // preStop hooks finished: SIGTERM reaches the app, which stops accepting requests.
+            if pod.app_ready {
+                pod.app_ready = false;
+                out.status_changed = true;
+            }
         }
         KubeletStep::Restart(index) => {
             pod.restarts += 1;
@@ -485,6 +518,49 @@ pub fn on_step(
         KubeletStep::Stopped => {}
     }
     out
+}
+
+/// Memory (bytes) the app containers of `pod` use now by their images' memory model, a
+/// container without a model counting its request; `None` when no container has a model.
+pub fn memory_usage_bytes(pod: &PodState, images: &ImageCatalog, now: SimTime) -> Option<i64> {
+    let mut modelled = false;
+    let mut total = 0i64;
+    for (app, c) in pod.spec.containers.iter().enumerate() {
+        let running = pod.container_running.get(app).copied().unwrap_or(false);
+        match (&images.get(&c.image).memory, running) {
+            (Some(memory), true) => {
+                modelled = true;
+                let since = pod.container_started_at.get(app).copied().unwrap_or(now);
+                total = total.saturating_add(memory.at(now.nanos_since(since)));
+            }
+            (Some(_), false) => modelled = true,
+            (None, _) => total = total.saturating_add(c.requests.memory_bytes),
+        }
+    }
+    modelled.then_some(total)
+}
+
+/// App container `index` (init containers first) exited with `code` for `reason`.
+fn app_exited(
+    pod: &mut PodState,
+    now: SimTime,
+    index: usize,
+    code: i64,
+    reason: &'static str,
+    out: &mut Output,
+) {
+    let app = index - pod.spec.init_containers.len();
+    pod.container_running[app] = false;
+    pod.container_ready[app] = false;
+    if pod.ready {
+        pod.ready = false;
+        pod.ready_since = None;
+    }
+    pod.app_ready = false;
+    pod.last_termination = Some((reason, code));
+    out.terminated = Some((reason, code));
+    out.status_changed = true;
+    restart_or_fail(pod, now, index, code, out);
 }
 
 /// True when a timer set for the `incarnation`-th run of app container `app` still applies.
@@ -507,6 +583,8 @@ pub struct ProbePlan {
     pub liveness_kill_ns: Option<u64>,
     /// The startup probe kills it (the app never became ready in time).
     pub startup_kill_ns: Option<u64>,
+    /// The application hangs: it stops answering requests (`hangAfter`).
+    pub hang_ns: Option<u64>,
 }
 
 /// The probe times `initialDelaySeconds + k × periodSeconds`: the first at or after `at_ns`.
@@ -541,6 +619,7 @@ pub fn probe_plan(c: &Container, b: &ImageBehavior, rng: &mut SimRng) -> ProbePl
         unready_ns: None,
         liveness_kill_ns: None,
         startup_kill_ns: None,
+        hang_ns,
     };
     // Startup probe: failing while the app does not answer; failureThreshold failures kill it.
     let started_ns = match c.startup_probe {
@@ -669,6 +748,21 @@ pub fn on_delete(
     }
     pod.kubelet = KubeletPhase::Stopping;
     pod.ready = false;
-    pod.app_ready = false;
+    // The app answers requests until SIGTERM, which follows the preStop hook: requests that
+    // kube-proxy still routes here meanwhile are served (the point of a `preStop: sleep`).
+    let sigterm_ns = pod
+        .container_running
+        .iter()
+        .enumerate()
+        .filter(|(_, running)| **running)
+        .map(|(app, _)| pod.spec.containers[app].pre_stop_ns)
+        .min()
+        .unwrap_or(0)
+        .min(grace_ns);
+    if sigterm_ns == 0 {
+        pod.app_ready = false;
+    } else if pod.app_ready {
+        out.timers.push((sigterm_ns, KubeletStep::SigTerm));
+    }
     (longest.min(grace_ns), out)
 }

@@ -1,14 +1,15 @@
 //! Expectations: turn a scenario into a test (CONTRACT §1 `expect`).
 //!
 //! Windows: `during: [from, to]` and `at: t` as written. Without either, rates and counts
-//! (`availability`, `servedFraction`, `downtime`, `badRequestFraction`, `eventCount`) cover the
-//! whole run — availability from the moment the Service first had a ready endpoint, so the
-//! initial rollout is not counted as an outage — and gauges (replica counts, `pendingPods`,
+//! (`availability`, `servedFraction`, `downtime`, `outageCount`, `badRequestFraction`,
+//! `eventCount`, `timeBelowDesired`) cover the whole run — availability from the moment the
+//! Service first had enough serving endpoints, time below desired from the moment the workload
+//! first had all its replicas ready, so the initial rollout counts as neither — and gauges (replica counts, `pendingPods`,
 //! `podsOnNode`) are checked on their final value. `rolloutDuration` looks at the last rollout.
 //! With `min`, the observed value is the window's minimum; with only `max`, its maximum.
 
 use super::recorder::{Recorder, object_name};
-use super::summary::{integrate_service, rollouts_of};
+use super::summary::{integrate_service, rollouts_of, time_below_desired_ms};
 use crate::cluster::World;
 use crate::cluster::state::ObjKey;
 use crate::scenario::spec::{Expectation, Metric, Window};
@@ -144,20 +145,39 @@ fn evaluate_one(e: &Expectation, world: &World, recorder: &Recorder, end: SimTim
         Metric::Availability
         | Metric::ServedFraction
         | Metric::Downtime
+        | Metric::OutageCount
         | Metric::BadRequestFraction => {
             let key = target_key.clone().expect("validated");
             let window = match e.window {
                 Window::Default => None,
                 _ => Some((from_ms, to_ms.max(from_ms))),
             };
-            integrate_service(recorder, &object_name("service", &key), end_ms, window).map(
-                |stats| match e.metric {
-                    Metric::Availability => stats.availability,
-                    Metric::ServedFraction => stats.served_fraction,
-                    Metric::Downtime => stats.downtime_ms as f64 / 1000.0,
-                    _ => stats.bad_request_fraction,
-                },
+            let min_ready = world.endpoints.get(&key).map_or(1, |e| e.min_ready);
+            integrate_service(
+                recorder,
+                &object_name("service", &key),
+                min_ready,
+                end_ms,
+                window,
             )
+            .map(|stats| match e.metric {
+                Metric::Availability => stats.availability,
+                Metric::ServedFraction => stats.served_fraction,
+                Metric::Downtime => stats.downtime_ms as f64 / 1000.0,
+                Metric::OutageCount => stats.outages.len() as f64,
+                _ => stats.bad_request_fraction,
+            })
+        }
+        Metric::TimeBelowDesired => {
+            let t = e.target.as_ref().expect("validated: target required");
+            let key = target_key.clone().expect("validated");
+            time_below_desired_ms(
+                recorder,
+                &object_name(&t.kind, &key),
+                from_ms,
+                to_ms.max(from_ms),
+            )
+            .map(|ms| ms as f64 / 1000.0)
         }
         Metric::RolloutDuration => {
             let key = target_key.clone().expect("validated");

@@ -281,6 +281,18 @@ impl Recorder {
                 "ready_endpoints",
                 endpoints.ready as f64,
             );
+            self.put(
+                t_ms,
+                name.clone(),
+                "serving_endpoints",
+                endpoints.app_ready as f64,
+            );
+            self.put(
+                t_ms,
+                name.clone(),
+                "up",
+                if endpoints.is_up() { 1.0 } else { 0.0 },
+            );
             if let Some(load) = world.service_load(key) {
                 self.put(t_ms, name.clone(), "demand_rps", load.demand);
                 self.put(t_ms, name.clone(), "served_rps", load.served);

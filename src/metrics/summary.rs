@@ -9,18 +9,44 @@ use crate::cluster::World;
 use crate::cluster::state::{ObjKey, RolloutRecord};
 
 /// Availability figures of one Service over a window.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServiceStats {
-    /// Share of the window with at least one ready endpoint.
+    /// Share of the window with at least `min_ready` serving endpoints.
     pub availability: f64,
-    /// Time without a ready endpoint, ms.
+    /// Time with fewer serving endpoints, ms.
     pub downtime_ms: u64,
-    /// Longest stretch without a ready endpoint, ms.
+    /// Longest outage, ms.
     pub longest_outage_ms: u64,
     /// Served requests / demanded requests (availability when there is no traffic).
     pub served_fraction: f64,
     /// Requests served by pods of images with an error rate / demanded requests.
     pub bad_request_fraction: f64,
+    /// Outages in the window, in time order.
+    pub outages: Vec<Outage>,
+}
+
+/// One stretch of time a Service was down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// Start, ms.
+    pub start_ms: u64,
+    /// End, ms (`None`: still down when the window ended).
+    pub end_ms: Option<u64>,
+    /// Length within the window, ms.
+    pub duration_ms: u64,
+}
+
+impl ServiceStats {
+    /// Mean length of the outages that ended, ms (`None` without any).
+    pub fn mean_time_to_recover_ms(&self) -> Option<f64> {
+        let ended: Vec<u64> = self
+            .outages
+            .iter()
+            .filter(|o| o.end_ms.is_some())
+            .map(|o| o.duration_ms)
+            .collect();
+        (!ended.is_empty()).then(|| ended.iter().sum::<u64>() as f64 / ended.len() as f64)
+    }
 }
 
 fn step_points(recorder: &Recorder, object: &str, metric: &str) -> Vec<(u64, f64)> {
@@ -43,30 +69,68 @@ fn integrate(points: &[(u64, f64)], from: u64, to: u64, f: impl Fn(f64) -> f64) 
     total
 }
 
-/// Integrates a Service's series. `window: None` measures from the first ready endpoint to `end_ms`.
+/// The stretches of [from, to) where the step series is below `threshold`.
+pub fn stretches_below(points: &[(u64, f64)], from: u64, to: u64, threshold: f64) -> Vec<Outage> {
+    let mut out = Vec::new();
+    let mut start: Option<u64> = None;
+    for (i, (t, v)) in points.iter().enumerate() {
+        let next = points.get(i + 1).map_or(to, |(t, _)| *t);
+        let (a, b) = ((*t).max(from), next.min(to));
+        if b <= a {
+            continue;
+        }
+        if *v >= threshold {
+            if let Some(s) = start.take() {
+                out.push(Outage {
+                    start_ms: s,
+                    end_ms: Some(a),
+                    duration_ms: a - s,
+                });
+            }
+        } else if start.is_none() {
+            start = Some(a);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Outage {
+            start_ms: s,
+            end_ms: None,
+            duration_ms: to - s,
+        });
+    }
+    out
+}
+
+/// Integrates a Service's series: it is up while at least `min_ready` routed endpoints serve.
+/// `window: None` measures from the first time it was up to `end_ms`.
 pub fn integrate_service(
     recorder: &Recorder,
     object: &str,
+    min_ready: i64,
     end_ms: u64,
     window: Option<(u64, u64)>,
 ) -> Option<ServiceStats> {
-    let ready = step_points(recorder, object, "ready_endpoints");
-    if ready.is_empty() {
+    let serving = step_points(recorder, object, "serving_endpoints");
+    if serving.is_empty() {
         return None;
     }
+    let need = min_ready.max(1) as f64;
     let (from, to) = window.unwrap_or_else(|| {
         (
-            ready.iter().find(|(_, v)| *v > 0.0).map_or(0, |(t, _)| *t),
+            serving
+                .iter()
+                .find(|(_, v)| *v >= need)
+                .map_or(0, |(t, _)| *t),
             end_ms,
         )
     });
     let span = to.saturating_sub(from);
     if span == 0 {
-        let up = ready
+        let up = serving
             .iter()
             .take_while(|(t, _)| *t <= from)
             .last()
-            .is_some_and(|(_, v)| *v > 0.0);
+            .is_some_and(|(_, v)| *v >= need);
         let value = if up { 1.0 } else { 0.0 };
         return Some(ServiceStats {
             availability: value,
@@ -74,29 +138,13 @@ pub fn integrate_service(
             longest_outage_ms: 0,
             served_fraction: value,
             bad_request_fraction: 0.0,
+            outages: Vec::new(),
         });
     }
-    let up_ms = integrate(&ready, from, to, |v| if v > 0.0 { 1.0 } else { 0.0 });
-    let mut longest = 0u64;
-    let mut outage_start: Option<u64> = None;
-    for (i, (t, v)) in ready.iter().enumerate() {
-        let next = ready.get(i + 1).map_or(to, |(t, _)| *t);
-        let (a, b) = ((*t).max(from), next.min(to));
-        if b <= a {
-            continue;
-        }
-        if *v > 0.0 {
-            if let Some(start) = outage_start.take() {
-                longest = longest.max(a - start);
-            }
-        } else if outage_start.is_none() {
-            outage_start = Some(a);
-        }
-    }
-    if let Some(start) = outage_start {
-        longest = longest.max(to - start);
-    }
-    let availability = up_ms / span as f64;
+    let outages = stretches_below(&serving, from, to, need);
+    let downtime_ms: u64 = outages.iter().map(|o| o.duration_ms).sum();
+    let longest = outages.iter().map(|o| o.duration_ms).max().unwrap_or(0);
+    let availability = (span - downtime_ms) as f64 / span as f64;
     let demand = step_points(recorder, object, "demand_rps");
     let (served_fraction, bad_request_fraction) = if demand.is_empty() {
         (availability, 0.0)
@@ -117,11 +165,61 @@ pub fn integrate_service(
     };
     Some(ServiceStats {
         availability,
-        downtime_ms: span - up_ms as u64,
+        downtime_ms,
         longest_outage_ms: longest,
         served_fraction,
         bad_request_fraction,
+        outages,
     })
+}
+
+/// Time the workload `object` had fewer ready replicas than desired within [from, to], ms,
+/// counted from the first time it had them all (`None` before it ever did, or without
+/// series).
+pub fn time_below_desired_ms(recorder: &Recorder, object: &str, from: u64, to: u64) -> Option<u64> {
+    let ready = step_points(recorder, object, "ready_replicas");
+    let desired = step_points(recorder, object, "desired_replicas");
+    if ready.is_empty() || desired.is_empty() {
+        return None;
+    }
+    // Merge the two step series into one of (ready − desired).
+    let mut times: Vec<u64> = ready
+        .iter()
+        .chain(desired.iter())
+        .map(|(t, _)| *t)
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let at = |points: &[(u64, f64)], t: u64| {
+        points
+            .iter()
+            .take_while(|(pt, _)| *pt <= t)
+            .last()
+            .map_or(0.0, |(_, v)| *v)
+    };
+    let margin: Vec<(u64, f64)> = times
+        .iter()
+        .map(|t| (*t, at(&ready, *t) - at(&desired, *t)))
+        .collect();
+    let steady = margin.iter().find(|(_, m)| *m >= 0.0)?.0;
+    let below = stretches_below(&margin, from.max(steady), to, 0.0);
+    Some(below.iter().map(|o| o.duration_ms).sum())
+}
+
+/// What started an outage at `start_ms` of Service `key`: the latest disruption at or before
+/// it that is cluster-wide or hit a pod the Service selected.
+pub fn outage_cause(world: &World, key: &ObjKey, start_ms: u64) -> Option<String> {
+    let selected = world.endpoints.get(key).map(|e| &e.ever_selected);
+    world
+        .disruptions
+        .iter()
+        .rev()
+        .filter(|d| d.time.as_millis() <= start_ms)
+        .find(|d| {
+            d.pod
+                .is_none_or(|pod| selected.is_some_and(|s| s.contains(&pod)))
+        })
+        .map(|d| d.what.clone())
 }
 
 /// Rollouts of the workload `kind/key` (Deployments, StatefulSets, DaemonSets and Argo
@@ -149,9 +247,22 @@ pub fn build(results: &RunResults) -> Value {
     let recorder = &results.recorder;
     let end_ms = results.duration.as_millis();
     let mut services = Map::new();
-    for key in world.endpoints.keys() {
-        if let Some(stats) = integrate_service(recorder, &object_name("service", key), end_ms, None)
+    for (key, endpoints) in &world.endpoints {
+        let object = object_name("service", key);
+        if let Some(stats) = integrate_service(recorder, &object, endpoints.min_ready, end_ms, None)
         {
+            let outages: Vec<Value> = stats
+                .outages
+                .iter()
+                .map(|o| {
+                    json!({
+                        "start_ms": o.start_ms,
+                        "end_ms": o.end_ms,
+                        "duration_ms": o.duration_ms,
+                        "cause": outage_cause(world, key, o.start_ms),
+                    })
+                })
+                .collect();
             services.insert(
                 format!("{}/{}", key.namespace, key.name),
                 json!({
@@ -160,11 +271,17 @@ pub fn build(results: &RunResults) -> Value {
                     "longest_outage_ms": stats.longest_outage_ms,
                     "served_fraction": round6(stats.served_fraction),
                     "bad_request_fraction": round6(stats.bad_request_fraction),
-                    "ready_endpoints_final": world.endpoints[key].ready,
+                    "ready_endpoints_final": endpoints.ready,
+                    "serving_endpoints_final": endpoints.app_ready,
+                    "min_ready_endpoints": endpoints.min_ready,
+                    "outage_count": stats.outages.len(),
+                    "mean_time_to_recover_ms": stats.mean_time_to_recover_ms().map(round6),
+                    "outages": outages,
                 }),
             );
         }
     }
+    let below = |object: &str| time_below_desired_ms(recorder, object, 0, end_ms);
     let mut workloads = Map::new();
     for d in world.state.deployments.values() {
         let object = object_name("deployment", &d.key);
@@ -221,6 +338,7 @@ pub fn build(results: &RunResults) -> Value {
                 "available_replicas": d.status.available,
                 "updated_replicas": d.status.updated,
                 "progressing": d.status.progressing.as_ref().map(|c| c.reason.clone()),
+                "time_below_desired_ms": below(&object_name("deployment", &d.key)),
             }),
         );
     }
@@ -240,6 +358,7 @@ pub fn build(results: &RunResults) -> Value {
                 "updated_replicas": set.status.updated,
                 "current_revision": set.status.current_revision,
                 "update_revision": set.status.update_revision,
+                "time_below_desired_ms": below(&object_name("statefulset", &set.key)),
             }),
         );
     }
@@ -260,6 +379,7 @@ pub fn build(results: &RunResults) -> Value {
                 "phase": r.status.phase.as_str(),
                 "current_pod_hash": r.status.current_hash,
                 "stable_pod_hash": r.status.stable_hash,
+                "time_below_desired_ms": below(&object_name("rollout", &r.key)),
             }),
         );
     }
@@ -300,6 +420,7 @@ pub fn build(results: &RunResults) -> Value {
                 "available_replicas": ds.status.available,
                 "updated_replicas": ds.status.updated,
                 "number_misscheduled": ds.status.misscheduled,
+                "time_below_desired_ms": below(&object_name("daemonset", &ds.key)),
             }),
         );
     }
@@ -368,6 +489,64 @@ fn outcome_json(o: &Outcome) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stretches_below_a_threshold() {
+        let points = [(0, 0.0), (10, 2.0), (30, 1.0), (40, 3.0), (60, 0.0)];
+        let o = |start_ms, end_ms: Option<u64>, duration_ms| Outage {
+            start_ms,
+            end_ms,
+            duration_ms,
+        };
+        // (from, to, threshold) → stretches.
+        let rows: [(u64, u64, f64, Vec<Outage>); 4] = [
+            (0, 70, 1.0, vec![o(0, Some(10), 10), o(60, None, 10)]),
+            (
+                0,
+                70,
+                2.0,
+                vec![o(0, Some(10), 10), o(30, Some(40), 10), o(60, None, 10)],
+            ),
+            (10, 60, 2.0, vec![o(30, Some(40), 10)]),
+            (5, 35, 3.0, vec![o(5, None, 30)]),
+        ];
+        for (from, to, threshold, want) in rows {
+            assert_eq!(
+                stretches_below(&points, from, to, threshold),
+                want,
+                "{from} {to} {threshold}"
+            );
+        }
+        let stats = ServiceStats {
+            availability: 0.5,
+            downtime_ms: 30,
+            longest_outage_ms: 10,
+            served_fraction: 0.5,
+            bad_request_fraction: 0.0,
+            outages: rows_outages(),
+        };
+        assert_eq!(stats.mean_time_to_recover_ms(), Some(15.0));
+    }
+
+    fn rows_outages() -> Vec<Outage> {
+        vec![
+            Outage {
+                start_ms: 0,
+                end_ms: Some(10),
+                duration_ms: 10,
+            },
+            Outage {
+                start_ms: 20,
+                end_ms: Some(40),
+                duration_ms: 20,
+            },
+            Outage {
+                start_ms: 50,
+                end_ms: None,
+                duration_ms: 100,
+            },
+        ]
+    }
 
     #[test]
     fn integration_of_steps() {

@@ -65,6 +65,52 @@ pub struct ImageBehavior {
     pub pull_error: Option<String>,
     /// Share of requests this image fails (0..1).
     pub error_rate: f64,
+    /// Memory the container uses while it runs (`None`: not modelled; then nothing is
+    /// OOM-killed and the HPA takes the memory request as the use).
+    pub memory: Option<MemoryUse>,
+}
+
+/// Memory use of one container run: `start_bytes` right after the start, plus `growth_bytes`
+/// at the end of every `every_ns` (a staircase, so the moment of an OOM kill is exact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryUse {
+    /// Use right after the start, bytes.
+    pub start_bytes: i64,
+    /// Added at the end of every step, bytes (0: constant use).
+    pub growth_bytes: i64,
+    /// Length of one step, ns (> 0).
+    pub every_ns: u64,
+}
+
+impl MemoryUse {
+    /// Constant use.
+    pub fn constant(bytes: i64) -> Self {
+        MemoryUse {
+            start_bytes: bytes,
+            growth_bytes: 0,
+            every_ns: 60_000_000_000,
+        }
+    }
+
+    /// Use `elapsed_ns` after the container started, bytes.
+    pub fn at(&self, elapsed_ns: u64) -> i64 {
+        let steps = i64::try_from(elapsed_ns / self.every_ns.max(1)).unwrap_or(i64::MAX);
+        self.start_bytes
+            .saturating_add(self.growth_bytes.saturating_mul(steps))
+    }
+
+    /// How long after the start the use first exceeds `limit_bytes` (the kernel's OOM killer
+    /// then kills the container); `None` when it never does.
+    pub fn exceeds_after_ns(&self, limit_bytes: i64) -> Option<u64> {
+        if self.start_bytes > limit_bytes {
+            return Some(0);
+        }
+        if self.growth_bytes <= 0 {
+            return None;
+        }
+        let steps = (limit_bytes - self.start_bytes) / self.growth_bytes + 1;
+        u64::try_from(steps).ok()?.checked_mul(self.every_ns.max(1))
+    }
 }
 
 impl Default for ImageBehavior {
@@ -82,6 +128,39 @@ impl Default for ImageBehavior {
             hang_after: None,
             pull_error: None,
             error_rate: 0.0,
+            memory: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MI: i64 = 1 << 20;
+    const MIN_NS: u64 = 60_000_000_000;
+
+    #[test]
+    fn memory_staircase_and_oom_time() {
+        let growing = MemoryUse {
+            start_bytes: 100 * MI,
+            growth_bytes: 10 * MI,
+            every_ns: MIN_NS,
+        };
+        // (use, limit) → first time above the limit.
+        let rows: [(MemoryUse, i64, Option<u64>); 6] = [
+            (growing, 200 * MI, Some(11 * MIN_NS)), // 100 + 11×10 = 210 > 200; 200 is not above
+            (growing, 205 * MI, Some(11 * MIN_NS)),
+            (growing, 99 * MI, Some(0)),
+            (growing, 100 * MI, Some(MIN_NS)),
+            (MemoryUse::constant(300 * MI), 256 * MI, Some(0)),
+            (MemoryUse::constant(200 * MI), 256 * MI, None),
+        ];
+        for (use_, limit, want) in rows {
+            assert_eq!(use_.exceeds_after_ns(limit), want, "{use_:?} limit {limit}");
+        }
+        assert_eq!(growing.at(0), 100 * MI);
+        assert_eq!(growing.at(MIN_NS - 1), 100 * MI);
+        assert_eq!(growing.at(3 * MIN_NS), 130 * MI);
     }
 }

@@ -11,15 +11,16 @@ use sha2::{Digest, Sha256};
 use super::de::from_node;
 use super::duration::parse_duration;
 use super::manifests::{self, Converted, ManifestError, Notes};
-use super::raw::{RawDuration, RawImage, RawScenario};
+use super::raw::{RawDuration, RawImage, RawMemory, RawScalar, RawScenario};
 use super::scheduler_config;
 use super::spec::{
-    Action, Expectation, Fault, FaultKind, ImageCatalog, InputFile, Metric, NodeFaultAction,
-    NodePool, PropagationPolicy, Scenario, TimedAction, Traffic, Window,
+    Action, DEFAULT_ENDPOINT_PROPAGATION_DELAY_NS, Expectation, Fault, FaultKind, ImageCatalog,
+    InputFile, Metric, NodeFaultAction, NodePool, PropagationPolicy, Scenario, ServiceQuorum,
+    TimedAction, Traffic, Window,
 };
 use super::yaml::{self, Node, Pos};
 use crate::model::ObjectRef;
-use crate::model::behavior::{DurationDist, ImageBehavior};
+use crate::model::behavior::{DurationDist, ImageBehavior, MemoryUse};
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::ApiObject;
 use crate::sim::time::SimTime;
@@ -655,6 +656,44 @@ fn build(
     }
     let _ = scenario_file_index;
 
+    let endpoint_propagation_delay_ns = match &spec.cluster.endpoint_propagation_delay {
+        Some(text) => {
+            parse_duration_field(text, "spec.cluster.endpointPropagationDelay", &invalid)?
+        }
+        None => DEFAULT_ENDPOINT_PROPAGATION_DELAY_NS,
+    };
+
+    // Availability rules.
+    let mut availability: Vec<ServiceQuorum> = Vec::new();
+    for (index, rule) in spec.availability.iter().enumerate() {
+        let path = format!("spec.availability[{index}]");
+        if rule.service.is_empty() {
+            return Err(invalid(&format!("{path}.service"), "Required value".into()));
+        }
+        let namespace = rule.namespace.clone().unwrap_or_else(|| "default".into());
+        let min_ready_endpoints = rule.min_ready_endpoints.unwrap_or(1);
+        if min_ready_endpoints < 1 {
+            return Err(invalid(
+                &format!("{path}.minReadyEndpoints"),
+                format!("Invalid value: {min_ready_endpoints}: must be greater than or equal to 1"),
+            ));
+        }
+        if availability
+            .iter()
+            .any(|o| o.namespace == namespace && o.service == rule.service)
+        {
+            return Err(invalid(
+                &format!("{path}.service"),
+                format!("Duplicate value: \"{}\"", rule.service),
+            ));
+        }
+        availability.push(ServiceQuorum {
+            namespace,
+            service: rule.service.clone(),
+            min_ready_endpoints,
+        });
+    }
+
     // Traffic.
     let mut traffic: Vec<Traffic> = Vec::new();
     for (index, t) in spec.traffic.iter().enumerate() {
@@ -702,11 +741,23 @@ fn build(
         } else {
             action(a, &path, &base_dir, doc, &invalid, &mut notes, options)?
         };
+        let object = a
+            .target
+            .as_ref()
+            .or(a.node.as_ref())
+            .or(a.service.as_ref())
+            .or(a.zone.as_ref())
+            .or(a.pool.as_ref());
+        let label = match object {
+            Some(object) => format!("{} {object}", a.action),
+            None => a.action.clone(),
+        };
         timeline.push(TimedAction {
             at: SimTime(at),
             namespace,
             action,
             index,
+            label,
         });
     }
     // Node actions may name the nodes that `addNodes` creates.
@@ -763,8 +814,10 @@ fn build(
         })?;
         for pod in pods {
             shared_gpu += usize::from(pod.shared_gpu);
+            let pod_label = super::trace::pod_ref(&pod).to_string();
             if let Some(delete_at) = pod.delete_at {
                 timeline.push(TimedAction {
+                    label: format!("delete {pod_label}"),
                     at: delete_at,
                     namespace: "default".into(),
                     action: Action::Delete(
@@ -775,6 +828,7 @@ fn build(
                 });
             }
             timeline.push(TimedAction {
+                label: format!("apply {pod_label}"),
                 at: pod.at,
                 namespace: "default".into(),
                 action: Action::Apply(Box::new(pod.object)),
@@ -835,6 +889,8 @@ fn build(
                 | Metric::Succeeded
                 | Metric::Failed
                 | Metric::Active
+                | Metric::TimeBelowDesired
+                | Metric::OutageCount
         );
         if needs_target && target.is_none() {
             return Err(invalid(
@@ -910,6 +966,25 @@ fn build(
         });
     }
 
+    // An availability rule for a Service no input creates would silently measure nothing.
+    for (index, rule) in availability.iter().enumerate() {
+        let names_it = |object: &ApiObject| {
+            matches!(object, ApiObject::Service(s)
+                if s.name == rule.service && s.namespace == rule.namespace)
+        };
+        let created = objects.iter().any(names_it)
+            || timeline
+                .iter()
+                .any(|t| matches!(&t.action, Action::Apply(object) if names_it(object)));
+        if !created {
+            let path = format!("spec.availability[{index}].service");
+            let pos = doc.root.locate(&path);
+            notes.push(format!(
+                "Warning: {file}:{}:{}: {path}: no Service \"{}\" in namespace \"{}\" is created by the inputs; the rule has no effect",
+                pos.line, pos.col, rule.service, rule.namespace
+            ));
+        }
+    }
     let mut scheduler_settings = scheduler.unwrap_or_default();
     if let Some(settings) = &spec.scheduler {
         if let Some(text) = &settings.scheduling_latency {
@@ -943,6 +1018,8 @@ fn build(
         notes: notes.lines,
         scheduler: scheduler_settings,
         faults,
+        endpoint_propagation_delay_ns,
+        availability,
     })
 }
 
@@ -1473,7 +1550,62 @@ fn image_behavior(
         }
         b.error_rate = rate;
     }
+    if let Some(memory) = &raw.memory {
+        b.memory = Some(memory_use(memory, &field("memory"), invalid)?);
+    }
     Ok(b)
+}
+
+/// `spec.images.<image>.memory`: a quantity, or `{start, growth, every}`.
+fn memory_use(
+    raw: &RawMemory,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<MemoryUse, ScenarioError> {
+    let bytes = |scalar: &RawScalar, path: &str| -> Result<i64, ScenarioError> {
+        let text = scalar.text();
+        let value = super::quantity::Quantity::parse(&text)
+            .and_then(|q| q.to_units())
+            .map_err(|e| invalid(path, format!("Invalid value: \"{text}\": {e}")))?;
+        if value < 0 {
+            return Err(invalid(
+                path,
+                format!("Invalid value: \"{text}\": must not be negative"),
+            ));
+        }
+        Ok(value)
+    };
+    match raw {
+        RawMemory::Constant(scalar) => Ok(MemoryUse::constant(bytes(scalar, path)?)),
+        RawMemory::Growth(g) => {
+            let start_bytes = match &g.start {
+                Some(s) => bytes(s, &format!("{path}.start"))?,
+                None => 0,
+            };
+            let growth_bytes = match &g.growth {
+                Some(s) => bytes(s, &format!("{path}.growth"))?,
+                None => return Err(invalid(&format!("{path}.growth"), "Required value".into())),
+            };
+            let every_ns = match &g.every {
+                Some(text) => parse_duration_field(text, &format!("{path}.every"), invalid)?,
+                None => 60 * 1_000_000_000,
+            };
+            if every_ns == 0 {
+                return Err(invalid(
+                    &format!("{path}.every"),
+                    format!(
+                        "Invalid value: \"{}\": must be greater than 0",
+                        g.every.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+            Ok(MemoryUse {
+                start_bytes,
+                growth_bytes,
+                every_ns,
+            })
+        }
+    }
 }
 
 fn target_ref(

@@ -2718,18 +2718,24 @@ fn service(node: &Node, notes: &mut Notes) -> Result<Service, ManifestError> {
         .as_ref()
         .and_then(|spec| spec.selector.clone())
         .filter(|sel| !sel.is_empty());
-    if let Some(spec) = &s.spec
-        && spec.type_.as_deref() == Some("ExternalName")
-    {
-        notes.infos.push(format!(
+    let spec = s.spec.as_ref();
+    match spec.and_then(|spec| spec.type_.as_deref()) {
+        Some("ExternalName") => notes.infos.push(format!(
             "Service \"{}\" of type ExternalName has no endpoints to simulate",
             meta.name
-        ));
+        )),
+        Some(kind @ ("NodePort" | "LoadBalancer")) => notes.infos.push(format!(
+            "Service type {kind} is simulated as ClusterIP: requests reach the same endpoints, so the type does not change availability"
+        )),
+        _ => {}
     }
     Ok(Service {
         namespace: meta.namespace,
         name: meta.name,
         selector,
+        publish_not_ready_addresses: spec
+            .and_then(|spec| spec.publish_not_ready_addresses)
+            .unwrap_or(false),
     })
 }
 

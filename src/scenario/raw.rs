@@ -73,6 +73,25 @@ pub struct RawSpec {
     /// Scheduler settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduler: Option<RawSchedulerSpec>,
+    /// Per-Service availability rules (quorum).
+    #[serde(default)]
+    pub availability: Vec<RawAvailability>,
+}
+
+/// One `spec.availability` entry: a Service counts as up only with at least
+/// `minReadyEndpoints` serving endpoints.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawAvailability {
+    /// Service name.
+    #[serde(default)]
+    pub service: String,
+    /// Namespace of the Service (default `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Quorum: serving endpoints needed for the Service to be up (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ready_endpoints: Option<i64>,
 }
 
 /// `spec.scheduler`: latencies and an inline `KubeSchedulerConfiguration`.
@@ -100,6 +119,9 @@ pub struct RawCluster {
     /// Nodes read from a trace's node list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_trace: Option<RawTrace>,
+    /// Time from a pod's readiness change until kube-proxy routes accordingly (default 1s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_propagation_delay: Option<String>,
 }
 
 /// A trace file to replay (`spec.cluster.nodeTrace`, `spec.arrivals[]`).
@@ -294,6 +316,69 @@ pub struct RawImage {
     /// Share of requests failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<f64>,
+    /// Memory the container uses: a quantity (constant) or `{start, growth, every}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<RawMemory>,
+}
+
+/// `spec.images.<image>.memory`: constant use, or use that grows in steps.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum RawMemory {
+    /// `300Mi`: constant use.
+    Constant(RawScalar),
+    /// `{start: 100Mi, growth: 10Mi, every: 1m}`.
+    Growth(RawMemoryGrowth),
+}
+
+/// By hand rather than `untagged`, as for [`RawDuration`]: the message names both forms.
+impl<'de> Deserialize<'de> for RawMemory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawMemory;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a quantity such as \"300Mi\" or {start: 100Mi, growth: 10Mi, every: 1m}",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawMemory, E> {
+                Ok(RawMemory::Constant(RawScalar::Text(v.to_string())))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawMemory, E> {
+                Ok(RawMemory::Constant(RawScalar::Text(v.to_string())))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawMemory, E> {
+                Ok(RawMemory::Constant(RawScalar::Text(v.to_string())))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawMemory, E> {
+                Ok(RawMemory::Constant(RawScalar::Text(v.to_string())))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawMemory, A::Error> {
+                RawMemoryGrowth::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawMemory::Growth)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Memory use that starts at `start` and grows by `growth` every `every`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawMemoryGrowth {
+    /// Use right after the start (a quantity; default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<RawScalar>,
+    /// Added every `every` (a quantity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<RawScalar>,
+    /// Step of the growth (Go duration; default 1m).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
 }
 
 /// One `spec.traffic` entry.

@@ -47,6 +47,26 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// Random failure processes (`spec.faults`).
     pub faults: Vec<Fault>,
+    /// `spec.cluster.endpointPropagationDelay`: time from a pod's readiness change (or its
+    /// deletion) until kube-proxy routes accordingly (endpoint controller + kube-proxy), ns.
+    pub endpoint_propagation_delay_ns: u64,
+    /// `spec.availability`: per-Service quorum rules.
+    pub availability: Vec<ServiceQuorum>,
+}
+
+/// Default `spec.cluster.endpointPropagationDelay`: 1 s.
+pub const DEFAULT_ENDPOINT_PROPAGATION_DELAY_NS: u64 = 1_000_000_000;
+
+/// One `spec.availability` entry: the Service is up only while at least
+/// `min_ready_endpoints` of its endpoints serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceQuorum {
+    /// Namespace of the Service.
+    pub namespace: String,
+    /// Service name.
+    pub service: String,
+    /// Serving endpoints needed (≥ 1).
+    pub min_ready_endpoints: i64,
 }
 
 /// One random failure process of `spec.faults`.
@@ -221,6 +241,9 @@ pub struct TimedAction {
     pub action: Action,
     /// Index in the scenario's `timeline` list (for messages).
     pub index: usize,
+    /// Short description for outage causes: the action name and its object
+    /// (`setImage deployment/web`, `cordon worker-1`).
+    pub label: String,
 }
 
 /// A scripted action (CONTRACT §1).
@@ -264,8 +287,8 @@ pub enum Action {
         /// Revision (`None`: the previous one).
         to_revision: Option<i64>,
     },
-    /// Blue/green by hand: the Service's `spec.selector` becomes `selector` (its endpoints
-    /// follow at once).
+    /// Blue/green by hand: the Service's `spec.selector` becomes `selector` (kube-proxy
+    /// follows one endpoint propagation delay later).
     SwitchService {
         /// The Service.
         target: ObjectRef,
@@ -327,7 +350,8 @@ pub enum Action {
 /// Metrics an expectation can check (CONTRACT §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
-    /// Share of time a Service had at least one ready endpoint (or served fraction with traffic).
+    /// Share of time a Service had at least one serving endpoint (its `minReadyEndpoints` with
+    /// a `spec.availability` rule).
     Availability,
     /// Share of demanded requests served.
     ServedFraction,
@@ -357,6 +381,10 @@ pub enum Metric {
     Failed,
     /// Job `status.active`, or the number of active Jobs of a CronJob.
     Active,
+    /// Seconds a workload had fewer ready replicas than desired, after it first had them all.
+    TimeBelowDesired,
+    /// Number of outages of a Service (stretches with fewer serving endpoints than needed).
+    OutageCount,
 }
 
 impl Metric {
@@ -378,12 +406,14 @@ impl Metric {
             "succeeded" => Metric::Succeeded,
             "failed" => Metric::Failed,
             "active" => Metric::Active,
+            "timeBelowDesired" => Metric::TimeBelowDesired,
+            "outageCount" => Metric::OutageCount,
             _ => return None,
         })
     }
 
     /// All names, for messages.
-    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active";
+    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active, timeBelowDesired, outageCount";
 }
 
 /// The time window an expectation looks at.

@@ -2,6 +2,7 @@
 //! library's pipeline, and check outputs against Kubernetes' documented behaviour.
 
 mod admission;
+mod availability;
 mod behaviour;
 mod daemonset;
 mod determinism;

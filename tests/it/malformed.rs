@@ -534,6 +534,65 @@ fn cases() -> Vec<Case> {
                 "The HorizontalPodAutoscaler \"web\" is invalid: spec.scaleTargetRef.kind: Required value",
             ],
         ),
+        // Availability rules, endpoint delay, memory model.
+        case(
+            "quorum-below-one",
+            edit(
+                "  duration: 10m\n",
+                "  duration: 10m\n  availability:\n    - service: web\n      minReadyEndpoints: 0\n",
+            ),
+            At::Text("minReadyEndpoints: 0", 0),
+            &[
+                "The Scenario \"web\" is invalid: spec.availability[0].minReadyEndpoints: Invalid value: 0: must be greater than or equal to 1",
+            ],
+        ),
+        case(
+            "quorum-without-service",
+            edit(
+                "  duration: 10m\n",
+                "  duration: 10m\n  availability:\n    - minReadyEndpoints: 2\n",
+            ),
+            At::Somewhere,
+            &["spec.availability[0].service: Required value"],
+        ),
+        Case {
+            name: "quorum-unknown-field-strict",
+            source: Source::Text(edit(
+                "  duration: 10m\n",
+                "  duration: 10m\n  availability:\n    - service: web\n      minReady: 2\n",
+            )),
+            args: &["--strict"],
+            run_only: false,
+            at: At::Text("minReady: 2", 0),
+            want: &["strict decoding error: unknown field \"spec.availability[0].minReady\""],
+        },
+        case(
+            "endpoint-delay-not-a-duration",
+            edit(
+                "  cluster:\n",
+                "  cluster:\n    endpointPropagationDelay: soon\n",
+            ),
+            At::Text("endpointPropagationDelay", 0),
+            &["spec.cluster.endpointPropagationDelay: Invalid value: \"soon\""],
+        ),
+        case(
+            "memory-not-a-quantity",
+            edit(
+                "  cluster:\n",
+                "  images:\n    default:\n      memory: lots\n  cluster:\n",
+            ),
+            At::Text("memory: lots", 0),
+            &["spec.images.default.memory: Invalid value: \"lots\""],
+        ),
+        case(
+            "memory-growth-every-zero",
+            edit(
+                "  cluster:\n",
+                "  images:\n    default:\n      memory:\n        growth: 10Mi\n        every: 0s\n  cluster:\n",
+            ),
+            At::Text("every: 0s", 0),
+            &["spec.images.default.memory.every: Invalid value: \"0s\": must be greater than 0"],
+        ),
         // Files and flags.
         Case {
             name: "unknown-field-strict",

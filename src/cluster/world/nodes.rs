@@ -182,6 +182,8 @@ impl World {
             }
         }
         if down {
+            // An outage that starts now is caused by this fault (shown as `nodeCrash node/…`).
+            self.note_disruption(ctx.now(), None, format!("{kind} {target}"));
             let record = self.open_fault(ctx.now(), kind, target, &nodes);
             self.random_faults[process].record = Some(record);
             for node in nodes {
