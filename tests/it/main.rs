@@ -3,6 +3,7 @@
 
 mod admission;
 mod behaviour;
+mod compare;
 mod daemonset;
 mod determinism;
 mod disruption;
@@ -21,5 +22,6 @@ mod scheduler_config;
 mod statefulset;
 mod storage;
 mod support;
+mod sweep;
 mod tidy;
 mod traffic;
