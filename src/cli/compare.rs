@@ -169,8 +169,15 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
             seeds[seeds.len() - 1],
             v.scenario.sha256
         );
-        super::print_notes(&v.scenario.notes, args.quiet);
     }
+    // Variants of one scenario share most notes: print each once.
+    let mut notes: Vec<&String> = Vec::new();
+    for note in variants.iter().flat_map(|v| &v.scenario.notes) {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    super::print_notes(&notes.into_iter().cloned().collect::<Vec<_>>(), args.quiet);
     let mut units = Vec::new();
     for v in &variants {
         for (k, &seed) in seeds.iter().enumerate() {
@@ -194,7 +201,18 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
     let mut samples = Vec::new();
     for (i, v) in variants.iter().enumerate() {
         let mine = &outcomes[i * runs..(i + 1) * runs];
-        super::print_notes(&mine[0].notes, args.quiet);
+        let fresh: Vec<String> = mine[0]
+            .notes
+            .iter()
+            .filter(|n| {
+                !outcomes[..i * runs]
+                    .iter()
+                    .step_by(runs)
+                    .any(|o| o.notes.contains(n))
+            })
+            .cloned()
+            .collect();
+        super::print_notes(&fresh, args.quiet);
         let mut variant_failed = 0;
         for (k, outcome) in mine.iter().enumerate() {
             for name in &outcome.failures {

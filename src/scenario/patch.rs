@@ -514,7 +514,8 @@ impl VariantPatch {
         })
     }
 
-    /// Applies every patch to `inputs`; an unknown target is an error at its line.
+    /// Applies every patch to `editable`; an unknown target is an error at its line in the patch
+    /// file.
     pub fn apply(&self, editable: &mut Editable) -> Result<(), ScenarioError> {
         for (target, patch, pos) in &self.patches {
             editable
