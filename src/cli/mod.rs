@@ -192,10 +192,22 @@ fn load_edited(
     strict: bool,
     context: &str,
 ) -> Result<Scenario, CliError> {
-    let mut scenarios = scenario::load(&editable.inputs(), LoadOptions { strict })
-        .map_err(|e| CliError::Usage(format!("{context}: {e}")))?;
+    // Positions in messages name the lines of the user's files, not of the edited text.
+    let mut scenarios =
+        scenario::load(&editable.inputs(), LoadOptions { strict }).map_err(|e| {
+            CliError::Usage(format!(
+                "{context}: {}",
+                editable.map_positions(&e.to_string())
+            ))
+        })?;
     match scenarios.len() {
-        1 => Ok(scenarios.remove(0)),
+        1 => {
+            let mut s = scenarios.remove(0);
+            for note in &mut s.notes {
+                *note = editable.map_positions(note);
+            }
+            Ok(s)
+        }
         n => Err(CliError::Usage(format!(
             "{context}: the inputs hold {n} scenarios; give exactly one"
         ))),

@@ -443,7 +443,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         seeds[seeds.len() - 1],
         shard.map_or(String::new(), |(i, n)| format!(", shard {i}/{n}"))
     );
-    super::print_notes(&base.notes, args.quiet);
+    // Every point's loader notes (an edited field the loader does not know gives a Warning),
+    // each once.
+    let mut notes: Vec<String> = Vec::new();
+    for note in scenarios.iter().flat_map(|s| &s.notes) {
+        if !notes.contains(note) {
+            notes.push(note.clone());
+        }
+    }
+    super::print_notes(&notes, args.quiet);
     let runs = args.runs as usize;
     let mut units = Vec::new();
     let mut labels = Vec::new();

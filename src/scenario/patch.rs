@@ -57,6 +57,20 @@ fn scalar(text: &str, plain: bool, pos: Pos) -> Node {
     }
 }
 
+impl EditFile {
+    /// The file written back, and per line the source position of what is on it.
+    fn emit(&self) -> (String, Vec<Pos>) {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        for doc in &self.docs {
+            lines.push(doc.pos);
+            text.push_str("---\n");
+            emit_block(doc, 0, &mut text, &mut lines);
+        }
+        (text, lines)
+    }
+}
+
 impl Editable {
     /// Parses every input (the loader has accepted them already).
     pub fn parse(inputs: &[Input]) -> Result<Self, ScenarioError> {
@@ -224,7 +238,7 @@ impl Editable {
         }
         let pos = node.pos;
         *node = value.clone();
-        node.pos = pos;
+        reposition(node, pos);
         f.changed = true;
         Ok(())
     }
@@ -247,12 +261,54 @@ impl Editable {
             .map(|f| Input {
                 path: f.path.clone(),
                 text: if f.changed {
-                    f.docs.iter().map(|d| format!("---\n{}", emit(d))).collect()
+                    f.emit().0
                 } else {
                     f.text.clone()
                 },
             })
             .collect()
+    }
+
+    /// Where the line `pos.line` of the written-back `file` came from in the original file
+    /// (for an edited value: the place it replaced or extended); `pos` itself for files that
+    /// were not edited.
+    pub fn original_pos(&self, file: &str, pos: Pos) -> Pos {
+        match self.files.iter().find(|f| f.path == file && f.changed) {
+            Some(f) => {
+                let lines = f.emit().1;
+                pos.line
+                    .checked_sub(1)
+                    .and_then(|i| lines.get(i))
+                    .copied()
+                    .unwrap_or(pos)
+            }
+            None => pos,
+        }
+    }
+
+    /// Rewrites `file:line:col` positions of edited files in a message to the original
+    /// file's ([`Self::original_pos`]).
+    pub fn map_positions(&self, message: &str) -> String {
+        let mut out = message.to_string();
+        for f in self.files.iter().filter(|f| f.changed) {
+            let prefix = format!("{}:", f.path);
+            let Some(start) = out.find(&prefix) else {
+                continue;
+            };
+            let rest = &out[start + prefix.len()..];
+            let mut parts = rest.splitn(3, ':');
+            let (Some(line), Some(col)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let (Ok(line), Ok(col)) = (line.parse(), col.parse()) else {
+                continue;
+            };
+            let mapped = self.original_pos(&f.path, Pos { line, col });
+            let old = format!("{prefix}{line}:{col}:");
+            let new = format!("{prefix}{}:{}:", mapped.line, mapped.col);
+            out = out.replacen(&old, &new, 1);
+        }
+        out
     }
 }
 
@@ -299,7 +355,7 @@ pub fn merge_patch(target: &mut Node, patch: &Node) {
     let named = |items: &[Node]| items.iter().all(|i| i.get("name").is_some());
     match (&mut target.value, &patch.value) {
         (Value::Map(entries), Value::Map(changes)) => {
-            for (key, key_pos, value) in changes {
+            for (key, _, value) in changes {
                 let existing = entries.iter().position(|(k, _, _)| k == key);
                 match existing {
                     Some(index) if value.is_null() => {
@@ -307,7 +363,11 @@ pub fn merge_patch(target: &mut Node, patch: &Node) {
                     }
                     None if value.is_null() => {}
                     Some(index) => merge_patch(&mut entries[index].2, value),
-                    None => entries.push((key.clone(), *key_pos, value.clone())),
+                    None => {
+                        let mut value = value.clone();
+                        reposition(&mut value, target.pos);
+                        entries.push((key.clone(), target.pos, value));
+                    }
                 }
             }
         }
@@ -319,11 +379,19 @@ pub fn merge_patch(target: &mut Node, patch: &Node) {
                     .find(|item| item.get("name").map(|n| &n.value) == name)
                 {
                     Some(item) => merge_patch(item, change),
-                    None => items.push(change.clone()),
+                    None => {
+                        let mut change = change.clone();
+                        reposition(&mut change, target.pos);
+                        items.push(change);
+                    }
                 }
             }
         }
-        _ => *target = patch.clone(),
+        _ => {
+            let pos = target.pos;
+            *target = patch.clone();
+            reposition(target, pos);
+        }
     }
 }
 
@@ -331,25 +399,35 @@ pub fn merge_patch(target: &mut Node, patch: &Node) {
 /// original did); quoted and multi-line ones are written double-quoted.
 pub fn emit(node: &Node) -> String {
     let mut out = String::new();
-    emit_block(node, 0, &mut out);
+    emit_block(node, 0, &mut out, &mut Vec::new());
     out
 }
 
-fn emit_block(node: &Node, indent: usize, out: &mut String) {
+/// Writes `node` at `indent`; `lines` receives, for every line started, the source position of
+/// the node written on it.
+fn emit_block(node: &Node, indent: usize, out: &mut String, lines: &mut Vec<Pos>) {
     let pad = " ".repeat(indent);
     match &node.value {
         Value::Scalar { .. } => {
+            lines.push(node.pos);
             out.push_str(&scalar_text(node));
             out.push('\n');
         }
-        Value::Map(entries) if entries.is_empty() => out.push_str("{}\n"),
-        Value::Seq(items) if items.is_empty() => out.push_str("[]\n"),
+        Value::Map(entries) if entries.is_empty() => {
+            lines.push(node.pos);
+            out.push_str("{}\n");
+        }
+        Value::Seq(items) if items.is_empty() => {
+            lines.push(node.pos);
+            out.push_str("[]\n");
+        }
         Value::Map(entries) => {
-            for (key, _, value) in entries {
+            for (key, key_pos, value) in entries {
+                lines.push(*key_pos);
                 out.push_str(&pad);
                 out.push_str(&key_text(key));
                 out.push(':');
-                emit_after_indicator(value, indent, out);
+                emit_after_indicator(value, indent, out, lines);
             }
         }
         Value::Seq(items) => {
@@ -357,11 +435,12 @@ fn emit_block(node: &Node, indent: usize, out: &mut String) {
                 out.push_str(&pad);
                 match &item.value {
                     // `- key: value` / `- - item`: the item's block, its first indent replaced.
-                    Value::Map(e) if !e.is_empty() => emit_compact(item, indent, out),
-                    Value::Seq(i) if !i.is_empty() => emit_compact(item, indent, out),
+                    Value::Map(e) if !e.is_empty() => emit_compact(item, indent, out, lines),
+                    Value::Seq(i) if !i.is_empty() => emit_compact(item, indent, out, lines),
                     _ => {
+                        lines.push(item.pos);
                         out.push('-');
-                        emit_after_indicator(item, indent, out);
+                        emit_after_indicator(item, indent, out, lines);
                     }
                 }
             }
@@ -370,15 +449,15 @@ fn emit_block(node: &Node, indent: usize, out: &mut String) {
 }
 
 /// Writes a non-empty collection as a list item: `- ` then its block, indented by two.
-fn emit_compact(item: &Node, indent: usize, out: &mut String) {
+fn emit_compact(item: &Node, indent: usize, out: &mut String, lines: &mut Vec<Pos>) {
     let mut inner = String::new();
-    emit_block(item, indent + 2, &mut inner);
+    emit_block(item, indent + 2, &mut inner, lines);
     out.push_str("- ");
     out.push_str(&inner[indent + 2..]);
 }
 
 /// Writes a value after `key:` or `-` at `indent`.
-fn emit_after_indicator(node: &Node, indent: usize, out: &mut String) {
+fn emit_after_indicator(node: &Node, indent: usize, out: &mut String, lines: &mut Vec<Pos>) {
     match &node.value {
         Value::Scalar { text, plain: true } if text.is_empty() => out.push('\n'),
         Value::Scalar { .. } => {
@@ -390,7 +469,23 @@ fn emit_after_indicator(node: &Node, indent: usize, out: &mut String) {
         Value::Seq(items) if items.is_empty() => out.push_str(" []\n"),
         Value::Map(_) | Value::Seq(_) => {
             out.push('\n');
-            emit_block(node, indent + 2, out);
+            emit_block(node, indent + 2, out, lines);
+        }
+    }
+}
+
+/// Gives every node and key of `node` the position `pos` (an edit's new nodes are reported at
+/// the place of the scenario they replace or extend).
+fn reposition(node: &mut Node, pos: Pos) {
+    node.pos = pos;
+    match &mut node.value {
+        Value::Scalar { .. } => {}
+        Value::Seq(items) => items.iter_mut().for_each(|i| reposition(i, pos)),
+        Value::Map(entries) => {
+            for (_, key_pos, child) in entries {
+                *key_pos = pos;
+                reposition(child, pos);
+            }
         }
     }
 }
@@ -616,5 +711,24 @@ mod tests {
             text.contains("maxSurge: 25%") && text.contains("count: 4"),
             "{text}"
         );
+        // Messages about the edited text name the original lines: `count` was on line 3,
+        // `maxSurge` was added under the Deployment's `spec` (line 8).
+        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert_eq!(
+            e.map_positions(&format!("s.yaml:{}:9: bad count", line_of("count: 4"))),
+            "s.yaml:3:17: bad count"
+        );
+        assert_eq!(
+            e.original_pos(
+                "s.yaml",
+                Pos {
+                    line: line_of("maxSurge"),
+                    col: 1
+                }
+            )
+            .line,
+            8
+        );
+        assert_eq!(e.map_positions("other.yaml:2:2: x"), "other.yaml:2:2: x");
     }
 }

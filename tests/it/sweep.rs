@@ -120,6 +120,22 @@ fn parameter_errors_exit_2_with_a_clear_message() {
             "sweep point 1 (replicas=-1): ",
         ),
     ];
+    // A point the loader rejects names the line of the user's file it came from.
+    let line = std::fs::read_to_string(root().join(SCENARIO))
+        .unwrap()
+        .lines()
+        .position(|l| l == "  replicas: 3")
+        .unwrap()
+        + 1;
+    let output = timonel(&["sweep", SCENARIO, "--param", "replicas=-1", "-o", "none"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{SCENARIO}:{line}:3: The Deployment \"nginx-deployment\" is invalid: spec.replicas"
+        )),
+        "{}",
+        stderr(&output)
+    );
     for (extra, message) in cases {
         let mut args = vec!["sweep", SCENARIO, "-o", "none"];
         args.extend(extra);
