@@ -302,6 +302,25 @@ fn the_sweep_job_manifest_loads_in_timonel() {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stdout(&output).contains("scenario sweep-job is valid (4 nodes, 3 objects"));
+    // With a ReadWriteMany volume for the claim, timonel runs the Jobs to completion: four
+    // shards (4 CPUs between two nodes), then the merge.
+    let simulated = dir.join("simulated.yaml");
+    std::fs::write(
+        &simulated,
+        "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {name: sweep-job-run}\nspec:\n  duration: 10m\n  cluster:\n    nodePools:\n      - {name: worker, count: 2, capacity: {cpu: \"4\", memory: 16Gi}}\n  images:\n    \"timonel:latest\": {runFor: 2m, exitCode: 0}\n    \"busybox:1.36\": {runFor: 5s, exitCode: 0}\n  expect:\n    - {name: four shards, metric: succeeded, target: job/timonel-sweep, min: 4, max: 4}\n    - {name: merged, metric: succeeded, target: job/timonel-sweep-merge, min: 1, max: 1}\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: shared}\nspec:\n  capacity: {storage: 100Gi}\n  accessModes: [ReadWriteMany]\n  nfs: {server: nfs.example, path: /exports}\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let output = timonel(&[
+        "run",
+        simulated.to_str().unwrap(),
+        job.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-o",
+        "none",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = std::fs::read_to_string(&job).unwrap();
     for needle in [
         "completionMode: Indexed",
