@@ -110,12 +110,12 @@ fn run_unit(unit: &Unit) -> Result<Outcome, CliError> {
 
 /// Whether terminal colours are wanted: not when `NO_COLOR` is set to anything non-empty
 /// (<https://no-color.org>). The one place that reads it.
-pub fn color_enabled() -> bool {
+fn color_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// A progress bar on standard error when it is a terminal and `quiet` is off; hidden otherwise.
-pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
     if quiet || len < 2 || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
