@@ -24,7 +24,7 @@ use crate::scenario::{self, Scenario};
 /// `timonel compare` arguments.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  timonel compare rolling.yaml recreate.yaml --runs 10          # two scenario files\n  timonel compare web.yaml --variant surge2=surge2.yaml --runs 10  # one scenario and a variant\n\nA variant patch is one YAML document:\n  scenario:                 # merged into the Scenario document\n    spec: {seed: 3}\n  manifests:                # kind/name of a manifest -> merged into it\n    deployment/web:\n      spec: {strategy: {rollingUpdate: {maxSurge: 2}}}\nMaps merge, null deletes a key, lists of items with a name merge by name, other lists are replaced."
+    after_help = "Examples:\n  timonel compare rolling.yaml recreate.yaml --runs 10          # two scenario files\n  timonel compare web.yaml --variant surge2=surge2.yaml --runs 10  # one scenario and a variant\n\nA variant patch is one YAML document:\n  scenario:                 # merged into the Scenario document\n    spec: {images: {default: {pull: 500ms}}}\n  manifests:                # kind/name of a manifest -> merged into it\n    deployment/web:\n      spec: {strategy: {rollingUpdate: {maxSurge: 2}}}\nMaps merge, null deletes a key, lists of items with a name merge by name, other lists are replaced."
 )]
 pub struct CompareArgs {
     /// Inputs: each file holding a Scenario is one variant (named after metadata.name); other
@@ -44,7 +44,7 @@ pub struct CompareArgs {
     /// The variant others are compared with (default: the first).
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
-    /// Output folder (default results/compare-<names joined by -vs->/).
+    /// Output folder (default results/compare-A-vs-B/, from the variant names).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Threads (default: the number of cores); outputs do not depend on it.

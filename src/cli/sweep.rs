@@ -36,7 +36,7 @@ pub struct SweepArgs {
     /// Inputs: exactly one scenario (plus manifest files or folders).
     #[command(flatten)]
     pub input: InputArgs,
-    /// NAME=V1,V2,… or NAME=A..B[:STEP] (repeatable; points are the Cartesian product, the
+    /// NAME=V1,V2,… or NAME=A..B or NAME=A..B:STEP (repeatable; points are the Cartesian product, the
     /// first parameter varying slowest).
     #[arg(long = "param", value_name = "NAME=VALUES", required = true)]
     pub params: Vec<String>,
@@ -49,7 +49,7 @@ pub struct SweepArgs {
     /// Run only shard I of N (0-based): the work units u = point × runs + run with u % N = I.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Output folder (default results/sweep-<scenario name>/).
+    /// Output folder (default results/sweep-NAME/, NAME the scenario's).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Threads (default: the number of cores); outputs do not depend on it.

@@ -569,7 +569,7 @@ impl VariantPatch {
                     if !matches!(value.value, Value::Map(_)) {
                         return Err(err(
                             value.pos,
-                            "scenario: must be a mapping merged into the Scenario document (e.g. {spec: {seed: 3}})".into(),
+                            "scenario: must be a mapping merged into the Scenario document (e.g. {spec: {duration: 5m}})".into(),
                         ));
                     }
                     patches.insert(0, ("scenario".to_string(), value.clone(), *key_pos));
