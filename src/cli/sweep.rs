@@ -164,7 +164,7 @@ fn split_values(text: &str) -> Vec<&str> {
     out
 }
 
-/// `A..B` or `A..B:STEP` (inclusive, integers).
+/// `A..B` or `A..B:STEP` (inclusive, integers); `None` when `text` is not a range (`../a.csv`).
 fn parse_range(name: &str, text: &str) -> Result<Option<Vec<i64>>, CliError> {
     let Some((from, rest)) = text.split_once("..") else {
         return Ok(None);
@@ -174,6 +174,9 @@ fn parse_range(name: &str, text: &str) -> Result<Option<Vec<i64>>, CliError> {
         Some((to, step)) => (to, step),
         None => (rest, "1"),
     };
+    if from.trim().parse::<i64>().is_err() || to.trim().parse::<i64>().is_err() {
+        return Ok(None);
+    }
     let number = |s: &str, what: &str| {
         s.trim().parse::<i64>().map_err(|_| {
             bad(format!(
@@ -741,7 +744,8 @@ mod tests {
         assert_eq!(parse_range("r", "25%").unwrap(), None);
         assert!(parse_range("r", "5..1").is_err());
         assert!(parse_range("r", "1..5:0").is_err());
-        assert!(parse_range("r", "a..5").is_err());
+        assert_eq!(parse_range("r", "../a.csv").unwrap(), None);
+        assert!(parse_range("r", "1..5:x").is_err());
         assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
         assert!(parse_shard("3/3").is_err());
         assert!(parse_shard("0/0").is_err());
