@@ -45,6 +45,20 @@ pub enum RunError {
 
 /// Runs `scenario` once.
 pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunError> {
+    run_watched(scenario, options, None)
+}
+
+/// A callback that looks at the world after the events of one simulated time.
+pub type Watch<'a> = &'a mut dyn FnMut(SimTime, &World);
+
+/// Runs `scenario` once; `watch`, when given, is called after the last event of every distinct
+/// simulated time with that time and the world (to follow a run as it goes). Watching only
+/// reads: the results are the same with or without it.
+pub fn run_watched(
+    scenario: &Scenario,
+    options: RunOptions,
+    mut watch: Option<Watch<'_>>,
+) -> Result<RunResults, RunError> {
     let mut world = World::new(scenario, options.seed).map_err(RunError::Config)?;
     world.check_invariants = options.check_invariants;
     world.record_scheduling = options.record_scheduling;
@@ -53,10 +67,20 @@ pub fn run(scenario: &Scenario, options: RunOptions) -> Result<RunResults, RunEr
     for (time, phase, event) in initial {
         sim.schedule(time, phase, event);
     }
-    let stats = sim.run(Limits {
+    let limits = Limits {
         until: options.until,
         max_events: options.max_events,
-    })?;
+    };
+    if let Some(watch) = watch.as_mut() {
+        while let Some(next) = sim.next_event_time().filter(|t| *t < options.until) {
+            sim.run(Limits {
+                until: SimTime(next.0 + 1),
+                ..limits
+            })?;
+            watch(next, &sim.model.world);
+        }
+    }
+    let stats = sim.run(limits)?;
     let mut observed = sim.model;
     observed.finish(stats.end);
     if let Some(violation) = observed.world.violation.take() {

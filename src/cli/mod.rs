@@ -2,8 +2,13 @@
 //!
 //! `run` reads the stages in order: load → simulate → evaluate → export.
 
+pub mod compare;
 pub mod explain;
 mod fields;
+pub mod merge;
+pub mod runs;
+pub mod sweep;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +16,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use thiserror::Error;
 
 use crate::export;
-use crate::metrics::{RunResults, summary};
 use crate::pipeline::{self, DEFAULT_MAX_EVENTS, RunOptions};
 use crate::scenario::duration::parse_duration;
 use crate::scenario::{self, LoadOptions, Scenario, ScenarioError};
@@ -23,7 +27,7 @@ use crate::sim::time::SimTime;
     name = "timonel",
     version,
     about,
-    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
+    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating\n  timonel run s.yaml --watch                             # rollout progress like kubectl rollout status\n  timonel compare a.yaml b.yaml --runs 10                # side by side, same seeds\n  timonel sweep s.yaml --param maxSurge=0,1,25%          # one run per value\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
     long_about = "timonel replays hours of a Kubernetes cluster's life in seconds, deterministically from a seed: \
 real manifests, the kube-scheduler, the Deployment and ReplicaSet controllers, kubelets pulling images and probing. \
 It writes Kubernetes-style events, availability and resource series, and a summary."
@@ -47,6 +51,16 @@ pub enum Command {
         after_help = "Examples:\n  timonel explain scenario -f scenarios/zone-spread.yaml    # what a scenario holds\n  timonel explain spec.timeline                               # documentation of a Scenario field\n  timonel run s.yaml --out out/ --record-scheduling\n  timonel explain pod/web-7c9d-x2k --run out/                 # every plugin's verdict and score\n  timonel explain deployment/web --run out/                   # an object's events and series"
     )]
     Explain(explain::ExplainArgs),
+    /// Run several scenarios, or one scenario and its variants, with the same seeds and compare
+    /// their metrics side by side (hyperfine-style: mean ± σ, min … max, relative to a
+    /// baseline); writes compare.csv, compare.json and compare.md (exit 3 when an expectation
+    /// fails in some run).
+    Compare(compare::CompareArgs),
+    /// Run one scenario over the Cartesian product of parameter values (--param), optionally
+    /// only one shard of it (--shard I/N); writes sweep.csv and sweep.json.
+    Sweep(sweep::SweepArgs),
+    /// Merge the output folders of a sweep's shards into the files an unsharded sweep writes.
+    Merge(merge::MergeArgs),
 }
 
 /// Input paths.
@@ -110,6 +124,11 @@ pub struct RunArgs {
     /// unchanged).
     #[arg(long)]
     pub record_scheduling: bool,
+    /// Print rollout progress on stderr as the run goes, worded like `kubectl rollout status`
+    /// and prefixed with the simulated time (`[00:01:05] deployment "web" successfully rolled
+    /// out`); one line each time a workload's status line changes.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// A failure of a command, mapped to an exit code.
@@ -144,7 +163,8 @@ impl CliError {
     }
 }
 
-fn load(input: &InputArgs) -> Result<Vec<Scenario>, CliError> {
+/// Reads the input paths (files, directories, stdin).
+fn read(input: &InputArgs) -> Result<Vec<scenario::Input>, CliError> {
     let mut paths = input.files.clone();
     paths.extend(input.paths.iter().cloned());
     if paths.is_empty() {
@@ -152,13 +172,62 @@ fn load(input: &InputArgs) -> Result<Vec<Scenario>, CliError> {
             "no input: give a scenario file, a directory or - (stdin); see --help".into(),
         ));
     }
-    let inputs = scenario::read_inputs(&paths)?;
+    Ok(scenario::read_inputs(&paths)?)
+}
+
+fn load(input: &InputArgs) -> Result<Vec<Scenario>, CliError> {
+    let inputs = read(input)?;
     Ok(scenario::load(
         &inputs,
         LoadOptions {
             strict: input.strict,
         },
     )?)
+}
+
+/// Loads edited inputs that must hold exactly one scenario; `context` (`variant fast`, `sweep
+/// point 3 (maxSurge=0)`) prefixes any error.
+fn load_edited(
+    editable: &scenario::patch::Editable,
+    strict: bool,
+    context: &str,
+) -> Result<Scenario, CliError> {
+    // Positions in messages name the lines of the user's files, not of the edited text.
+    let mut scenarios =
+        scenario::load(&editable.inputs(), LoadOptions { strict }).map_err(|e| {
+            CliError::Usage(format!(
+                "{context}: {}",
+                editable.map_positions(&e.to_string())
+            ))
+        })?;
+    match scenarios.len() {
+        1 => {
+            let mut s = scenarios.remove(0);
+            for note in &mut s.notes {
+                *note = editable.map_positions(note);
+            }
+            Ok(s)
+        }
+        n => Err(CliError::Usage(format!(
+            "{context}: the inputs hold {n} scenarios; give exactly one"
+        ))),
+    }
+}
+
+/// Checks a name used as a folder name (a variant name).
+fn check_folder_name(what: &str, name: &str) -> Result<(), CliError> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "{what} {name:?}: must consist of letters, digits, '-', '_' or '.' (it names a folder)"
+        )))
+    }
 }
 
 /// Runs the parsed command line; returns the process exit code's cause.
@@ -195,6 +264,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Run(args) => run_command(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Explain(args) => {
             use std::io::Write;
             let text = explain::explain(&args)?;
@@ -213,20 +285,35 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn run_command(args: &RunArgs) -> Result<(), CliError> {
-    let scenarios = load(&args.input)?;
-    let until = match &args.until {
-        Some(text) => {
-            let ns = parse_duration(text).map_err(|e| CliError::Usage(format!("--until: {e}")))?;
-            if ns <= 0 {
-                return Err(CliError::Usage(format!(
-                    "--until: must be positive: {text:?}"
-                )));
-            }
-            Some(SimTime(ns as u64))
+/// Prints notes on stderr (`Info:` lines only when not `quiet`).
+fn print_notes(notes: &[String], quiet: bool) {
+    for note in notes {
+        if !(quiet && note.starts_with("Info:")) {
+            eprintln!("{note}");
         }
-        None => None,
-    };
+    }
+}
+
+/// Parses `--until`.
+fn parse_until(until: Option<&str>) -> Result<Option<SimTime>, CliError> {
+    let Some(text) = until else { return Ok(None) };
+    let ns = parse_duration(text).map_err(|e| CliError::Usage(format!("--until: {e}")))?;
+    if ns <= 0 {
+        return Err(CliError::Usage(format!(
+            "--until: must be positive: {text:?}"
+        )));
+    }
+    Ok(Some(SimTime(ns as u64)))
+}
+
+fn run_command(args: &RunArgs) -> Result<(), CliError> {
+    if args.watch && args.runs > 1 {
+        return Err(CliError::Usage(
+            "--watch follows one run; it cannot be combined with --runs".into(),
+        ));
+    }
+    let scenarios = load(&args.input)?;
+    let until = parse_until(args.until.as_deref())?;
     let several = scenarios.len() > 1;
     let mut failed = 0;
     for s in &scenarios {
@@ -235,11 +322,7 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             "timonel: scenario {} seed {seed} sha256 {}",
             s.name, s.sha256
         );
-        for note in &s.notes {
-            if !(args.quiet && note.starts_with("Info:")) {
-                eprintln!("{note}");
-            }
-        }
+        print_notes(&s.notes, args.quiet);
         let options = RunOptions {
             seed,
             until: until.unwrap_or(s.duration),
@@ -257,25 +340,25 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             eprintln!("timonel: wrote {}", out_dir.display());
             continue;
         }
-        let results = pipeline::run(s, options).map_err(|e| match e {
-            pipeline::RunError::Limit(e) => CliError::Runtime(format!("scenario {}: {e}", s.name)),
-            pipeline::RunError::Config(m) => CliError::Usage(format!("scenario {}: {m}", s.name)),
-            pipeline::RunError::Invariant(m) => CliError::Internal(format!(
-                "scenario {} (seed {seed}): invariant violated: {m}",
-                s.name
-            )),
-        })?;
-        for note in &results.world.notes {
-            if !(args.quiet && note.starts_with("Info:")) {
-                eprintln!("{note}");
-            }
+        let results = if args.watch {
+            let mut watcher = watch::Watcher::default();
+            let mut print = |t: SimTime, world: &crate::cluster::World| {
+                for line in watcher.observe(t, world) {
+                    eprintln!("{line}");
+                }
+            };
+            pipeline::run_watched(s, options, Some(&mut print))
+        } else {
+            pipeline::run(s, options)
         }
+        .map_err(|e| runs::run_error(s, seed, e))?;
+        print_notes(&results.world.notes, args.quiet);
         let out_dir = match (&args.out, several) {
             (Some(dir), false) => dir.clone(),
             (Some(dir), true) => dir.join(&s.name),
             (None, _) => Path::new("results").join(&s.name),
         };
-        let summary_json = write_outputs(s, &results, &out_dir)?;
+        let summary_json = runs::write_outputs(s, &results, &out_dir)?;
         match args.output {
             OutputFormat::Table if !args.quiet => {
                 print!("{}", export::table::render_summary(&results))
@@ -311,66 +394,6 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Writes every output file of one run into `dir`; returns summary.json's text.
-pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<String, CliError> {
-    let summary_text = serde_json::to_string_pretty(&summary::build(results))
-        .map_err(|e| CliError::Internal(e.to_string()))?
-        + "\n";
-    let events = export::csv_files::events(results);
-    let timeseries = export::csv_files::timeseries(results);
-    let pods = export::csv_files::pods(results);
-    let scheduling = export::scheduling::jsonl(results);
-    let mut files: Vec<(&str, &[u8])> = vec![
-        ("summary.json", summary_text.as_bytes()),
-        ("events.csv", &events),
-        ("timeseries.csv", &timeseries),
-        ("pods.csv", &pods),
-    ];
-    if let Some(bytes) = &scheduling {
-        files.push((export::scheduling::FILE_NAME, bytes));
-    }
-    let manifest = serde_json::to_string_pretty(&export::manifest::build(s, results.seed, &files))
-        .map_err(|e| CliError::Internal(e.to_string()))?
-        + "\n";
-    for (name, bytes) in files
-        .iter()
-        .chain(std::iter::once(&("manifest.json", manifest.as_bytes())))
-    {
-        let path = dir.join(name);
-        export::write_atomic(&path, bytes)
-            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
-    }
-    Ok(summary_text.trim_end().to_string())
-}
-
-/// Runs one simulation and writes its files; returns its summary and failed expectations.
-fn run_once(
-    s: &Scenario,
-    options: RunOptions,
-    dir: &Path,
-) -> Result<(serde_json::Value, Vec<String>, Vec<String>), CliError> {
-    let results = pipeline::run(s, options).map_err(|e| match e {
-        pipeline::RunError::Limit(e) => {
-            CliError::Runtime(format!("scenario {} (seed {}): {e}", s.name, options.seed))
-        }
-        pipeline::RunError::Invariant(m) => CliError::Internal(format!(
-            "scenario {} (seed {}): invariant violated: {m}",
-            s.name, options.seed
-        )),
-        pipeline::RunError::Config(m) => CliError::Usage(format!("scenario {}: {m}", s.name)),
-    })?;
-    let text = write_outputs(s, &results, dir)?;
-    let summary: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| CliError::Internal(e.to_string()))?;
-    let failures = results
-        .expectations
-        .iter()
-        .filter(|e| !e.passed)
-        .map(|e| e.name.clone())
-        .collect();
-    Ok((summary, failures, results.world.notes))
-}
-
 /// `run --runs N`: seeds base+k on `--jobs` threads, each run into `run-<k>/`, then statistics.
 fn run_many(
     s: &Scenario,
@@ -378,85 +401,30 @@ fn run_many(
     base: RunOptions,
     out_dir: &Path,
 ) -> Result<usize, CliError> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    type Outcome = Result<(serde_json::Value, Vec<String>, Vec<String>), CliError>;
-    let runs = args.runs;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
-        .min(runs)
-        .max(1);
-    let next = AtomicU64::new(0);
-    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..runs).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    if k >= runs {
-                        break;
-                    }
-                    let options = RunOptions {
-                        seed: base.seed.wrapping_add(k),
-                        ..base
-                    };
-                    let outcome = run_once(s, options, &out_dir.join(format!("run-{k}")));
-                    if let Ok(mut slots) = outcomes.lock() {
-                        slots[k as usize] = Some(outcome);
-                    }
-                }
-            });
-        }
-    });
-    let outcomes = outcomes
-        .into_inner()
-        .map_err(|_| CliError::Internal("a run thread panicked".into()))?;
-    let mut summaries = Vec::new();
+    let seeds: Vec<u64> = (0..args.runs).map(|k| base.seed.wrapping_add(k)).collect();
+    let units: Vec<runs::Unit> = seeds
+        .iter()
+        .enumerate()
+        .map(|(k, &seed)| runs::Unit {
+            scenario: s,
+            options: RunOptions { seed, ..base },
+            dir: out_dir.join(format!("run-{k}")),
+        })
+        .collect();
+    let outcomes = runs::run_units(&units, args.jobs, args.quiet)?;
     let mut failed = 0;
-    for (k, outcome) in outcomes.into_iter().enumerate() {
-        let (summary, failures, notes) =
-            outcome.ok_or_else(|| CliError::Internal(format!("run {k} did not finish")))??;
+    for (k, outcome) in outcomes.iter().enumerate() {
         if k == 0 {
-            for note in notes {
-                if !(args.quiet && note.starts_with("Info:")) {
-                    eprintln!("{note}");
-                }
-            }
+            print_notes(&outcome.notes, args.quiet);
         }
-        for name in failures {
+        for name in &outcome.failures {
             failed += 1;
-            eprintln!(
-                "FAIL: {} (run {k}, seed {}): {name}",
-                s.name,
-                base.seed.wrapping_add(k as u64)
-            );
+            eprintln!("FAIL: {} (run {k}, seed {}): {name}", s.name, seeds[k]);
         }
-        summaries.push(summary);
     }
-    let refs: Vec<&serde_json::Value> = summaries.iter().collect();
-    let mut top = summary::aggregate_runs(&refs);
-    top["scenario"] = serde_json::json!(s.name);
-    top["runs"] = serde_json::json!(runs);
-    top["seeds"] = serde_json::json!(
-        (0..runs)
-            .map(|k| base.seed.wrapping_add(k))
-            .collect::<Vec<_>>()
-    );
-    let text =
-        serde_json::to_string_pretty(&top).map_err(|e| CliError::Internal(e.to_string()))? + "\n";
-    let manifest = export::manifest::build(s, base.seed, &[("summary.json", text.as_bytes())]);
-    let manifest_text = serde_json::to_string_pretty(&manifest)
-        .map_err(|e| CliError::Internal(e.to_string()))?
-        + "\n";
-    for (name, bytes) in [
-        ("summary.json", text.as_bytes()),
-        ("manifest.json", manifest_text.as_bytes()),
-    ] {
-        let path = out_dir.join(name);
-        export::write_atomic(&path, bytes)
-            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
-    }
+    let summaries: Vec<&serde_json::Value> = outcomes.iter().map(|o| &o.summary).collect();
+    let top = runs::aggregate(&s.name, &summaries, &seeds);
+    let text = runs::write_aggregate(s, base.seed, &top, out_dir)?;
     match args.output {
         OutputFormat::Table if !args.quiet => print!("{}", export::table::render_runs(&top)),
         OutputFormat::Json => println!("{}", text.trim_end()),

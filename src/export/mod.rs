@@ -2,6 +2,7 @@
 //! written atomically (temporary file, then rename).
 
 pub mod csv_files;
+pub mod jsonl;
 pub mod manifest;
 pub mod scheduling;
 pub mod table;

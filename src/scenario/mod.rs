@@ -9,6 +9,7 @@ pub mod demand;
 pub mod duration;
 pub mod load;
 pub mod manifests;
+pub mod patch;
 pub mod quantity;
 pub mod raw;
 pub mod scheduler_config;

@@ -125,6 +125,13 @@ impl<M: Model> Simulation<M> {
         self.now
     }
 
+    /// Time of the next pending event (cancelled events skipped), if any. Calling [`Self::run`]
+    /// again with a later `until` continues exactly where it stopped, so a caller can run up to
+    /// each distinct event time in turn and look at the model in between.
+    pub fn next_event_time(&mut self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
     /// Runs until the calendar empties, `limits.until` is reached, or the budget is spent.
     pub fn run(&mut self, limits: Limits) -> Result<RunStats, SimError> {
         while let Some(next) = self.queue.peek_time() {

@@ -3,10 +3,11 @@
 
 use crate::support::{root, stderr, temp_dir, timonel};
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "manifest.json",
     "summary.json",
     "events.csv",
+    "events.jsonl",
     "timeseries.csv",
     "pods.csv",
 ];
@@ -128,21 +129,8 @@ fn monte_carlo_outputs_do_not_depend_on_the_thread_count() {
         ]);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     }
-    for file in [
-        "summary.json",
-        "manifest.json",
-        "run-0/events.csv",
-        "run-1/pods.csv",
-        "run-2/timeseries.csv",
-        "run-2/summary.json",
-    ] {
-        let left = std::fs::read(base.join("one").join(file)).unwrap();
-        let right = std::fs::read(base.join("two").join(file)).unwrap();
-        assert!(
-            left == right,
-            "{file} differs between --jobs 1 and --jobs 2"
-        );
-    }
+    // Every file of the two trees, byte for byte.
+    crate::compare::assert_same_tree(&base.join("one"), &base.join("two"));
     let top: serde_json::Value =
         serde_json::from_slice(&std::fs::read(base.join("one/summary.json")).unwrap()).unwrap();
     assert_eq!(top["runs"], 3);

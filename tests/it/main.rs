@@ -4,6 +4,7 @@
 mod admission;
 mod availability;
 mod behaviour;
+mod compare;
 mod daemonset;
 mod determinism;
 mod disruption;
@@ -23,5 +24,6 @@ mod scheduler_config;
 mod statefulset;
 mod storage;
 mod support;
+mod sweep;
 mod tidy;
 mod traffic;
