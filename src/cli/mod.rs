@@ -105,6 +105,10 @@ pub struct RunArgs {
     /// Most events one run may process before it stops with an error.
     #[arg(long, default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: u64,
+    /// Write no charts (*.svg, *.png); report.html is still written, without them. With --runs,
+    /// charts and report.html are drawn for run-0 only.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Also write scheduling.jsonl: every plugin's verdict and score at each pod's last
     /// scheduling attempt, for `timonel explain pod/NAME --run DIR` (slower; other files are
     /// unchanged).
@@ -229,6 +233,7 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
     };
     let several = scenarios.len() > 1;
     let mut failed = 0;
+    let mut index = Vec::new();
     for s in &scenarios {
         let seed = args.seed.unwrap_or(s.seed);
         eprintln!(
@@ -253,7 +258,15 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
                 (Some(dir), true) => dir.join(&s.name),
                 (None, _) => Path::new("results").join(&s.name),
             };
-            failed += run_many(s, args, options, &out_dir)?;
+            let (scenario_failed, checked) = run_many(s, args, options, &out_dir)?;
+            failed += scenario_failed;
+            index.push(export::index::Entry {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                report: format!("{}/run-0/report.html", s.name),
+                failed: scenario_failed,
+                checked,
+            });
             eprintln!("timonel: wrote {}", out_dir.display());
             continue;
         }
@@ -275,7 +288,19 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             (Some(dir), true) => dir.join(&s.name),
             (None, _) => Path::new("results").join(&s.name),
         };
-        let summary_json = write_outputs(s, &results, &out_dir)?;
+        let presentation = if args.no_charts {
+            Presentation::ReportOnly
+        } else {
+            Presentation::Full
+        };
+        let summary_json = write_outputs(s, &results, &out_dir, presentation)?;
+        index.push(export::index::Entry {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            report: format!("{}/report.html", s.name),
+            failed: results.expectations.iter().filter(|e| !e.passed).count(),
+            checked: results.expectations.len(),
+        });
         match args.output {
             OutputFormat::Table if !args.quiet => {
                 print!("{}", export::table::render_summary(&results))
@@ -305,21 +330,66 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
         }
         eprintln!("timonel: wrote {}", out_dir.display());
     }
+    if several {
+        let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("results"));
+        let path = dir.join("index.html");
+        export::write_atomic(&path, export::index::build(&index).as_bytes())
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("timonel: wrote {}", path.display());
+    }
     if failed > 0 {
         return Err(CliError::ExpectationsFailed(failed));
     }
     Ok(())
 }
 
+/// Which presentation files a run gets besides its data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presentation {
+    /// Charts (`*.svg`, `*.png`) and `report.html` with them inline.
+    Full,
+    /// `report.html` without charts (`--no-charts`).
+    ReportOnly,
+    /// Neither (Monte Carlo runs after the first).
+    None,
+}
+
 /// Writes every output file of one run into `dir`; returns summary.json's text.
-pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<String, CliError> {
-    let summary_text = serde_json::to_string_pretty(&summary::build(results))
+pub fn write_outputs(
+    s: &Scenario,
+    results: &RunResults,
+    dir: &Path,
+    presentation: Presentation,
+) -> Result<String, CliError> {
+    let summary_value = summary::build(results);
+    let summary_text = serde_json::to_string_pretty(&summary_value)
         .map_err(|e| CliError::Internal(e.to_string()))?
         + "\n";
     let events = export::csv_files::events(results);
     let timeseries = export::csv_files::timeseries(results);
     let pods = export::csv_files::pods(results);
     let scheduling = export::scheduling::jsonl(results);
+    let charts = match presentation {
+        Presentation::Full => export::charts::run::run_charts(s, results)
+            .map_err(|e| CliError::Internal(format!("scenario {}: {e}", s.name)))?,
+        Presentation::ReportOnly | Presentation::None => Vec::new(),
+    };
+    let report = match presentation {
+        Presentation::Full => Some(export::report::build(
+            s,
+            results,
+            &summary_value,
+            export::report::Charts::Drawn(&charts),
+        )),
+        Presentation::ReportOnly => Some(export::report::build(
+            s,
+            results,
+            &summary_value,
+            export::report::Charts::Skipped,
+        )),
+        Presentation::None => None,
+    };
+    let chart_files: Vec<(String, &[u8])> = charts.iter().flat_map(|c| c.files()).collect();
     let mut files: Vec<(&str, &[u8])> = vec![
         ("summary.json", summary_text.as_bytes()),
         ("events.csv", &events),
@@ -328,6 +398,14 @@ pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<S
     ];
     if let Some(bytes) = &scheduling {
         files.push((export::scheduling::FILE_NAME, bytes));
+    }
+    files.extend(
+        chart_files
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), *bytes)),
+    );
+    if let Some(report) = &report {
+        files.push(("report.html", report.as_bytes()));
     }
     let manifest = serde_json::to_string_pretty(&export::manifest::build(s, results.seed, &files))
         .map_err(|e| CliError::Internal(e.to_string()))?
@@ -348,6 +426,7 @@ fn run_once(
     s: &Scenario,
     options: RunOptions,
     dir: &Path,
+    presentation: Presentation,
 ) -> Result<(serde_json::Value, Vec<String>, Vec<String>), CliError> {
     let results = pipeline::run(s, options).map_err(|e| match e {
         pipeline::RunError::Limit(e) => {
@@ -359,7 +438,7 @@ fn run_once(
         )),
         pipeline::RunError::Config(m) => CliError::Usage(format!("scenario {}: {m}", s.name)),
     })?;
-    let text = write_outputs(s, &results, dir)?;
+    let text = write_outputs(s, &results, dir, presentation)?;
     let summary: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| CliError::Internal(e.to_string()))?;
     let failures = results
@@ -372,12 +451,14 @@ fn run_once(
 }
 
 /// `run --runs N`: seeds base+k on `--jobs` threads, each run into `run-<k>/`, then statistics.
+/// Only run-0 gets charts and report.html. Returns the failed and the checked expectations over
+/// all runs.
 fn run_many(
     s: &Scenario,
     args: &RunArgs,
     base: RunOptions,
     out_dir: &Path,
-) -> Result<usize, CliError> {
+) -> Result<(usize, usize), CliError> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicU64, Ordering};
     type Outcome = Result<(serde_json::Value, Vec<String>, Vec<String>), CliError>;
@@ -401,7 +482,13 @@ fn run_many(
                         seed: base.seed.wrapping_add(k),
                         ..base
                     };
-                    let outcome = run_once(s, options, &out_dir.join(format!("run-{k}")));
+                    let presentation = match (k, args.no_charts) {
+                        (0, false) => Presentation::Full,
+                        (0, true) => Presentation::ReportOnly,
+                        _ => Presentation::None,
+                    };
+                    let outcome =
+                        run_once(s, options, &out_dir.join(format!("run-{k}")), presentation);
                     if let Ok(mut slots) = outcomes.lock() {
                         slots[k as usize] = Some(outcome);
                     }
@@ -462,5 +549,5 @@ fn run_many(
         OutputFormat::Json => println!("{}", text.trim_end()),
         _ => {}
     }
-    Ok(failed)
+    Ok((failed, s.expectations.len() * runs as usize))
 }
