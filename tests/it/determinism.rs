@@ -3,13 +3,24 @@
 
 use crate::support::{root, stderr, temp_dir, timonel};
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "manifest.json",
     "summary.json",
     "events.csv",
     "timeseries.csv",
     "pods.csv",
+    "report.html",
 ];
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("output folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
 
 fn run_into(scenario: &str, dir: &std::path::Path, seed: Option<&str>) {
     let path = root().join(scenario);
@@ -48,9 +59,21 @@ fn two_processes_write_identical_files() {
     for scenario in &scenarios {
         let scenario = scenario.as_str();
         let (a, b) = (base.join("a"), base.join("b"));
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
         run_into(scenario, &a, None);
         run_into(scenario, &b, None);
+        let files = listing(&a);
+        assert_eq!(files, listing(&b), "{scenario}: other files");
         for file in FILES {
+            assert!(files.iter().any(|f| f == file), "{scenario}: no {file}");
+        }
+        assert!(
+            files.iter().any(|f| f.ends_with(".png")) && files.iter().any(|f| f.ends_with(".svg")),
+            "{scenario}: no chart in {files:?}"
+        );
+        // Every file, charts included.
+        for file in &files {
             let left = std::fs::read(a.join(file)).unwrap();
             let right = std::fs::read(b.join(file)).unwrap();
             assert!(
@@ -135,6 +158,8 @@ fn monte_carlo_outputs_do_not_depend_on_the_thread_count() {
         "run-1/pods.csv",
         "run-2/timeseries.csv",
         "run-2/summary.json",
+        "run-0/rollout.png",
+        "run-0/report.html",
     ] {
         let left = std::fs::read(base.join("one").join(file)).unwrap();
         let right = std::fs::read(base.join("two").join(file)).unwrap();
