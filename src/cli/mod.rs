@@ -23,7 +23,7 @@ use crate::sim::time::SimTime;
     name = "timonel",
     version,
     about,
-    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
+    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/ (open its report.html)\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2 --no-charts      # Monte Carlo over seeds base..base+19, no charts\n  timonel validate scenarios/                            # check files without simulating\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
     long_about = "timonel replays hours of a Kubernetes cluster's life in seconds, deterministically from a seed: \
 real manifests, the kube-scheduler, the Deployment and ReplicaSet controllers, kubelets pulling images and probing. \
 It writes Kubernetes-style events, availability and resource series, and a summary."
@@ -37,7 +37,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate scenarios and write their outputs (exit 3 when an expectation fails).
+    /// Simulate scenarios and write their outputs: CSV and JSON data, charts (SVG and PNG) and
+    /// report.html; index.html with several scenarios (exit 3 when an expectation fails).
     Run(RunArgs),
     /// Parse and validate scenarios without simulating.
     Validate(InputArgs),

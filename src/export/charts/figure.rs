@@ -39,8 +39,6 @@ pub struct Secondary {
     pub y_label: String,
     /// Lines drawn against it.
     pub lines: Vec<Series>,
-    /// Fixed upper end of the axis (`None`: from the data, with room for the legend).
-    pub max: Option<f64>,
 }
 
 /// Vertical markers at x positions (timeline actions).
@@ -149,9 +147,11 @@ fn level_outline(xs: &[f64], level: &[f64], to: f64) -> Vec<(f64, f64)> {
     outline(&series, to)
 }
 
-/// Upper end of an axis showing values up to `max`, with room at the top for the legend.
-fn headroom(max: f64) -> f64 {
-    if max > 0.0 { max * 1.3 } else { 1.0 }
+/// Upper end of an axis showing values up to `max`, with room at the top for a legend of
+/// `entries` lines (the legend sits in the upper right corner of the plot).
+fn headroom(max: f64, entries: usize) -> f64 {
+    let factor = (1.25 + 0.1 * entries as f64).min(2.0);
+    if max > 0.0 { max * factor } else { factor }
 }
 
 fn max_y(series: &[Series]) -> f64 {
@@ -173,11 +173,16 @@ impl TimeFigure {
         let stacked_max = levels
             .last()
             .map_or(0.0, |l| l.iter().copied().fold(0.0, f64::max));
-        let y_max = headroom(stacked_max.max(max_y(&panel.lines)));
+        let entries = panel.stacked.len()
+            + panel.lines.len()
+            + panel.secondary.as_ref().map_or(0, |s| s.lines.len())
+            + usize::from(!panel.shaded.is_empty())
+            + usize::from(!panel.markers.at.is_empty());
+        let y_max = headroom(stacked_max.max(max_y(&panel.lines)), entries);
         let s_max = panel
             .secondary
             .as_ref()
-            .map_or(1.0, |s| s.max.unwrap_or_else(|| headroom(max_y(&s.lines))));
+            .map_or(1.0, |s| headroom(max_y(&s.lines), entries));
         let right = if panel.secondary.is_some() { 64 } else { 0 };
         let mut chart = ChartBuilder::on(area)
             .caption(&panel.title, (FONT, 19))
@@ -614,7 +619,7 @@ impl Figure for BarFigure {
         let (lo, hi) = values
             .filter(|v| v.is_finite())
             .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        let (y0, y1) = (if lo < 0.0 { lo * 1.3 } else { 0.0 }, headroom(hi));
+        let (y0, y1) = (if lo < 0.0 { lo * 1.3 } else { 0.0 }, headroom(hi, 2));
         let n = self.bars.len().max(1);
         let mut chart = ChartBuilder::on(&root)
             .margin(12)

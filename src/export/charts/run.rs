@@ -315,7 +315,6 @@ fn availability(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Opti
                     "served fraction",
                     &served_fraction(&demand, &points(recorder, service, "served_rps")),
                 )],
-                max: Some(1.3),
             });
             Panel {
                 title: service.to_string(),
@@ -435,7 +434,6 @@ fn hpa(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Option<TimeFi
                             format!("demand on {service}"),
                             &points(recorder, &service, "demand_rps"),
                         )],
-                        max: None,
                     });
                 Panel {
                     title: format!("{object} → {target}"),
