@@ -84,15 +84,6 @@ pub struct TimeFigure {
     pub panels: Vec<Panel>,
 }
 
-/// Value of a step series at `x` (0 before its first point).
-fn step_value(points: &[(f64, f64)], x: f64) -> f64 {
-    points
-        .iter()
-        .take_while(|(px, _)| *px <= x)
-        .last()
-        .map_or(0.0, |(_, v)| *v)
-}
-
 /// The polyline of a series over `[from, to]`: a step series gets its corners.
 fn outline(series: &Series, to: f64) -> Vec<(f64, f64)> {
     if !series.step {
@@ -126,10 +117,18 @@ fn stack(series: &[Series], from: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut levels = Vec::with_capacity(series.len());
     let mut below = vec![0.0; xs.len()];
     for s in series {
+        // Walk the series along the grid: its value at x is its last point at or before x.
+        let (mut next, mut value) = (0, 0.0);
         let level: Vec<f64> = xs
             .iter()
             .zip(&below)
-            .map(|(x, b)| b + step_value(&s.points, *x))
+            .map(|(x, b)| {
+                while next < s.points.len() && s.points[next].0 <= *x {
+                    value = s.points[next].1;
+                    next += 1;
+                }
+                b + value
+            })
             .collect();
         below = level.clone();
         levels.push(level);

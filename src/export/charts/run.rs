@@ -66,17 +66,46 @@ impl TimeAxis {
     }
 }
 
+/// The recorded series grouped once (the recorder keeps all rows in one list, in time order).
+struct Recorded<'r> {
+    recorder: &'r Recorder,
+    index: BTreeMap<(&'r str, &'r str), usize>,
+    by_series: Vec<Vec<(u64, f64)>>,
+}
+
+impl<'r> Recorded<'r> {
+    fn new(recorder: &'r Recorder) -> Self {
+        let index = recorder
+            .series
+            .iter()
+            .enumerate()
+            .map(|(id, s)| ((s.object.as_str(), s.metric), id))
+            .collect();
+        let mut by_series = vec![Vec::new(); recorder.series.len()];
+        for row in &recorder.rows {
+            by_series[row.series].push((row.t_ms, row.value));
+        }
+        Recorded {
+            recorder,
+            index,
+            by_series,
+        }
+    }
+}
+
 /// Change points of `(object, metric)`, empty when never recorded.
-fn points(recorder: &Recorder, object: &str, metric: &str) -> Vec<(u64, f64)> {
-    recorder
-        .series_id(object, metric)
-        .map(|id| recorder.points(id))
+fn points(recorded: &Recorded<'_>, object: &str, metric: &str) -> Vec<(u64, f64)> {
+    recorded
+        .index
+        .get(&(object, metric))
+        .map(|id| recorded.by_series[*id].clone())
         .unwrap_or_default()
 }
 
 /// Objects that have `metric`, in first-seen order.
-fn objects_with<'r>(recorder: &'r Recorder, prefix: &str, metric: &str) -> Vec<&'r str> {
-    recorder
+fn objects_with<'r>(recorded: &Recorded<'r>, prefix: &str, metric: &str) -> Vec<&'r str> {
+    recorded
+        .recorder
         .series
         .iter()
         .filter(|s| s.metric == metric && s.object.starts_with(prefix))
@@ -105,20 +134,21 @@ pub fn run_charts(scenario: &Scenario, results: &RunResults) -> Result<Vec<Chart
             .map(|a| (axis.x(a.at.as_millis()), a.action.describe().0))
             .collect(),
     };
+    let recorded = Recorded::new(&results.recorder);
     let mut charts = Vec::new();
-    if let Some(figure) = rollout(results, axis, &markers) {
+    if let Some(figure) = rollout(results, &recorded, axis, &markers) {
         charts.push(render("rollout", &figure)?);
     }
-    if let Some(figure) = availability(results, axis, &markers) {
+    if let Some(figure) = availability(&recorded, axis, &markers) {
         charts.push(render("availability", &figure)?);
     }
-    if let Some(heatmap) = utilisation(results, axis) {
+    if let Some(heatmap) = utilisation(results, &recorded, axis) {
         charts.push(render("utilisation", &heatmap)?);
     }
-    if let Some(figure) = pending(results, axis, &markers) {
+    if let Some(figure) = pending(&recorded, axis, &markers) {
         charts.push(render("pending", &figure)?);
     }
-    if let Some(figure) = hpa(results, axis, &markers) {
+    if let Some(figure) = hpa(results, &recorded, axis, &markers) {
         charts.push(render("hpa", &figure)?);
     }
     Ok(charts)
@@ -136,7 +166,11 @@ struct OwnedSet {
 
 /// ReplicaSet series with their owners: from the final state, or for sets already deleted by
 /// name (`<owner>-<hash>` in the owner's namespace).
-fn replica_sets(results: &RunResults, workloads: &[&str]) -> Vec<OwnedSet> {
+fn replica_sets(
+    results: &RunResults,
+    recorder: &Recorded<'_>,
+    workloads: &[&str],
+) -> Vec<OwnedSet> {
     let state = &results.world.state;
     let mut known: BTreeMap<String, (String, Option<u64>)> = BTreeMap::new();
     for rs in state.replicasets.values() {
@@ -160,7 +194,7 @@ fn replica_sets(results: &RunResults, workloads: &[&str]) -> Vec<OwnedSet> {
             );
         }
     }
-    objects_with(&results.recorder, "replicaset/", "ready_replicas")
+    objects_with(recorder, "replicaset/", "ready_replicas")
         .into_iter()
         .filter_map(|object| {
             let (owner, revision) = match known.get(object) {
@@ -185,8 +219,12 @@ fn replica_sets(results: &RunResults, workloads: &[&str]) -> Vec<OwnedSet> {
 
 /// Replicas per ReplicaSet (stacked, ready pods) with the workload's desired, available and
 /// updated counts, one panel per Deployment, Argo Rollout, StatefulSet or DaemonSet.
-fn rollout(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Option<TimeFigure> {
-    let recorder = &results.recorder;
+fn rollout(
+    results: &RunResults,
+    recorder: &Recorded<'_>,
+    axis: TimeAxis,
+    markers: &Markers,
+) -> Option<TimeFigure> {
     let workloads: Vec<&str> = ["deployment/", "rollout/", "statefulset/", "daemonset/"]
         .iter()
         .flat_map(|prefix| objects_with(recorder, prefix, "updated_replicas"))
@@ -194,7 +232,7 @@ fn rollout(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Option<Ti
     if workloads.is_empty() {
         return None;
     }
-    let sets = replica_sets(results, &workloads);
+    let sets = replica_sets(results, recorder, &workloads);
     let panels = workloads
         .iter()
         .take(MAX_PANELS)
@@ -276,29 +314,37 @@ pub fn outages(ready: &[(u64, f64)], end_ms: u64) -> Vec<(u64, u64)> {
 
 /// `served / demand` at each change of either, as a step series (1 without demand).
 fn served_fraction(demand: &[(u64, f64)], served: &[(u64, f64)]) -> Vec<(u64, f64)> {
-    let at = |points: &[(u64, f64)], t: u64| {
-        points
-            .iter()
-            .take_while(|(p, _)| *p <= t)
-            .last()
-            .map_or(0.0, |(_, v)| *v)
-    };
     let mut times: Vec<u64> = demand.iter().chain(served).map(|(t, _)| *t).collect();
     times.sort_unstable();
     times.dedup();
+    let (mut d, mut s) = (0, 0);
+    let (mut demanded, mut served_now) = (0.0, 0.0);
     times
         .into_iter()
         .map(|t| {
-            let d = at(demand, t);
-            (t, if d > 0.0 { at(served, t) / d } else { 1.0 })
+            while d < demand.len() && demand[d].0 <= t {
+                demanded = demand[d].1;
+                d += 1;
+            }
+            while s < served.len() && served[s].0 <= t {
+                served_now = served[s].1;
+                s += 1;
+            }
+            (
+                t,
+                if demanded > 0.0 {
+                    served_now / demanded
+                } else {
+                    1.0
+                },
+            )
         })
         .collect()
 }
 
 /// Ready endpoints per Service, with the served fraction on the right axis when the Service
 /// has traffic, and outages shaded.
-fn availability(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Option<TimeFigure> {
-    let recorder = &results.recorder;
+fn availability(recorder: &Recorded<'_>, axis: TimeAxis, markers: &Markers) -> Option<TimeFigure> {
     let services = objects_with(recorder, "service/", "ready_endpoints");
     if services.is_empty() {
         return None;
@@ -346,8 +392,7 @@ fn availability(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Opti
 
 /// Pending pods of the cluster and of each workload that had some; `None` when no pod was
 /// ever seen pending.
-fn pending(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Option<TimeFigure> {
-    let recorder = &results.recorder;
+fn pending(recorder: &Recorded<'_>, axis: TimeAxis, markers: &Markers) -> Option<TimeFigure> {
     let cluster = points(recorder, "cluster", "pending_pods");
     if !cluster.iter().any(|(_, v)| *v > 0.0) {
         return None;
@@ -411,8 +456,12 @@ fn demand_service(results: &RunResults, target: &ObjKey, kind: &str) -> Option<S
 }
 
 /// Per HPA: desired replicas (HPA) and the target's replicas, with the demand on the right axis.
-fn hpa(results: &RunResults, axis: TimeAxis, markers: &Markers) -> Option<TimeFigure> {
-    let recorder = &results.recorder;
+fn hpa(
+    results: &RunResults,
+    recorder: &Recorded<'_>,
+    axis: TimeAxis,
+    markers: &Markers,
+) -> Option<TimeFigure> {
     let hpas: Vec<(&ObjKey, _)> = results.world.hpas.iter().collect();
     if hpas.is_empty() {
         return None;
@@ -494,8 +543,7 @@ pub fn bucket_means(points: &[(u64, f64)], end_ms: u64, columns: usize) -> Vec<f
 }
 
 /// Nodes × time: CPU requested / allocatable, in percent.
-fn utilisation(results: &RunResults, axis: TimeAxis) -> Option<Heatmap> {
-    let recorder = &results.recorder;
+fn utilisation(results: &RunResults, recorder: &Recorded<'_>, axis: TimeAxis) -> Option<Heatmap> {
     let allocatable: BTreeMap<String, i64> = results
         .world
         .node_infos
