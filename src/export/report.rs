@@ -15,6 +15,9 @@ use crate::sim::time::SimTime;
 /// Most events listed in the page; the rest are in `events.csv`.
 pub const MAX_EVENT_ROWS: usize = 5_000;
 
+/// Most timeline actions listed in the page.
+pub const MAX_TIMELINE_ROWS: usize = 1_000;
+
 /// What the report shows in place of the charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charts<'a> {
@@ -173,9 +176,16 @@ fn timeline(scenario: &Scenario) -> String {
     if scenario.timeline.is_empty() {
         out.push_str("<p>No scripted actions.</p>\n");
     } else {
+        if scenario.timeline.len() > MAX_TIMELINE_ROWS {
+            out.push_str(&format!(
+                "<p>The first {MAX_TIMELINE_ROWS} of {} actions.</p>\n",
+                scenario.timeline.len()
+            ));
+        }
         let rows: Vec<Vec<String>> = scenario
             .timeline
             .iter()
+            .take(MAX_TIMELINE_ROWS)
             .map(|a| {
                 let (action, details) = a.action.describe();
                 vec![

@@ -46,7 +46,7 @@ pub struct Secondary {
 pub struct Markers {
     /// Legend label of the markers.
     pub label: String,
-    /// `(x, short label)`.
+    /// `(x, short label)`; an empty label draws the line alone.
     pub at: Vec<(f64, String)>,
 }
 
@@ -287,14 +287,22 @@ impl TimeFigure {
                 .legend(|(x, y)| PathElement::new(vec![(x + 7, y - 6), (x + 7, y + 6)], MARKER));
             labelled += 1;
             chart
-                .draw_series(panel.markers.at.iter().enumerate().map(|(i, (x, label))| {
-                    let y = y_max * (0.97 - 0.06 * (i % 3) as f64);
-                    Text::new(
-                        format!(" {label}"),
-                        (*x, y),
-                        (FONT, 14).into_font().color(&MARKER),
-                    )
-                }))
+                .draw_series(
+                    panel
+                        .markers
+                        .at
+                        .iter()
+                        .filter(|(_, label)| !label.is_empty())
+                        .enumerate()
+                        .map(|(i, (x, label))| {
+                            let y = y_max * (0.97 - 0.06 * (i % 3) as f64);
+                            Text::new(
+                                format!(" {label}"),
+                                (*x, y),
+                                (FONT, 14).into_font().color(&MARKER),
+                            )
+                        }),
+                )
                 .map_err(err)?;
         }
         if labelled > 0 {

@@ -125,15 +125,7 @@ fn titled(title: &str, shown: usize, total: usize, what: &str) -> String {
 /// All charts of a run, in report order.
 pub fn run_charts(scenario: &Scenario, results: &RunResults) -> Result<Vec<Chart>, ChartError> {
     let axis = TimeAxis::new(results.duration.as_millis());
-    let markers = Markers {
-        label: "timeline action".into(),
-        at: scenario
-            .timeline
-            .iter()
-            .filter(|a| a.at.as_millis() <= axis.end_ms)
-            .map(|a| (axis.x(a.at.as_millis()), a.action.describe().0))
-            .collect(),
-    };
+    let markers = markers(scenario, axis);
     let recorded = Recorded::new(&results.recorder);
     let mut charts = Vec::new();
     if let Some(figure) = rollout(results, &recorded, axis, &markers) {
@@ -152,6 +144,58 @@ pub fn run_charts(scenario: &Scenario, results: &RunResults) -> Result<Vec<Chart
         charts.push(render("hpa", &figure)?);
     }
     Ok(charts)
+}
+
+/// Most labelled timeline markers; with more distinct action times, markers are drawn without
+/// labels.
+pub const MAX_MARKER_LABELS: usize = 30;
+
+/// The label of actions at one time: names in order, repeats counted (`apply ×3, scale`).
+fn marker_label(names: &[String]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < names.len() {
+        let run = names[i..].iter().take_while(|n| **n == names[i]).count();
+        parts.push(if run > 1 {
+            format!("{} ×{run}", names[i])
+        } else {
+            names[i].clone()
+        });
+        i += run;
+    }
+    parts.join(", ")
+}
+
+/// Timeline actions as vertical markers: actions at the same time share one marker, labelled
+/// with their names (`apply ×8152` for many of one kind).
+fn markers(scenario: &Scenario, axis: TimeAxis) -> Markers {
+    let mut at: Vec<(u64, Vec<String>)> = Vec::new();
+    for action in &scenario.timeline {
+        let t = action.at.as_millis();
+        if t > axis.end_ms {
+            continue;
+        }
+        let name = action.action.describe().0;
+        match at.last_mut() {
+            Some((last, names)) if *last == t => names.push(name),
+            _ => at.push((t, vec![name])),
+        }
+    }
+    let labelled = at.len() <= MAX_MARKER_LABELS;
+    Markers {
+        label: "timeline action".into(),
+        at: at
+            .iter()
+            .map(|(t, names)| {
+                let text = if labelled {
+                    marker_label(names)
+                } else {
+                    String::new()
+                };
+                (axis.x(*t), text)
+            })
+            .collect(),
+    }
 }
 
 /// A ReplicaSet series and what owns it.
@@ -651,6 +695,16 @@ mod tests {
             served_fraction(&demand, &served),
             vec![(0, 1.0), (5, 0.5), (10, 0.25)]
         );
+    }
+
+    #[test]
+    fn actions_at_one_time_share_a_label() {
+        let names: Vec<String> = ["apply", "apply", "apply", "scale"]
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(marker_label(&names), "apply ×3, scale");
+        assert_eq!(marker_label(&names[3..]), "scale");
     }
 
     #[test]
