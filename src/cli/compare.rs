@@ -191,6 +191,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
                     record_scheduling: false,
                 },
                 dir: out_dir.join(&v.name).join(format!("run-{k}")),
+                presentation: runs::Presentation::first_run_only(k, false),
             });
         }
     }

@@ -15,7 +15,7 @@ use crate::export::table::{render, table};
 use crate::model::ObjectRef;
 use crate::scenario::duration::format_duration;
 use crate::scenario::quantity::{format_bytes, format_millis};
-use crate::scenario::spec::{Action, Expectation, NodeFaultAction, Window};
+use crate::scenario::spec::{Expectation, Window};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// `timonel explain` arguments.
@@ -543,133 +543,6 @@ fn load_quietly(paths: &[String]) -> Result<Vec<Scenario>, ScenarioError> {
     crate::scenario::load(&inputs, crate::scenario::LoadOptions { strict: false })
 }
 
-fn reference(r: &ObjectRef) -> String {
-    format!("{}/{}", r.kind, r.name)
-}
-
-/// `(action, details)` of a timeline action.
-fn describe_action(action: &Action) -> (String, String) {
-    match action {
-        Action::Apply(object) => (
-            "apply".into(),
-            format!("{}/{}", object.kind(), object.name()),
-        ),
-        Action::Delete(r, _) => ("delete".into(), reference(r)),
-        Action::SetImage {
-            target,
-            container,
-            image,
-        } => (
-            "setImage".into(),
-            match container {
-                Some(c) => format!("{} {c}={image}", reference(target)),
-                None => format!("{} {image}", reference(target)),
-            },
-        ),
-        Action::Scale { target, replicas } => (
-            "scale".into(),
-            format!("{} replicas={replicas}", reference(target)),
-        ),
-        Action::Patch { target, patch } => {
-            ("patch".into(), format!("{} {patch}", reference(target)))
-        }
-        Action::KillPod {
-            target,
-            selector,
-            exit_code,
-            container,
-        } => {
-            let mut details = match (target, selector) {
-                (Some(t), _) => reference(t),
-                (None, Some(sel)) => format!(
-                    "selector={}",
-                    sel.iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-                (None, None) => String::new(),
-            };
-            if let Some(c) = container {
-                details.push_str(&format!(" container={c}"));
-            }
-            details.push_str(&format!(" exitCode={exit_code}"));
-            ("killPod".into(), details)
-        }
-        Action::ForceDeletePod(r) => ("forceDeletePod".into(), reference(r)),
-        Action::NodeFault(fault, node) => (
-            match fault {
-                NodeFaultAction::Fail => "failNode",
-                NodeFaultAction::Recover => "recoverNode",
-                NodeFaultAction::Partition => "partitionNode",
-                NodeFaultAction::Heal => "healPartition",
-            }
-            .into(),
-            format!("node/{node}"),
-        ),
-        Action::ZoneFault(fault, zone) => (
-            if *fault == NodeFaultAction::Fail {
-                "failZone"
-            } else {
-                "recoverZone"
-            }
-            .into(),
-            format!("zone {zone}"),
-        ),
-        Action::DeleteNode(node) => ("deleteNode".into(), format!("node/{node}")),
-        Action::AddNodes { pool, count } => {
-            ("addNodes".into(), format!("pool {pool} count={count}"))
-        }
-        Action::SwitchService { target, selector } => (
-            "switchService".into(),
-            format!(
-                "{} selector={}",
-                reference(target),
-                selector
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        ),
-        Action::Drain {
-            node,
-            timeout_ns,
-            grace_period_s,
-        } => {
-            let mut details = format!("node/{node}");
-            if let Some(t) = timeout_ns {
-                details.push_str(&format!(" timeout={}s", t / 1_000_000_000));
-            }
-            if let Some(g) = grace_period_s {
-                details.push_str(&format!(" gracePeriod={g}"));
-            }
-            ("drain".into(), details)
-        }
-        Action::SetTraffic(t) => (
-            "setTraffic".into(),
-            format!("service/{} {} change points", t.service, t.demand.len()),
-        ),
-        Action::RolloutPause(r) => ("rolloutPause".into(), reference(r)),
-        Action::Promote(r) => ("promote".into(), reference(r)),
-        Action::Abort(r) => ("abort".into(), reference(r)),
-        Action::RolloutResume(r) => ("rolloutResume".into(), reference(r)),
-        Action::RolloutUndo {
-            target,
-            to_revision,
-        } => (
-            "rolloutUndo".into(),
-            match to_revision {
-                Some(rev) => format!("{} toRevision={rev}", reference(target)),
-                None => reference(target),
-            },
-        ),
-        Action::Cordon(node) => ("cordon".into(), format!("node/{node}")),
-        Action::Uncordon(node) => ("uncordon".into(), format!("node/{node}")),
-        Action::NotSimulated(what) => (what.clone(), "(accepted, not simulated)".into()),
-    }
-}
-
 fn window(e: &Expectation) -> String {
     let t = |t: crate::sim::time::SimTime| {
         format_duration(i64::try_from(t.as_nanos()).unwrap_or(i64::MAX))
@@ -780,7 +653,7 @@ pub fn overview(s: &Scenario) -> String {
     if !s.timeline.is_empty() {
         let mut t = table(&["AT", "ACTION", "DETAILS"]);
         for action in s.timeline.iter().take(MAX_ROWS) {
-            let (name, details) = describe_action(&action.action);
+            let (name, details) = action.action.describe();
             t.add_row(vec![
                 format_duration(i64::try_from(action.at.as_nanos()).unwrap_or(i64::MAX)),
                 name,
@@ -799,7 +672,9 @@ pub fn overview(s: &Scenario) -> String {
         for e in s.expectations.iter().take(MAX_ROWS) {
             t.add_row(vec![
                 e.name.clone(),
-                e.target.as_ref().map_or("cluster".into(), reference),
+                e.target
+                    .as_ref()
+                    .map_or("cluster".into(), ObjectRef::to_string),
                 window(e),
                 bound(e.min),
                 bound(e.max),

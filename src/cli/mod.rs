@@ -27,7 +27,7 @@ use crate::sim::time::SimTime;
     name = "timonel",
     version,
     about,
-    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2                  # Monte Carlo over seeds base..base+19\n  timonel validate scenarios/                            # check files without simulating\n  timonel run s.yaml --watch                             # rollout progress like kubectl rollout status\n  timonel compare a.yaml b.yaml --runs 10                # side by side, same seeds\n  timonel sweep s.yaml --param maxSurge=0,1,25%          # one run per value\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
+    after_help = "Examples:\n  timonel run scenarios/nginx-rolling-update.yaml        # simulate, print a summary, write results/<name>/ (open its report.html)\n  timonel run my-scenario.yaml k8s/ --seed 7 --out out/  # add your own manifests from a folder\n  timonel run s.yaml --runs 20 --jobs 2 --no-charts      # Monte Carlo over seeds base..base+19, no charts\n  timonel validate scenarios/                            # check files without simulating\n  timonel run s.yaml --watch                             # rollout progress like kubectl rollout status\n  timonel compare a.yaml b.yaml --runs 10                # side by side, same seeds\n  timonel sweep s.yaml --param maxSurge=0,1,25%          # one run per value\n  timonel explain pod/NAME --run results/s/              # why a pod went where it went (run with --record-scheduling)",
     long_about = "timonel replays hours of a Kubernetes cluster's life in seconds, deterministically from a seed: \
 real manifests, the kube-scheduler, the Deployment and ReplicaSet controllers, kubelets pulling images and probing. \
 It writes Kubernetes-style events, availability and resource series, and a summary."
@@ -41,7 +41,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate scenarios and write their outputs (exit 3 when an expectation fails).
+    /// Simulate scenarios and write their outputs: CSV and JSON data, charts (SVG and PNG) and
+    /// report.html; index.html with several scenarios (exit 3 when an expectation fails).
     Run(RunArgs),
     /// Parse and validate scenarios without simulating.
     Validate(InputArgs),
@@ -119,6 +120,10 @@ pub struct RunArgs {
     /// Most events one run may process before it stops with an error.
     #[arg(long, default_value_t = DEFAULT_MAX_EVENTS)]
     pub max_events: u64,
+    /// Write no charts (*.svg, *.png); report.html is still written, without them. With --runs,
+    /// charts and report.html are drawn for run-0 only.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Also write scheduling.jsonl: every plugin's verdict and score at each pod's last
     /// scheduling attempt, for `timonel explain pod/NAME --run DIR` (slower; other files are
     /// unchanged).
@@ -316,6 +321,7 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
     let until = parse_until(args.until.as_deref())?;
     let several = scenarios.len() > 1;
     let mut failed = 0;
+    let mut index = Vec::new();
     for s in &scenarios {
         let seed = args.seed.unwrap_or(s.seed);
         eprintln!(
@@ -336,7 +342,15 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
                 (Some(dir), true) => dir.join(&s.name),
                 (None, _) => Path::new("results").join(&s.name),
             };
-            failed += run_many(s, args, options, &out_dir)?;
+            let (scenario_failed, checked) = run_many(s, args, options, &out_dir)?;
+            failed += scenario_failed;
+            index.push(export::index::Entry {
+                name: s.name.clone(),
+                description: s.description.clone(),
+                report: format!("{}/run-0/report.html", s.name),
+                failed: scenario_failed,
+                checked,
+            });
             eprintln!("timonel: wrote {}", out_dir.display());
             continue;
         }
@@ -358,7 +372,19 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             (Some(dir), true) => dir.join(&s.name),
             (None, _) => Path::new("results").join(&s.name),
         };
-        let summary_json = runs::write_outputs(s, &results, &out_dir)?;
+        let presentation = if args.no_charts {
+            runs::Presentation::ReportOnly
+        } else {
+            runs::Presentation::Full
+        };
+        let summary_json = runs::write_outputs(s, &results, &out_dir, presentation)?;
+        index.push(export::index::Entry {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            report: format!("{}/report.html", s.name),
+            failed: results.expectations.iter().filter(|e| !e.passed).count(),
+            checked: results.expectations.len(),
+        });
         match args.output {
             OutputFormat::Table if !args.quiet => {
                 print!("{}", export::table::render_summary(&results))
@@ -388,6 +414,13 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
         }
         eprintln!("timonel: wrote {}", out_dir.display());
     }
+    if several {
+        let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("results"));
+        let path = dir.join("index.html");
+        export::write_atomic(&path, export::index::build(&index).as_bytes())
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!("timonel: wrote {}", path.display());
+    }
     if failed > 0 {
         return Err(CliError::ExpectationsFailed(failed));
     }
@@ -395,12 +428,14 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
 }
 
 /// `run --runs N`: seeds base+k on `--jobs` threads, each run into `run-<k>/`, then statistics.
+/// Only run-0 gets charts and report.html. Returns the failed and the checked expectations over
+/// all runs.
 fn run_many(
     s: &Scenario,
     args: &RunArgs,
     base: RunOptions,
     out_dir: &Path,
-) -> Result<usize, CliError> {
+) -> Result<(usize, usize), CliError> {
     let seeds: Vec<u64> = (0..args.runs).map(|k| base.seed.wrapping_add(k)).collect();
     let units: Vec<runs::Unit> = seeds
         .iter()
@@ -409,6 +444,7 @@ fn run_many(
             scenario: s,
             options: RunOptions { seed, ..base },
             dir: out_dir.join(format!("run-{k}")),
+            presentation: runs::Presentation::first_run_only(k, args.no_charts),
         })
         .collect();
     let outcomes = runs::run_units(&units, args.jobs, args.quiet)?;
@@ -430,5 +466,5 @@ fn run_many(
         OutputFormat::Json => println!("{}", text.trim_end()),
         _ => {}
     }
-    Ok(failed)
+    Ok((failed, s.expectations.len() * args.runs as usize))
 }

@@ -23,6 +23,31 @@ pub struct Unit<'a> {
     pub options: RunOptions,
     /// Where its files go.
     pub dir: PathBuf,
+    /// Charts and report, or not.
+    pub presentation: Presentation,
+}
+
+/// Which presentation files a run gets besides its data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presentation {
+    /// Charts (`*.svg`, `*.png`) and `report.html` with them inline.
+    Full,
+    /// `report.html` without charts (`--no-charts`).
+    ReportOnly,
+    /// Neither (Monte Carlo runs after the first).
+    None,
+}
+
+impl Presentation {
+    /// Of several runs of one scenario, only run 0 gets a report (with charts unless
+    /// `no_charts`).
+    pub fn first_run_only(k: usize, no_charts: bool) -> Presentation {
+        match (k, no_charts) {
+            (0, false) => Presentation::Full,
+            (0, true) => Presentation::ReportOnly,
+            _ => Presentation::None,
+        }
+    }
 }
 
 /// What one finished run leaves for the statistics.
@@ -61,13 +86,40 @@ pub fn json_text(value: &Value) -> Result<String, CliError> {
 }
 
 /// Writes every output file of one run into `dir`; returns summary.json's text.
-pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<String, CliError> {
-    let summary_text = json_text(&summary::build(results))?;
+pub fn write_outputs(
+    s: &Scenario,
+    results: &RunResults,
+    dir: &Path,
+    presentation: Presentation,
+) -> Result<String, CliError> {
+    let summary_value = summary::build(results);
+    let summary_text = json_text(&summary_value)?;
     let events = export::csv_files::events(results);
     let events_jsonl = export::jsonl::events(results);
     let timeseries = export::csv_files::timeseries(results);
     let pods = export::csv_files::pods(results);
     let scheduling = export::scheduling::jsonl(results);
+    let charts = match presentation {
+        Presentation::Full => export::charts::run::run_charts(s, results)
+            .map_err(|e| CliError::Internal(format!("scenario {}: {e}", s.name)))?,
+        Presentation::ReportOnly | Presentation::None => Vec::new(),
+    };
+    let report = match presentation {
+        Presentation::Full => Some(export::report::build(
+            s,
+            results,
+            &summary_value,
+            export::report::Charts::Drawn(&charts),
+        )),
+        Presentation::ReportOnly => Some(export::report::build(
+            s,
+            results,
+            &summary_value,
+            export::report::Charts::Skipped,
+        )),
+        Presentation::None => None,
+    };
+    let chart_files: Vec<(String, &[u8])> = charts.iter().flat_map(|c| c.files()).collect();
     let mut files: Vec<(&str, &[u8])> = vec![
         ("summary.json", summary_text.as_bytes()),
         ("events.csv", &events),
@@ -77,6 +129,14 @@ pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<S
     ];
     if let Some(bytes) = &scheduling {
         files.push((export::scheduling::FILE_NAME, bytes));
+    }
+    files.extend(
+        chart_files
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), *bytes)),
+    );
+    if let Some(report) = &report {
+        files.push(("report.html", report.as_bytes()));
     }
     let manifest = json_text(&export::manifest::build(s, results.seed, &files))?;
     for (name, bytes) in files
@@ -92,7 +152,7 @@ pub fn write_outputs(s: &Scenario, results: &RunResults, dir: &Path) -> Result<S
 fn run_unit(unit: &Unit) -> Result<Outcome, CliError> {
     let s = unit.scenario;
     let results = pipeline::run(s, unit.options).map_err(|e| run_error(s, unit.options.seed, e))?;
-    let text = write_outputs(s, &results, &unit.dir)?;
+    let text = write_outputs(s, &results, &unit.dir, unit.presentation)?;
     let summary: Value =
         serde_json::from_str(&text).map_err(|e| CliError::Internal(e.to_string()))?;
     let failures = results

@@ -476,6 +476,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
                 dir: out_dir
                     .join(format!("point-{index}"))
                     .join(format!("run-{k}")),
+                // A sweep writes data only: its points are many, their charts would cost more
+                // than the runs.
+                presentation: runs::Presentation::None,
             });
             labels.push((index, k, seed));
         }

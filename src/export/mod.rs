@@ -1,9 +1,14 @@
-//! Exporters: pure serializers of [`crate::metrics::RunResults`] into the files of CONTRACT §3,
-//! written atomically (temporary file, then rename).
+//! Exporters: pure serializers of [`crate::metrics::RunResults`] into the files of CONTRACT §3
+//! (CSV, JSON, charts, the HTML report and index), written atomically (temporary file, then
+//! rename).
 
+pub mod charts;
 pub mod csv_files;
+pub mod html;
+pub mod index;
 pub mod jsonl;
 pub mod manifest;
+pub mod report;
 pub mod scheduling;
 pub mod table;
 

@@ -347,6 +347,127 @@ pub enum Action {
     NotSimulated(String),
 }
 
+impl Action {
+    /// `(action name as written in YAML, details)`, for listings of the timeline.
+    pub fn describe(&self) -> (String, String) {
+        match self {
+            Action::Apply(object) => (
+                "apply".into(),
+                format!("{}/{}", object.kind(), object.name()),
+            ),
+            Action::Delete(r, _) => ("delete".into(), r.to_string()),
+            Action::SetImage {
+                target,
+                container,
+                image,
+            } => (
+                "setImage".into(),
+                match container {
+                    Some(c) => format!("{target} {c}={image}"),
+                    None => format!("{target} {image}"),
+                },
+            ),
+            Action::Scale { target, replicas } => {
+                ("scale".into(), format!("{target} replicas={replicas}"))
+            }
+            Action::Patch { target, patch } => ("patch".into(), format!("{target} {patch}")),
+            Action::KillPod {
+                target,
+                selector,
+                exit_code,
+                container,
+            } => {
+                let mut details = match (target, selector) {
+                    (Some(t), _) => t.to_string(),
+                    (None, Some(sel)) => format!(
+                        "selector={}",
+                        sel.iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                    (None, None) => String::new(),
+                };
+                if let Some(c) = container {
+                    details.push_str(&format!(" container={c}"));
+                }
+                details.push_str(&format!(" exitCode={exit_code}"));
+                ("killPod".into(), details)
+            }
+            Action::ForceDeletePod(r) => ("forceDeletePod".into(), r.to_string()),
+            Action::SwitchService { target, selector } => (
+                "switchService".into(),
+                format!(
+                    "{target} selector={}",
+                    selector
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            ),
+            Action::Drain {
+                node,
+                timeout_ns,
+                grace_period_s,
+            } => {
+                let mut details = format!("node/{node}");
+                if let Some(t) = timeout_ns {
+                    details.push_str(&format!(" timeout={}s", t / 1_000_000_000));
+                }
+                if let Some(g) = grace_period_s {
+                    details.push_str(&format!(" gracePeriod={g}"));
+                }
+                ("drain".into(), details)
+            }
+            Action::SetTraffic(t) => (
+                "setTraffic".into(),
+                format!("service/{} {} change points", t.service, t.demand.len()),
+            ),
+            Action::RolloutPause(r) => ("rolloutPause".into(), r.to_string()),
+            Action::Promote(r) => ("promote".into(), r.to_string()),
+            Action::Abort(r) => ("abort".into(), r.to_string()),
+            Action::RolloutResume(r) => ("rolloutResume".into(), r.to_string()),
+            Action::RolloutUndo {
+                target,
+                to_revision,
+            } => (
+                "rolloutUndo".into(),
+                match to_revision {
+                    Some(rev) => format!("{target} toRevision={rev}"),
+                    None => target.to_string(),
+                },
+            ),
+            Action::Cordon(node) => ("cordon".into(), format!("node/{node}")),
+            Action::NodeFault(fault, node) => (
+                match fault {
+                    NodeFaultAction::Fail => "failNode",
+                    NodeFaultAction::Recover => "recoverNode",
+                    NodeFaultAction::Partition => "partitionNode",
+                    NodeFaultAction::Heal => "healPartition",
+                }
+                .into(),
+                format!("node/{node}"),
+            ),
+            Action::ZoneFault(fault, zone) => (
+                if *fault == NodeFaultAction::Fail {
+                    "failZone"
+                } else {
+                    "recoverZone"
+                }
+                .into(),
+                format!("zone {zone}"),
+            ),
+            Action::DeleteNode(node) => ("deleteNode".into(), format!("node/{node}")),
+            Action::AddNodes { pool, count } => {
+                ("addNodes".into(), format!("pool {pool} count={count}"))
+            }
+            Action::Uncordon(node) => ("uncordon".into(), format!("node/{node}")),
+            Action::NotSimulated(what) => (what.clone(), "(accepted, not simulated)".into()),
+        }
+    }
+}
+
 /// Metrics an expectation can check (CONTRACT §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {

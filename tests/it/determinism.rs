@@ -3,14 +3,25 @@
 
 use crate::support::{root, stderr, temp_dir, timonel};
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "manifest.json",
     "summary.json",
     "events.csv",
     "events.jsonl",
     "timeseries.csv",
     "pods.csv",
+    "report.html",
 ];
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("output folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
 
 fn run_into(scenario: &str, dir: &std::path::Path, seed: Option<&str>) {
     let path = root().join(scenario);
@@ -49,9 +60,21 @@ fn two_processes_write_identical_files() {
     for scenario in &scenarios {
         let scenario = scenario.as_str();
         let (a, b) = (base.join("a"), base.join("b"));
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
         run_into(scenario, &a, None);
         run_into(scenario, &b, None);
+        let files = listing(&a);
+        assert_eq!(files, listing(&b), "{scenario}: other files");
         for file in FILES {
+            assert!(files.iter().any(|f| f == file), "{scenario}: no {file}");
+        }
+        assert!(
+            files.iter().any(|f| f.ends_with(".png")) && files.iter().any(|f| f.ends_with(".svg")),
+            "{scenario}: no chart in {files:?}"
+        );
+        // Every file, charts included.
+        for file in &files {
             let left = std::fs::read(a.join(file)).unwrap();
             let right = std::fs::read(b.join(file)).unwrap();
             assert!(

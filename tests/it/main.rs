@@ -18,6 +18,7 @@ mod placement;
 mod preemption;
 mod probes;
 mod real_data;
+mod report;
 mod rollouts;
 mod scenarios;
 mod scheduler_config;

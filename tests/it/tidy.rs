@@ -85,7 +85,7 @@ fn no_hash_map_iteration_reaches_outputs() {
 
 #[test]
 fn module_dependency_rules() {
-    let rules: [(&str, &[&str]); 7] = [
+    let rules: [(&str, &[&str]); 9] = [
         (
             "sim",
             &[
@@ -173,6 +173,28 @@ fn module_dependency_rules() {
                 "crate::kubelet",
             ],
         ),
+        (
+            "cluster",
+            &[
+                "crate::metrics",
+                "crate::export",
+                "crate::cli",
+                "crate::pipeline",
+            ],
+        ),
+        // Exporters (CSV, JSON, charts, HTML) read finished results: they never run the
+        // simulation or reach into its components.
+        (
+            "export",
+            &[
+                "crate::cli",
+                "crate::pipeline",
+                "crate::sim::engine",
+                "crate::scheduler",
+                "crate::controllers",
+                "crate::kubelet",
+            ],
+        ),
     ];
     for (module, banned) in rules {
         for (path, text) in sources(module) {
@@ -205,4 +227,20 @@ fn every_module_is_documented() {
             "{path} has no module doc comment"
         );
     }
+}
+
+#[test]
+fn charts_use_no_system_fonts() {
+    // plotters' default features read fonts through fontconfig: outputs would depend on the
+    // machine. The bundled Noto Sans is registered instead.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let plotters = manifest
+        .lines()
+        .find(|l| l.starts_with("plotters "))
+        .expect("plotters dependency");
+    assert!(plotters.contains("default-features = false"), "{plotters}");
+    assert!(
+        root().join("LICENSES/OFL-NotoSans.txt").is_file(),
+        "the font's licence ships with the sources"
+    );
 }
