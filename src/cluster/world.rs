@@ -1273,6 +1273,7 @@ impl World {
             ApiObject::Job(j) => self.upsert_job(ctx, j),
             ApiObject::CronJob(c) => self.upsert_cronjob(ctx, c),
             ApiObject::Rollout(r) => self.upsert_rollout(ctx, *r),
+            ApiObject::AnalysisTemplate(t) => self.upsert_analysis_template(ctx, *t),
             ApiObject::ReplicaSet(r) => {
                 let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());

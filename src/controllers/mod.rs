@@ -4,6 +4,7 @@
 //! HPA, PDB and node-lifecycle arithmetic is ready for the controllers that will use it; the
 //! Job and CronJob controllers use `job_math` and `model::cron`.
 
+pub mod analysis;
 pub mod cronjob;
 pub mod daemonset;
 pub mod daemonset_math;

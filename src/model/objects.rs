@@ -103,6 +103,8 @@ pub enum ApiObject {
     HorizontalPodAutoscaler(HpaObject),
     /// `argoproj.io/v1alpha1 Rollout`.
     Rollout(Box<super::rollout::RolloutObject>),
+    /// `argoproj.io/v1alpha1 AnalysisTemplate` or `ClusterAnalysisTemplate`.
+    AnalysisTemplate(Box<super::analysis::AnalysisTemplateObject>),
     /// `v1 LimitRange`.
     LimitRange(super::admission::LimitRange),
     /// `v1 ResourceQuota`.
@@ -207,6 +209,8 @@ impl ApiObject {
             ApiObject::Job(_) => "job",
             ApiObject::CronJob(_) => "cronjob",
             ApiObject::Rollout(_) => "rollout",
+            ApiObject::AnalysisTemplate(t) if t.cluster_scope => "clusteranalysistemplate",
+            ApiObject::AnalysisTemplate(_) => "analysistemplate",
             ApiObject::LimitRange(_) => "limitrange",
             ApiObject::ResourceQuota(_) => "resourcequota",
         }
@@ -232,6 +236,7 @@ impl ApiObject {
             ApiObject::Job(j) => &j.meta.name,
             ApiObject::CronJob(c) => &c.meta.name,
             ApiObject::Rollout(r) => &r.meta.name,
+            ApiObject::AnalysisTemplate(t) => &t.meta.name,
             ApiObject::LimitRange(l) => &l.meta.name,
             ApiObject::ResourceQuota(q) => &q.meta.name,
         }

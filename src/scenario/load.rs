@@ -948,6 +948,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Job(j) => &j.meta.namespace,
         ApiObject::CronJob(c) => &c.meta.namespace,
         ApiObject::Rollout(r) => &r.meta.namespace,
+        ApiObject::AnalysisTemplate(t) => &t.meta.namespace,
         ApiObject::LimitRange(l) => &l.meta.namespace,
         ApiObject::ResourceQuota(q) => &q.meta.namespace,
         ApiObject::Node(_)

@@ -47,6 +47,7 @@ use crate::model::workloads::{
 };
 use crate::model::{ObjectMeta, OwnerRef};
 
+mod analysis;
 mod rollout;
 pub use rollout::rollout_from_json;
 
@@ -130,6 +131,12 @@ pub fn convert(
         ("argoproj.io/v1alpha1", "Rollout") => {
             vec![ApiObject::Rollout(Box::new(rollout::rollout(node, notes)?))]
         }
+        ("argoproj.io/v1alpha1", "AnalysisTemplate") => vec![ApiObject::AnalysisTemplate(
+            Box::new(analysis::analysis_template(node, false, notes)?),
+        )],
+        ("argoproj.io/v1alpha1", "ClusterAnalysisTemplate") => vec![ApiObject::AnalysisTemplate(
+            Box::new(analysis::analysis_template(node, true, notes)?),
+        )],
         ("batch/v1", "Job") => vec![ApiObject::Job(job(node, notes)?)],
         ("batch/v1", "CronJob") => vec![ApiObject::CronJob(cron_job(node, notes)?)],
         ("policy/v1", "PodDisruptionBudget") => {
