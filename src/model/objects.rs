@@ -111,6 +111,10 @@ pub enum ApiObject {
     ResourceQuota(super::admission::ResourceQuota),
 }
 
+/// The `scaleTargetRef` kinds (lowercase) an HPA scales: those with a scale subresource in the
+/// simulation.
+pub const HPA_SCALABLE_KINDS: [&str; 4] = ["deployment", "statefulset", "replicaset", "rollout"];
+
 /// A HorizontalPodAutoscaler (`autoscaling/v2`; `v1` converted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HpaObject {

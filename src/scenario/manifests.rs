@@ -1365,6 +1365,7 @@ fn hpa_common(
     target: &k8s_openapi::api::autoscaling::v2::CrossVersionObjectReference,
     min: Option<i32>,
     max: i32,
+    notes: &mut Notes,
 ) -> Result<(crate::model::ObjectRef, i64), ManifestError> {
     let min = i64::from(min.unwrap_or(1));
     if min < 1 {
@@ -1399,6 +1400,14 @@ fn hpa_common(
             "Required value".into(),
         ));
     }
+    if !crate::model::objects::HPA_SCALABLE_KINDS
+        .contains(&target.kind.to_ascii_lowercase().as_str())
+    {
+        notes.infos.push(format!(
+            "HorizontalPodAutoscaler \"{name}\": spec.scaleTargetRef kind \"{}\" has no scale subresource in the simulation (Deployment, StatefulSet, ReplicaSet and Rollout have): this autoscaler never scales",
+            target.kind
+        ));
+    }
     Ok((
         crate::model::ObjectRef {
             kind: target.kind.to_ascii_lowercase(),
@@ -1419,8 +1428,13 @@ fn hpa_v1(node: &Node, notes: &mut Notes) -> Result<HpaObject, ManifestError> {
         kind: spec.scale_target_ref.kind.clone(),
         name: spec.scale_target_ref.name.clone(),
     };
-    let (target, min_replicas) =
-        hpa_common(&meta.name, &target, spec.min_replicas, spec.max_replicas)?;
+    let (target, min_replicas) = hpa_common(
+        &meta.name,
+        &target,
+        spec.min_replicas,
+        spec.max_replicas,
+        notes,
+    )?;
     let utilization = i64::from(spec.target_cpu_utilization_percentage.unwrap_or(80));
     if utilization < 1 {
         return Err(invalid(
@@ -1456,6 +1470,7 @@ fn hpa_v2(node: &Node, notes: &mut Notes) -> Result<HpaObject, ManifestError> {
         &spec.scale_target_ref,
         spec.min_replicas,
         spec.max_replicas,
+        notes,
     )?;
     let mut metrics = Vec::new();
     let listed = spec.metrics.clone().unwrap_or_default();
