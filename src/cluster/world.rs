@@ -38,6 +38,7 @@ use crate::sim::time::{NANOS_PER_SEC, SimTime};
 mod admission;
 mod batch;
 mod daemonsets;
+mod disruption;
 mod gc;
 mod rollouts;
 
@@ -117,6 +118,10 @@ pub struct World {
     touched: Vec<PodId>,
     /// Pods touched by the last event (what the per-event invariant check looks at).
     pub last_touched: Vec<PodId>,
+    /// PodDisruptionBudgets created or changed during the current event (synced after it).
+    budgets_dirty: BTreeSet<ObjKey>,
+    /// What each budget's last sync reported.
+    budget_reports: BTreeMap<ObjKey, disruption::BudgetReport>,
     events_handled: u64,
     initial_objects: Vec<ApiObject>,
     /// PriorityClasses by name: (value, globalDefault, preemptionPolicy); the two system
@@ -177,6 +182,8 @@ impl World {
             serving: Vec::new(),
             touched: Vec::new(),
             last_touched: Vec::new(),
+            budgets_dirty: BTreeSet::new(),
+            budget_reports: BTreeMap::new(),
             events_handled: 0,
             initial_objects: scenario.objects.clone(),
             priority_classes: [
@@ -1390,7 +1397,8 @@ impl World {
             ApiObject::PodDisruptionBudget(pdb) => {
                 let key = ObjKey::new(&pdb.meta.namespace, &pdb.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
-                self.state.pdbs.insert(key, pdb);
+                self.state.pdbs.insert(key.clone(), pdb);
+                self.budget_changed(key);
             }
             ApiObject::PriorityClass(class) => {
                 if class.global_default {
@@ -1575,6 +1583,7 @@ impl World {
                         if self.state.pdbs.remove(&key).is_none() {
                             self.missing(now, &target.to_string(), &namespace);
                         }
+                        self.budget_reports.remove(&key);
                     }
                     kind @ ("limitrange" | "resourcequota") => {
                         if !self.delete_policy(kind, &key) {
@@ -1889,9 +1898,10 @@ impl World {
         for (pod, message) in &refused {
             if drain.refused.insert(*pod) {
                 let p = &self.state.pods[pod.0];
+                // kubectl drain's line for a 429 from the eviction API (then it retries).
                 notes.push(format!(
-                    "Info: drain node/{node_name}: evicting pod {}/{} refused: {message} (retrying every 5s)",
-                    p.namespace, p.name
+                    "Info: drain node/{node_name}: error when evicting pods/\"{}\" -n \"{}\" (will retry after 5s): {message}",
+                    p.name, p.namespace
                 ));
             }
         }
@@ -2457,6 +2467,7 @@ impl Model for World {
                 self.apply_kubelet(ctx, pod, out);
             }
         }
+        self.sync_budgets(ctx.now());
         self.refresh_serving();
     }
 

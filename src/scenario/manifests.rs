@@ -1703,7 +1703,7 @@ fn pod_disruption_budget(node: &Node, notes: &mut Notes) -> Result<PdbObject, Ma
         }
     };
     notes.infos.push(format!(
-        "PodDisruptionBudget \"{name}\": honoured by scheduler preemption and by the eviction API (timeline drain), with its status computed as the disruption controller would (series disruptions_allowed, current_healthy, desired_healthy, expected_pods); its events are not simulated yet"
+        "PodDisruptionBudget \"{name}\": honoured by scheduler preemption and by the eviction API (timeline drain), with its status computed as the disruption controller would (series disruptions_allowed, current_healthy, desired_healthy, expected_pods; the DisruptionAllowed condition in summary.json) and its events (NoPods, CalculateExpectedPodCountFailed, UnmanagedPods)"
     ));
     Ok(PdbObject {
         meta,
