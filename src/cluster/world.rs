@@ -122,6 +122,9 @@ pub struct World {
     budgets_dirty: BTreeSet<ObjKey>,
     /// What each budget's last sync reported.
     budget_reports: BTreeMap<ObjKey, disruption::BudgetReport>,
+    /// Owners (kind, key) being deleted in the foreground: they stay until their dependents
+    /// are gone, their controllers idle.
+    foreground: BTreeSet<(String, ObjKey)>,
     events_handled: u64,
     initial_objects: Vec<ApiObject>,
     /// PriorityClasses by name: (value, globalDefault, preemptionPolicy); the two system
@@ -184,6 +187,7 @@ impl World {
             last_touched: Vec::new(),
             budgets_dirty: BTreeSet::new(),
             budget_reports: BTreeMap::new(),
+            foreground: BTreeSet::new(),
             events_handled: 0,
             initial_objects: scenario.objects.clone(),
             priority_classes: [
@@ -728,6 +732,9 @@ impl World {
             ds.pods.remove(&pod);
         }
         self.enqueue_owner_syncs(ctx, pod);
+        if !self.foreground.is_empty() {
+            self.finish_foreground_owners(ctx);
+        }
         // The Deployment controller watches pod deletions too (Recreate waits for old pods to go).
         if let Some(deployment) = deployment {
             self.enqueue_sync(ctx, deployment);
@@ -947,6 +954,9 @@ impl World {
 
     fn sync(&mut self, ctx: &mut Ctx<'_, Event>, target: SyncTarget) {
         self.pending_syncs.remove(&target);
+        if self.foreground_deleting(&target) {
+            return;
+        }
         let now = ctx.now();
         let effects = match &target {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
@@ -1072,6 +1082,7 @@ impl World {
                 if owner_kind == RsOwnerKind::Deployment {
                     self.start_rollout(&ObjKey::new(&key.namespace, &deployment), revision, now);
                 }
+                self.adopt_orphans(ctx, &key.namespace);
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
             }
             Effect::UpdateReplicaSet {
@@ -1309,6 +1320,7 @@ impl World {
                         );
                     }
                 }
+                self.adopt_orphans(ctx, &key.namespace);
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
             }
             ApiObject::Pod(PodObject { meta, spec, owner }) => {
@@ -1489,6 +1501,7 @@ impl World {
                         rollouts: Vec::new(),
                     },
                 );
+                self.adopt_orphans(ctx, &key.namespace);
             }
         }
         self.enqueue_sync(ctx, SyncTarget::StatefulSet(key));
@@ -1530,8 +1543,9 @@ impl World {
                 let key = ObjKey::new(&namespace, &target.name);
                 if propagation != PropagationPolicy::Background
                     && !["deployment", "replicaset"].contains(&target.kind.as_str())
+                    && !gc::CASCADING_KINDS.contains(&target.kind.as_str())
                 {
-                    self.notes.push(format!("Info: propagationPolicy {propagation:?} is simulated for deployment and replicaset deletions only; {target} is deleted in the background"));
+                    self.notes.push(format!("Info: propagationPolicy {propagation:?} is simulated for objects that own others (workloads, Jobs, CronJobs, Rollouts); {target} is deleted in the background"));
                 }
                 match target.kind.as_str() {
                     "deployment" => {
@@ -1544,30 +1558,8 @@ impl World {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }
-                    "rollout" => {
-                        if !self.delete_rollout(ctx, &key) {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "daemonset" => {
-                        if !self.delete_daemonset(ctx, &key) {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "statefulset" => {
-                        if !self.delete_statefulset(ctx, &key) {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "job" => {
-                        if self.state.jobs.contains_key(&key) {
-                            self.delete_job(ctx, &key);
-                        } else {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "cronjob" => {
-                        if !self.delete_cronjob(ctx, &key) {
+                    kind if gc::CASCADING_KINDS.contains(&kind) => {
+                        if !self.delete_with_policy(ctx, kind, &key, propagation) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }
