@@ -182,6 +182,17 @@ fn deleting_the_set_deletes_claims_only_under_when_deleted_delete() {
     let policy = "  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}\n";
     let results = run(timeline, &[&web(2, policy)]);
     assert!(claims(&results).is_empty());
+    // Foreground: the same, once the pods are gone; Orphan: the claims stay with the pods.
+    let foreground =
+        "    - {at: 1m, action: delete, target: statefulset/web, propagationPolicy: Foreground}";
+    let results = run(foreground, &[&web(2, policy)]);
+    assert!(claims(&results).is_empty());
+    assert!(results.world.state.statefulsets.is_empty());
+    let orphan =
+        "    - {at: 1m, action: delete, target: statefulset/web, propagationPolicy: Orphan}";
+    let results = run(orphan, &[&web(2, policy)]);
+    assert_eq!(claims(&results), ["www-web-0", "www-web-1"]);
+    assert!(results.world.state.pods.iter().all(|p| p.gone.is_none()));
 }
 
 #[test]

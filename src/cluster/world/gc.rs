@@ -251,8 +251,13 @@ impl World {
                     }
                     _ => {}
                 }
-                // Nothing is left to cascade: the owner goes alone.
-                self.delete_at_once(ctx, kind, key);
+                // Nothing is left to cascade: the owner goes alone (a StatefulSet's claims lose
+                // their owner reference too and stay, whatever the retention policy).
+                if kind == "statefulset" {
+                    self.state.statefulsets.remove(key);
+                } else {
+                    self.delete_at_once(ctx, kind, key);
+                }
                 self.adopt_orphans(ctx, &key.namespace);
             }
             PropagationPolicy::Foreground => {
