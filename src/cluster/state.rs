@@ -536,6 +536,8 @@ pub struct DsState {
     pub pods: BTreeSet<PodId>,
     /// Consecutive syncs whose pod creation failed (the work queue's per-item back-off).
     pub create_failures: u32,
+    /// Its ControllerRevisions: revision → canonical JSON of that revision's pod template.
+    pub history: BTreeMap<i64, String>,
 }
 
 /// Everything the API server holds, plus per-node bookkeeping.

@@ -41,6 +41,7 @@ mod daemonsets;
 mod disruption;
 mod gc;
 mod rollouts;
+mod undo;
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
@@ -1638,10 +1639,11 @@ impl World {
                         Ok(())
                     });
                 if changed {
-                    let (reason, message) = if pause {
-                        ("DeploymentPaused", "Deployment is paused")
-                    } else {
-                        ("DeploymentResumed", "Deployment is resumed")
+                    let (reason, message) = match (target.kind.as_str(), pause) {
+                        ("rollout", true) => ("RolloutPaused", "Rollout is paused"),
+                        ("rollout", false) => ("RolloutResumed", "Rollout is resumed"),
+                        (_, true) => ("DeploymentPaused", "Deployment is paused"),
+                        (_, false) => ("DeploymentResumed", "Deployment is resumed"),
                     };
                     self.record(
                         now,
@@ -1666,7 +1668,19 @@ impl World {
             Action::RolloutUndo {
                 target,
                 to_revision,
-            } => self.rollout_undo(ctx, &namespace, &target.name, to_revision),
+            } => {
+                if target.kind == "deployment" {
+                    self.rollout_undo(ctx, &namespace, &target.name, to_revision);
+                } else {
+                    self.rollout_undo_history(
+                        ctx,
+                        &namespace,
+                        &target.kind,
+                        &target.name,
+                        to_revision,
+                    );
+                }
+            }
             Action::Cordon(node) | Action::Uncordon(node) => {
                 let cordon = matches!(self.timeline[index].action, Action::Cordon(_));
                 if self.set_unschedulable(ctx, &node, cordon).is_none() {

@@ -565,7 +565,7 @@ fn canary(
         };
         return;
     }
-    if s.status.inconclusive {
+    if s.status.inconclusive || s.r.object.spec.paused {
         s.status.phase = ArgoPhase::Paused;
         return;
     }
@@ -733,6 +733,10 @@ fn blue_green(s: &mut Sync<'_>, b: &BlueGreenStrategy, new: &RsState, older: &[&
     });
     if !ready {
         s.status.phase = ArgoPhase::Progressing;
+        return;
+    }
+    if s.r.object.spec.paused {
+        s.status.phase = ArgoPhase::Paused;
         return;
     }
     if let Some(a) = &b.pre_promotion_analysis

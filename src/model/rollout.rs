@@ -37,6 +37,8 @@ pub struct RolloutSpec {
     pub min_ready_seconds: i64,
     /// `spec.strategy`.
     pub strategy: RolloutStrategy,
+    /// `spec.paused` (`kubectl argo rollouts pause`): the steps and the promotion wait.
+    pub paused: bool,
 }
 
 /// `spec.strategy`: exactly one of `canary` and `blueGreen`.

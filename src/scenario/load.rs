@@ -1344,9 +1344,50 @@ fn action(
         }
         "rolloutPause" | "rolloutResume" | "rolloutUndo" => {
             let target = target_ref(a, path, invalid)?;
-            if target.kind != "deployment" {
-                notes.push(format!("Info: {} of {target} is accepted but not simulated (only Deployments roll out in this version)", a.action));
-                return Ok(Action::NotSimulated(a.action.clone()));
+            // kubectl's resource names and API groups, for its refusals.
+            let (resource, group, kind) = match target.kind.as_str() {
+                "statefulset" => ("statefulsets.apps", "apps", "StatefulSet"),
+                "daemonset" => ("daemonsets.apps", "apps", "DaemonSet"),
+                "replicaset" => ("replicasets.apps", "apps", "ReplicaSet"),
+                "job" => ("jobs.batch", "batch", "Job"),
+                "cronjob" => ("cronjobs.batch", "batch", "CronJob"),
+                "pod" => ("pods", "", "Pod"),
+                "service" => ("services", "", "Service"),
+                _ => ("", "", ""),
+            };
+            let undo = a.action == "rolloutUndo";
+            let supported = match target.kind.as_str() {
+                "deployment" | "rollout" => true,
+                "statefulset" | "daemonset" => undo,
+                _ => false,
+            };
+            if !supported {
+                if resource.is_empty() {
+                    notes.push(format!(
+                        "Info: {} of {target} is accepted but not simulated",
+                        a.action
+                    ));
+                    return Ok(Action::NotSimulated(a.action.clone()));
+                }
+                let detail = if undo {
+                    format!(
+                        "error: no rollbacker has been implemented for {{\"{group}\" \"{kind}\"}}"
+                    )
+                } else {
+                    let verb = if a.action == "rolloutPause" {
+                        "pausing"
+                    } else {
+                        "resuming"
+                    };
+                    format!(
+                        "error: {resource} \"{}\" {verb} is not supported",
+                        target.name
+                    )
+                };
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    format!("Invalid value: \"{target}\": {detail}"),
+                ));
             }
             match a.action.as_str() {
                 "rolloutPause" => Action::RolloutPause(target),

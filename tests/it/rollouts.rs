@@ -351,3 +351,55 @@ fn set_canary_scale_applies_with_traffic_routing() {
     assert_eq!(replicas_of_image(&r, "shop:v2"), 1);
     assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
 }
+
+#[test]
+fn pause_resume_and_undo_of_a_rollout() {
+    let strategy = "    canary:\n      steps:\n      - setWeight: 50\n      - pause: {duration: 30s}\n      - setWeight: 100";
+    let spec = "  duration: 8m\n  timeline:\n    - {at: 1m, action: rolloutPause, target: rollout/web}\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}\n    - {at: 3m, action: rolloutResume, target: rollout/web}\n    - {at: 5m, action: rolloutUndo, target: rollout/web}";
+    let r = run_at("pause.yaml", &scenario(spec, strategy, 4));
+    // Paused: the first step's weight is reached, nothing more until the resume at 3m.
+    assert_eq!(at(&r, "updated_replicas", 170 * SEC), 2.0);
+    let steps = reasons(&r, "RolloutStepCompleted");
+    assert!(steps.len() >= 3, "{steps:?}");
+    assert!(steps[0] >= 3 * 60 * SEC, "{steps:?}");
+    let paused: Vec<_> = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "RolloutPaused" || e.1 == "RolloutResumed")
+        .collect();
+    assert_eq!(
+        paused[..2],
+        [
+            (60 * SEC, "RolloutPaused", "Rollout is paused"),
+            (3 * 60 * SEC, "RolloutResumed", "Rollout is resumed")
+        ],
+        "{paused:?}"
+    );
+    // The undo at 5m rolls out v1 again as revision 3.
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 0);
+    assert!(
+        r.world
+            .notes
+            .iter()
+            .any(|n| n.ends_with("rollout undo of rollout/web: rolled back to revision 1")),
+        "{:?}",
+        r.world.notes
+    );
+}
+
+#[test]
+fn undo_of_kinds_without_rollbacker_is_refused_as_kubectl_does() {
+    let undo =
+        "  duration: 1m\n  timeline:\n    - {at: 10s, action: rolloutUndo, target: replicaset/web}";
+    let e = load_error(&scenario(undo, "    canary: {}", 1));
+    assert!(
+        e.contains("Invalid value: \"replicaset/web\": error: no rollbacker has been implemented for {\"apps\" \"ReplicaSet\"}"),
+        "{e}"
+    );
+    let resume = "  duration: 1m\n  timeline:\n    - {at: 10s, action: rolloutResume, target: statefulset/db}";
+    let e = load_error(&scenario(resume, "    canary: {}", 1));
+    assert!(
+        e.contains("error: statefulsets.apps \"db\" resuming is not supported"),
+        "{e}"
+    );
+}

@@ -318,3 +318,29 @@ fn statefulset_series_and_expectations() {
     let table = timonel::export::table::render_summary(&results);
     assert!(table.contains("statefulset/web   2/2"), "{table}");
 }
+
+#[test]
+fn rollout_undo_goes_back_to_the_previous_controller_revision() {
+    let timeline = "    - {at: 30s, action: setImage, target: statefulset/web, container: nginx, image: \"registry.k8s.io/nginx-slim:0.24\"}\n    - {at: 2m, action: rolloutUndo, target: statefulset/web}\n    - {at: 4m, action: rolloutUndo, target: statefulset/web, toRevision: 9}";
+    let results = run(timeline, &[&web(2, "")]);
+    for name in ["web-0", "web-1"] {
+        assert_eq!(
+            image(live(&results, name).expect(name)),
+            "registry.k8s.io/nginx-slim:0.21",
+            "{name} is back on the first template"
+        );
+    }
+    let notes = &results.world.notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.ends_with("rollout undo of statefulset/web: rolled back to revision 1")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.ends_with(
+            "rollout undo of statefulset/web: error: unable to find specified revision 9 in history"
+        )),
+        "{notes:?}"
+    );
+}

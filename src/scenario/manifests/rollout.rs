@@ -246,12 +246,12 @@ fn convert(
         ),
         ("spec.restartAt", spec.restart_at.is_some()),
         ("spec.analysis", spec.analysis.is_some()),
-        ("spec.paused", spec.paused.is_some()),
     ] {
         if set {
             info(notes, field);
         }
     }
+    let paused = spec.paused.unwrap_or(false);
     let as_deployment = apps::DeploymentSpec {
         replicas: spec.replicas,
         selector: spec.selector,
@@ -294,6 +294,7 @@ fn convert(
             template: d.template,
             min_ready_seconds: d.min_ready_seconds,
             strategy,
+            paused,
         },
         source,
     })
