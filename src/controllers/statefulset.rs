@@ -28,8 +28,7 @@ pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 /// Label carrying the pod's ordinal.
 pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 
-/// First version in which `MaxUnavailableStatefulSet` is on by default (beta).
-const MAX_UNAVAILABLE_FEATURE_SINCE: (u32, u32) = (1, 35);
+use crate::model::workloads::MAX_UNAVAILABLE_STATEFULSET_SINCE as MAX_UNAVAILABLE_FEATURE_SINCE;
 
 /// The revision of the set's current template: an existing ControllerRevision with the same
 /// template, else a new one `<set>-<hash>` numbered after the newest.

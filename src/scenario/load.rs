@@ -878,6 +878,27 @@ fn build(
         });
     }
 
+    // Feature gates that follow kubernetesVersion and drop a field when off.
+    if kubernetes_version < crate::model::workloads::MAX_UNAVAILABLE_STATEFULSET_SINCE {
+        let applied = timeline.iter().filter_map(|t| match &t.action {
+            Action::Apply(object) => Some(object.as_ref()),
+            _ => None,
+        });
+        for object in objects.iter().chain(applied) {
+            if let ApiObject::StatefulSet(set) = object
+                && let crate::model::workloads::SetUpdateStrategy::RollingUpdate {
+                    max_unavailable: Some(_),
+                    ..
+                } = set.spec.update_strategy
+            {
+                notes.push(format!(
+                    "Info: StatefulSet \"{}\": spec.updateStrategy.rollingUpdate.maxUnavailable is ignored: the MaxUnavailableStatefulSet feature gate is off by default before Kubernetes 1.35 (kubernetesVersion {}.{}), so pods are updated one at a time",
+                    set.meta.name, kubernetes_version.0, kubernetes_version.1
+                ));
+            }
+        }
+    }
+
     let mut scheduler_settings = scheduler.unwrap_or_default();
     if let Some(settings) = &spec.scheduler {
         if let Some(text) = &settings.scheduling_latency {

@@ -344,3 +344,34 @@ fn rollout_undo_goes_back_to_the_previous_controller_revision() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn max_unavailable_follows_the_feature_gate_of_the_kubernetes_version() {
+    let set = web(
+        3,
+        "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 2}\n",
+    );
+    // (kubernetesVersion, the field is announced as ignored)
+    for (version, ignored) in [
+        ("1.24", true),
+        ("1.34", true),
+        ("1.35", false),
+        ("1.36", false),
+    ] {
+        let text = format!(
+            "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: sts\nspec:\n  duration: 1m\n  kubernetesVersion: \"{version}\"\n---\n{STORAGE_CLASS}---\n{set}"
+        );
+        let scenarios = timonel::scenario::load(
+            &[timonel::scenario::Input {
+                path: "t.yaml".into(),
+                text,
+            }],
+            timonel::scenario::LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let announced = scenarios[0].notes.iter().any(|n| {
+            n == &format!("Info: StatefulSet \"web\": spec.updateStrategy.rollingUpdate.maxUnavailable is ignored: the MaxUnavailableStatefulSet feature gate is off by default before Kubernetes 1.35 (kubernetesVersion {version}), so pods are updated one at a time")
+        });
+        assert_eq!(announced, ignored, "{version}: {:?}", scenarios[0].notes);
+    }
+}
