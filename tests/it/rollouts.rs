@@ -403,3 +403,19 @@ fn undo_of_kinds_without_rollbacker_is_refused_as_kubectl_does() {
         "{e}"
     );
 }
+
+#[test]
+fn a_retried_rollout_runs_its_analysis_again() {
+    let strategy = "    canary:\n      analysis:\n        templates: [{templateName: success-rate}]\n      steps:\n      - setWeight: 25\n      - pause: {duration: 5m}";
+    let spec = "  duration: 5m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}\n    - {at: 3m, action: promote, target: rollout/web}";
+    let r = run_at("retry.yaml", &(scenario(spec, strategy, 4) + SUCCESS_RATE));
+    // Each attempt gets its own run (the second named with Argo's collision suffix) and fails.
+    let runs: Vec<&str> = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "AnalysisRunRunning")
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs[1].contains("-2.1' Status New"), "{runs:?}");
+    assert_eq!(reasons(&r, "RolloutAborted").len(), 2);
+}

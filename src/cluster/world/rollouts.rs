@@ -164,8 +164,13 @@ impl World {
             return;
         };
         if r.status.abort {
+            // A retry: the analysis starts again with new runs.
             r.status.abort = false;
             r.status.step = 0;
+            r.status.step_run = None;
+            r.status.background_run = None;
+            r.status.pre_run = None;
+            r.status.post_run = None;
         } else if r.status.inconclusive {
             // Past an inconclusive analysis: a step's run counts as done, a background run
             // starts again, a blue/green run lets the promotion go on.
