@@ -97,18 +97,46 @@ pub fn budget_of(pdb: &PdbObject) -> Option<PdbBudget> {
     }
 }
 
-/// The status the disruption controller would publish for the budget `key` at `now`
-/// (SPEC §12): over the live pods its selector matches (an empty `policy/v1` selector matches
-/// the whole namespace, a missing one nothing), with evicted pods out of `currentHealthy` for
-/// 2 minutes. Without a budget, or when a controller's scale is unknown, every count the
-/// controller cannot compute is 0 and so is `disruptionsAllowed`.
-pub fn budget_status(state: &ClusterState, key: &ObjKey, now: SimTime) -> PdbStatus {
-    let Some(pdb) = state.pdbs.get(key) else {
-        return PdbStatus::default();
-    };
+/// One disruption-controller sync of a budget (`trySync`): the status it publishes and what it
+/// reports in events.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BudgetSync {
+    /// The status (all 0 when it could not be computed: `failSafe`).
+    pub status: PdbStatus,
+    /// Number of pods the selector matches.
+    pub pods: usize,
+    /// Names of the selected pods without a controller, when the budget needs the controllers'
+    /// scale (`UnmanagedPods`).
+    pub unmanaged: Vec<String>,
+    /// Why the expected count could not be computed (`CalculateExpectedPodCountFailed`).
+    pub error: Option<String>,
+}
+
+impl BudgetSync {
+    /// The `DisruptionAllowed` condition: its status and reason (`SufficientPods`,
+    /// `InsufficientPods`, or `SyncFailed` when the sync failed).
+    pub fn condition(&self) -> (bool, &'static str) {
+        if self.error.is_some() {
+            (false, "SyncFailed")
+        } else if self.status.disruptions_allowed > 0 {
+            (true, "SufficientPods")
+        } else {
+            (false, "InsufficientPods")
+        }
+    }
+}
+
+/// The disruption controller's sync of the budget `key` at `now` (SPEC §12): over the live pods
+/// its selector matches (an empty `policy/v1` selector matches the whole namespace, a missing
+/// one nothing), with evicted pods out of `currentHealthy` for 2 minutes. Without a budget
+/// every count is 0; when a controller's scale is unknown the sync fails (upstream: "found no
+/// controllers for pod") and `disruptionsAllowed` is 0. `None` when the budget does not exist.
+pub fn budget_sync(state: &ClusterState, key: &ObjKey, now: SimTime) -> Option<BudgetSync> {
+    let pdb = state.pdbs.get(key)?;
     let lister = WorldLister { state, now };
     let disrupted = state.pdb_disrupted.get(key);
     let mut views = Vec::new();
+    let mut names = Vec::new();
     let mut scales = BTreeMap::new();
     if let Some(selector) = &pdb.selector {
         for id in state.pod_index.values() {
@@ -128,9 +156,36 @@ pub fn budget_status(state: &ClusterState, key: &ObjKey, now: SimTime) -> PdbSta
                 deleting: pod.deletion.is_some(),
                 disrupted_at: disrupted.and_then(|d| d.get(&pod.name).copied()),
             });
+            names.push(pod.name.as_str());
         }
     }
-    budget_of(pdb)
-        .and_then(|b| disruption_math::pdb_status(b, &views, &scales, now).ok())
-        .unwrap_or_default()
+    let mut sync = BudgetSync {
+        pods: views.len(),
+        ..BudgetSync::default()
+    };
+    let Some(budget) = budget_of(pdb) else {
+        return Some(sync);
+    };
+    match disruption_math::expected_pod_count(budget, &views, &scales) {
+        Ok(counts) => {
+            sync.unmanaged = counts
+                .unmanaged
+                .iter()
+                .map(|&i| names[i].to_string())
+                .collect();
+            if let Ok(status) = disruption_math::pdb_status(budget, &views, &scales, now) {
+                sync.status = status;
+            }
+        }
+        Err(disruption_math::PdbError::NoControllerScale(i)) => {
+            sync.error = Some(format!("found no controllers for pod \"{}\"", names[i]));
+        }
+    }
+    Some(sync)
+}
+
+/// The status the disruption controller would publish for the budget `key` at `now` (see
+/// [`budget_sync`]); all 0 when the budget does not exist.
+pub fn budget_status(state: &ClusterState, key: &ObjKey, now: SimTime) -> PdbStatus {
+    budget_sync(state, key, now).map_or_else(PdbStatus::default, |s| s.status)
 }

@@ -542,6 +542,8 @@ pub struct DsState {
     pub pods: BTreeSet<PodId>,
     /// Consecutive syncs whose pod creation failed (the work queue's per-item back-off).
     pub create_failures: u32,
+    /// Its ControllerRevisions: revision → canonical JSON of that revision's pod template.
+    pub history: BTreeMap<i64, String>,
 }
 
 /// Everything the API server holds, plus per-node bookkeeping.
@@ -580,6 +582,8 @@ pub struct ClusterState {
     pub pdb_disrupted: BTreeMap<ObjKey, BTreeMap<String, SimTime>>,
     /// Argo Rollouts.
     pub argo_rollouts: BTreeMap<ObjKey, ArgoRolloutState>,
+    /// AnalysisTemplates (ClusterAnalysisTemplates under the empty namespace).
+    pub analysis_templates: BTreeMap<ObjKey, crate::model::analysis::AnalysisTemplateObject>,
     /// PersistentVolumeClaims, PersistentVolumes and StorageClasses (shared with the
     /// scheduler's snapshot; copied on write).
     pub storage: Arc<Storage>,
@@ -720,6 +724,23 @@ pub struct ArgoStatus {
     pub available: i64,
     /// Replicas of the current version.
     pub updated: i64,
+    /// The current canary step's AnalysisRun.
+    pub step_run: Option<crate::controllers::analysis::AnalysisRunState>,
+    /// The background AnalysisRun (`strategy.canary.analysis`).
+    pub background_run: Option<crate::controllers::analysis::AnalysisRunState>,
+    /// The blue/green pre-promotion AnalysisRun.
+    pub pre_run: Option<crate::controllers::analysis::AnalysisRunState>,
+    /// The blue/green post-promotion AnalysisRun.
+    pub post_run: Option<crate::controllers::analysis::AnalysisRunState>,
+    /// Paused by an inconclusive AnalysisRun (`PauseReasonInconclusiveAnalysis`) until `promote`.
+    pub inconclusive: bool,
+    /// Blue/green: the active Service points at the new version while its post-promotion
+    /// analysis runs (the new version is not stable yet).
+    pub switched: bool,
+    /// Names of the AnalysisRuns created so far (Argo adds `.N` on a name collision).
+    pub run_names: std::collections::BTreeSet<String>,
+    /// A referenced AnalysisTemplate is missing (reported once per template change).
+    pub invalid_spec: bool,
 }
 
 /// An Argo Rollout.

@@ -42,10 +42,12 @@ use crate::sim::time::{NANOS_PER_SEC, SimTime};
 mod admission;
 mod batch;
 mod daemonsets;
+mod disruption;
 mod endpoints;
 mod gc;
 mod nodes;
 mod rollouts;
+mod undo;
 
 pub use nodes::{FaultRecord, NodeRuntime};
 
@@ -120,6 +122,13 @@ pub struct World {
     touched: Vec<PodId>,
     /// Pods touched by the last event (what the per-event invariant check looks at).
     pub last_touched: Vec<PodId>,
+    /// PodDisruptionBudgets created or changed during the current event (synced after it).
+    budgets_dirty: BTreeSet<ObjKey>,
+    /// What each budget's last sync reported.
+    budget_reports: BTreeMap<ObjKey, disruption::BudgetReport>,
+    /// Owners (kind, key) being deleted in the foreground: they stay until their dependents
+    /// are gone, their controllers idle.
+    foreground: BTreeSet<(String, ObjKey)>,
     events_handled: u64,
     initial_objects: Vec<ApiObject>,
     /// PriorityClasses by name: (value, globalDefault, preemptionPolicy); the two system
@@ -214,6 +223,9 @@ impl World {
             serving: Vec::new(),
             touched: Vec::new(),
             last_touched: Vec::new(),
+            budgets_dirty: BTreeSet::new(),
+            budget_reports: BTreeMap::new(),
+            foreground: BTreeSet::new(),
             events_handled: 0,
             initial_objects: scenario.objects.clone(),
             priority_classes: [
@@ -824,6 +836,9 @@ impl World {
             ds.pods.remove(&pod);
         }
         self.enqueue_owner_syncs(ctx, pod);
+        if !self.foreground.is_empty() {
+            self.finish_foreground_owners(ctx);
+        }
         // The Deployment controller watches pod deletions too (Recreate waits for old pods to go).
         if let Some(deployment) = deployment {
             self.enqueue_sync(ctx, deployment);
@@ -1068,6 +1083,9 @@ impl World {
 
     fn sync(&mut self, ctx: &mut Ctx<'_, Event>, target: SyncTarget) {
         self.pending_syncs.remove(&target);
+        if self.foreground_deleting(&target) {
+            return;
+        }
         let now = ctx.now();
         let effects = match &target {
             SyncTarget::Deployment(key) => controllers::deployment::sync(&self.state, key, now),
@@ -1193,6 +1211,7 @@ impl World {
                 if owner_kind == RsOwnerKind::Deployment {
                     self.start_rollout(&ObjKey::new(&key.namespace, &deployment), revision, now);
                 }
+                self.adopt_orphans(ctx, &key.namespace);
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
             }
             Effect::UpdateReplicaSet {
@@ -1401,6 +1420,7 @@ impl World {
             ApiObject::Job(j) => self.upsert_job(ctx, j),
             ApiObject::CronJob(c) => self.upsert_cronjob(ctx, c),
             ApiObject::Rollout(r) => self.upsert_rollout(ctx, *r),
+            ApiObject::AnalysisTemplate(t) => self.upsert_analysis_template(ctx, *t),
             ApiObject::ReplicaSet(r) => {
                 let key = ObjKey::new(&r.meta.namespace, &r.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
@@ -1429,6 +1449,7 @@ impl World {
                         );
                     }
                 }
+                self.adopt_orphans(ctx, &key.namespace);
                 self.enqueue_sync(ctx, SyncTarget::ReplicaSet(key));
             }
             ApiObject::Pod(PodObject { meta, spec, owner }) => {
@@ -1488,7 +1509,8 @@ impl World {
             ApiObject::PodDisruptionBudget(pdb) => {
                 let key = ObjKey::new(&pdb.meta.namespace, &pdb.meta.name);
                 self.state.namespaces.insert(key.namespace.clone());
-                self.state.pdbs.insert(key, pdb);
+                self.state.pdbs.insert(key.clone(), pdb);
+                self.budget_changed(key);
             }
             ApiObject::PriorityClass(class) => {
                 if class.global_default {
@@ -1579,6 +1601,7 @@ impl World {
                         rollouts: Vec::new(),
                     },
                 );
+                self.adopt_orphans(ctx, &key.namespace);
             }
         }
         self.enqueue_sync(ctx, SyncTarget::StatefulSet(key));
@@ -1624,8 +1647,9 @@ impl World {
                 let key = ObjKey::new(&namespace, &target.name);
                 if propagation != PropagationPolicy::Background
                     && !["deployment", "replicaset"].contains(&target.kind.as_str())
+                    && !gc::CASCADING_KINDS.contains(&target.kind.as_str())
                 {
-                    self.notes.push(format!("Info: propagationPolicy {propagation:?} is simulated for deployment and replicaset deletions only; {target} is deleted in the background"));
+                    self.notes.push(format!("Info: propagationPolicy {propagation:?} is simulated for objects that own others (workloads, Jobs, CronJobs, Rollouts); {target} is deleted in the background"));
                 }
                 match target.kind.as_str() {
                     "deployment" => {
@@ -1638,30 +1662,8 @@ impl World {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }
-                    "rollout" => {
-                        if !self.delete_rollout(ctx, &key) {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "daemonset" => {
-                        if !self.delete_daemonset(ctx, &key) {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "statefulset" => {
-                        if !self.delete_statefulset(ctx, &key) {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "job" => {
-                        if self.state.jobs.contains_key(&key) {
-                            self.delete_job(ctx, &key);
-                        } else {
-                            self.missing(now, &target.to_string(), &namespace);
-                        }
-                    }
-                    "cronjob" => {
-                        if !self.delete_cronjob(ctx, &key) {
+                    kind if gc::CASCADING_KINDS.contains(&kind) => {
+                        if !self.delete_with_policy(ctx, kind, &key, propagation) {
                             self.missing(now, &target.to_string(), &namespace);
                         }
                     }
@@ -1677,6 +1679,7 @@ impl World {
                         if self.state.pdbs.remove(&key).is_none() {
                             self.missing(now, &target.to_string(), &namespace);
                         }
+                        self.budget_reports.remove(&key);
                     }
                     kind @ ("limitrange" | "resourcequota") => {
                         if !self.delete_policy(kind, &key) {
@@ -1739,10 +1742,11 @@ impl World {
                         Ok(())
                     });
                 if changed {
-                    let (reason, message) = if pause {
-                        ("DeploymentPaused", "Deployment is paused")
-                    } else {
-                        ("DeploymentResumed", "Deployment is resumed")
+                    let (reason, message) = match (target.kind.as_str(), pause) {
+                        ("rollout", true) => ("RolloutPaused", "Rollout is paused"),
+                        ("rollout", false) => ("RolloutResumed", "Rollout is resumed"),
+                        (_, true) => ("DeploymentPaused", "Deployment is paused"),
+                        (_, false) => ("DeploymentResumed", "Deployment is resumed"),
                     };
                     self.record(
                         now,
@@ -1767,7 +1771,19 @@ impl World {
             Action::RolloutUndo {
                 target,
                 to_revision,
-            } => self.rollout_undo(ctx, &namespace, &target.name, to_revision),
+            } => {
+                if target.kind == "deployment" {
+                    self.rollout_undo(ctx, &namespace, &target.name, to_revision);
+                } else {
+                    self.rollout_undo_history(
+                        ctx,
+                        &namespace,
+                        &target.kind,
+                        &target.name,
+                        to_revision,
+                    );
+                }
+            }
             Action::Cordon(node) | Action::Uncordon(node) => {
                 let cordon = matches!(self.timeline[index].action, Action::Cordon(_));
                 if self.set_unschedulable(ctx, &node, cordon).is_none() {
@@ -2020,9 +2036,10 @@ impl World {
         for (pod, message) in &refused {
             if drain.refused.insert(*pod) {
                 let p = &self.state.pods[pod.0];
+                // kubectl drain's line for a 429 from the eviction API (then it retries).
                 notes.push(format!(
-                    "Info: drain node/{node_name}: evicting pod {}/{} refused: {message} (retrying every 5s)",
-                    p.namespace, p.name
+                    "Info: drain node/{node_name}: error when evicting pods/\"{}\" -n \"{}\" (will retry after 5s): {message}",
+                    p.name, p.namespace
                 ));
             }
         }
@@ -2577,6 +2594,7 @@ impl Model for World {
             Event::TaintEviction { pod } => self.taint_eviction(ctx, pod),
             Event::RandomFault { process } => self.random_fault(ctx, process),
         }
+        self.sync_budgets(ctx.now());
         self.refresh_serving(ctx);
     }
 

@@ -559,6 +559,7 @@ mod tests {
             rollouts: Vec::new(),
             pods: BTreeSet::new(),
             create_failures: 0,
+            history: BTreeMap::new(),
         };
         for pod in pods {
             let id = PodId(state.pods.len());

@@ -1,11 +1,12 @@
 //! The HorizontalPodAutoscaler controller (`pkg/controller/podautoscaler/horizontal.go`), synced
-//! every 15 s: reads the target Deployment's pods and their CPU use (the traffic model's), asks
+//! every 15 s: reads the pods of its target (a Deployment, StatefulSet, ReplicaSet or Argo
+//! Rollout, through their scale subresource) and their CPU use (the traffic model's), asks
 //! the replica calculator of [`super::hpa_math`] for a proposal per metric, keeps the largest,
 //! normalises it (stabilisation, `behavior` policies, min/max) and returns the new scale when it
 //! changes. Memory use comes from the images' memory model (`spec.images.<image>.memory`); a pod
 //! without one is taken to use its request (then memory metrics never move the count).
 
-use crate::cluster::state::{ClusterState, HpaRecord, PodId, PodPhase};
+use crate::cluster::state::{ClusterState, HpaRecord, ObjKey, PodId, PodPhase, RsOwnerKind};
 use crate::controllers::hpa_math::{self as math, HpaBehavior, HpaPodView, HpaTiming};
 use crate::model::objects::HpaRulesSpec;
 use crate::sim::time::{NANOS_PER_SEC, SimTime};
@@ -54,6 +55,59 @@ fn rules(spec: Option<&HpaRulesSpec>, default: math::ScalingRules) -> math::Scal
     }
 }
 
+/// What the HPA reads through a target's scale subresource.
+struct ScaleTarget {
+    /// `spec.replicas`.
+    spec_replicas: i64,
+    /// `status.replicas`.
+    status_replicas: i64,
+    /// The pods its selector selects (the ones it owns).
+    pods: Vec<PodId>,
+}
+
+/// The scale of the target `kind`/`key` (one of `HPA_SCALABLE_KINDS`); `None` when it does not
+/// exist or the kind has no scale subresource.
+fn scale_target(state: &ClusterState, kind: &str, key: &ObjKey) -> Option<ScaleTarget> {
+    let from_sets = |sets: Vec<&crate::cluster::state::RsState>| -> Vec<PodId> {
+        sets.iter().flat_map(|rs| rs.pods.iter().copied()).collect()
+    };
+    match kind {
+        "deployment" => {
+            let d = state.deployments.get(key)?;
+            Some(ScaleTarget {
+                spec_replicas: d.spec.replicas,
+                status_replicas: d.status.replicas,
+                pods: from_sets(state.replicasets_of(key)),
+            })
+        }
+        "statefulset" => {
+            let set = state.statefulsets.get(key)?;
+            Some(ScaleTarget {
+                spec_replicas: set.spec.replicas,
+                status_replicas: set.status.replicas,
+                pods: state.statefulset_pods(key),
+            })
+        }
+        "replicaset" => {
+            let rs = state.replicasets.get(key)?;
+            Some(ScaleTarget {
+                spec_replicas: rs.spec.replicas,
+                status_replicas: rs.status.replicas,
+                pods: rs.pods.iter().copied().collect(),
+            })
+        }
+        "rollout" => {
+            let r = state.argo_rollouts.get(key)?;
+            Some(ScaleTarget {
+                spec_replicas: r.object.spec.replicas,
+                status_replicas: r.status.replicas,
+                pods: from_sets(state.replicasets_owned(key, RsOwnerKind::Rollout)),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// One sync of `record` at `now`; `cpu_millis` gives a pod's CPU use.
 pub fn sync(
     state: &ClusterState,
@@ -63,13 +117,10 @@ pub fn sync(
     now: SimTime,
 ) -> Option<Rescale> {
     let hpa = &record.object;
-    if hpa.target.kind != "deployment" {
-        return None;
-    }
-    let key = crate::cluster::state::ObjKey::new(&hpa.meta.namespace, &hpa.target.name);
-    let deployment = state.deployments.get(&key)?;
-    let current = deployment.spec.replicas;
-    record.current_replicas = deployment.status.replicas;
+    let key = ObjKey::new(&hpa.meta.namespace, &hpa.target.name);
+    let target = scale_target(state, &hpa.target.kind, &key)?;
+    let current = target.spec_replicas;
+    record.current_replicas = target.status_replicas;
     let (min, max) = (hpa.min_replicas, hpa.max_replicas);
     let (desired, reason) = match math::reconcile_start(current, current, min, max) {
         math::ReconcileStart::Disabled => {
@@ -85,10 +136,9 @@ pub fn sync(
             "Current number of replicas below Spec.MinReplicas".to_string(),
         ),
         math::ReconcileStart::Compute => {
-            let pods: Vec<PodId> = state
-                .replicasets_of(&key)
-                .iter()
-                .flat_map(|rs| rs.pods.iter().copied())
+            let pods: Vec<PodId> = target
+                .pods
+                .into_iter()
                 .filter(|p| state.pod(*p).gone.is_none())
                 .collect();
             let behavior = hpa.behavior.as_ref().map(|b| HpaBehavior {

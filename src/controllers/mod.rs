@@ -5,6 +5,7 @@
 //! controller (`node_lifecycle`) uses `node_lifecycle_math`; the Job and CronJob controllers use
 //! `job_math` and `model::cron`.
 
+pub mod analysis;
 pub mod cronjob;
 pub mod daemonset;
 pub mod daemonset_math;

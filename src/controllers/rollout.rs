@@ -3,7 +3,10 @@
 //! its steps (weights realised by the ratio of new to stable replicas, see `rollout_math`); a
 //! blue/green rollout brings the new set up behind the preview Service and switches the active
 //! Service on promotion. Analysis compares the simulated error rate of the new pods with its
-//! success condition and aborts the rollout when it fails.
+//! AnalysisTemplates' metrics (AnalysisRuns, see `analysis`) on the simulated error rate of the
+//! new pods: a canary `analysis` step, background analysis from `startingStep`, blue/green pre-
+//! and post-promotion analysis. A failed or errored run aborts the rollout, an inconclusive one
+//! pauses it until `promote`.
 
 use std::collections::BTreeMap;
 
@@ -11,13 +14,15 @@ use crate::cluster::effects::{Effect, EventType, SyncTarget};
 use crate::cluster::state::{
     ArgoPhase, ArgoRolloutState, ArgoStatus, ClusterState, ObjKey, RsOwnerKind, RsState,
 };
+use crate::controllers::analysis::{AnalysisRunState, RunKind, run_reason};
 use crate::controllers::deployment::pod_template_hash;
 use crate::controllers::rollout_math::{
     CanaryInput, CanaryTarget, SetCounts, desired_counts, replica_counts_for_canary,
 };
 use crate::model::IntOrPercent;
+use crate::model::analysis::{AnalysisPhase, Measured, Metric};
 use crate::model::rollout::{
-    Analysis, BlueGreenStrategy, CanaryScale, CanaryStep, CanaryStrategy, HASH_LABEL,
+    BlueGreenStrategy, CanaryScale, CanaryStep, CanaryStrategy, HASH_LABEL, RolloutAnalysis,
     RolloutStrategy,
 };
 use crate::model::selector::{Requirement, SelectorOp};
@@ -25,6 +30,7 @@ use crate::model::workloads::ReplicaSetSpec;
 use crate::sim::time::SimTime;
 
 struct Sync<'a> {
+    state: &'a ClusterState,
     r: &'a ArgoRolloutState,
     status: ArgoStatus,
     effects: Vec<Effect>,
@@ -104,6 +110,7 @@ pub fn sync(state: &ClusterState, key: &ObjKey, now: SimTime) -> Vec<Effect> {
     let spec = &r.object.spec;
     let hash = pod_template_hash(&r.object.spec.template.canonical, 0);
     let mut s = Sync {
+        state,
         r,
         status: r.status.clone(),
         effects: Vec::new(),
@@ -119,6 +126,13 @@ pub fn sync(state: &ClusterState, key: &ObjKey, now: SimTime) -> Vec<Effect> {
         s.status.abort = false;
         s.status.promote = false;
         s.status.new_ready_at = None;
+        s.status.step_run = None;
+        s.status.background_run = None;
+        s.status.pre_run = None;
+        s.status.post_run = None;
+        s.status.inconclusive = false;
+        s.status.switched = false;
+        s.status.invalid_spec = false;
         if !s.status.stable_hash.is_empty() {
             s.event(
                 EventType::Normal,
@@ -220,16 +234,216 @@ fn finish(mut s: Sync<'_>, sets: &[&RsState]) -> Vec<Effect> {
     s.effects
 }
 
-/// The analysis verdict on the new set: true when it has available pods and their error rate
-/// fails the condition.
-fn analysis_fails(s: &Sync<'_>, analysis: Option<Analysis>, new: &RsState) -> bool {
-    analysis.is_some_and(|a| new.status.available > 0 && !a.passes(s.r.error_rate))
+/// Which AnalysisRun of the Rollout's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Step,
+    Background,
+    Pre,
+    Post,
+}
+
+impl Sync<'_> {
+    fn slot(&mut self, slot: Slot) -> &mut Option<AnalysisRunState> {
+        match slot {
+            Slot::Step => &mut self.status.step_run,
+            Slot::Background => &mut self.status.background_run,
+            Slot::Pre => &mut self.status.pre_run,
+            Slot::Post => &mut self.status.post_run,
+        }
+    }
+
+    /// The metrics of the referenced templates; `None` (and one `InvalidSpec` warning) when
+    /// one is missing.
+    fn metrics(&mut self, a: &RolloutAnalysis, path: &str) -> Option<Vec<Metric>> {
+        let mut metrics = Vec::new();
+        for t in &a.templates {
+            let namespace = if t.cluster_scope {
+                ""
+            } else {
+                self.r.key.namespace.as_str()
+            };
+            match self
+                .state
+                .analysis_templates
+                .get(&ObjKey::new(namespace, &t.name))
+            {
+                Some(template) => metrics.extend(template.metrics.iter().cloned()),
+                None => {
+                    if !self.status.invalid_spec {
+                        self.status.invalid_spec = true;
+                        let kind = if t.cluster_scope {
+                            "ClusterAnalysisTemplate"
+                        } else {
+                            "AnalysisTemplate"
+                        };
+                        self.event(
+                            EventType::Warning,
+                            "InvalidSpec",
+                            format!(
+                                "The Rollout \"{}\" is invalid: {path}: Invalid value: \"{}\": {kind} '{}' not found",
+                                self.r.key.name, t.name, t.name
+                            ),
+                        );
+                    }
+                    return None;
+                }
+            }
+        }
+        Some(metrics)
+    }
+
+    /// Argo's run name: `<rollout>-<hash>-<revision>[-<infix>]`, `.N` added on a collision.
+    fn run_name(&mut self, kind: RunKind, new: &RsState) -> String {
+        let mut base = format!(
+            "{}-{}-{}",
+            self.r.key.name,
+            self.status.current_hash,
+            revision(new)
+        );
+        match kind {
+            RunKind::Step(i) => base.push_str(&format!("-{i}")),
+            RunKind::Background => {}
+            RunKind::PrePromotion => base.push_str("-pre"),
+            RunKind::PostPromotion => base.push_str("-post"),
+        }
+        let mut name = base.clone();
+        let mut n = 0;
+        while self.status.run_names.contains(&name) {
+            n += 1;
+            name = format!("{base}.{n}");
+        }
+        self.status.run_names.insert(name.clone());
+        name
+    }
+
+    /// Records the events of a run (on `analysisrun/NAME`) and, when its phase changed, the
+    /// Rollout's `AnalysisRun<Phase>` event.
+    fn report(
+        &mut self,
+        run: &mut AnalysisRunState,
+        events: Vec<crate::controllers::analysis::RunEvent>,
+    ) {
+        for e in events {
+            self.effects.push(Effect::event(
+                &self.r.key.namespace,
+                format!("analysisrun/{}", run.name),
+                if e.warning {
+                    EventType::Warning
+                } else {
+                    EventType::Normal
+                },
+                e.reason,
+                e.message,
+            ));
+        }
+        if run.reported != Some(run.phase) {
+            let previous = run
+                .reported
+                .map_or("NoPreviousStatus", AnalysisPhase::as_str);
+            let event_type = if matches!(run.phase, AnalysisPhase::Failed | AnalysisPhase::Error) {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            };
+            self.event(
+                event_type,
+                run_reason(run.phase),
+                format!(
+                    "{} Analysis Run '{}' Status New: '{}' Previous: '{previous}'",
+                    run.kind.label(),
+                    run.name,
+                    run.phase.as_str()
+                ),
+            );
+            run.reported = Some(run.phase);
+        }
+    }
+
+    /// Creates the run in `slot` when missing and reconciles it; its phase, or `None` when a
+    /// template is missing.
+    fn analyse(
+        &mut self,
+        slot: Slot,
+        kind: RunKind,
+        a: &RolloutAnalysis,
+        path: &str,
+        new: &RsState,
+    ) -> Option<AnalysisPhase> {
+        let mut run = match self.slot(slot).take() {
+            Some(run) => run,
+            None => {
+                let metrics = self.metrics(a, path)?;
+                let name = self.run_name(kind, new);
+                AnalysisRunState::new(name, kind, metrics, self.now)
+            }
+        };
+        let measured = (new.status.available > 0).then_some(Measured {
+            error_rate: self.r.error_rate,
+        });
+        let (events, next) = run.reconcile(self.now, measured);
+        if let Some(at) = next {
+            self.requeue_at(at);
+        }
+        self.report(&mut run, events);
+        let phase = run.phase;
+        *self.slot(slot) = Some(run);
+        Some(phase)
+    }
+
+    /// Ends the run in `slot` if it still runs.
+    fn terminate(&mut self, slot: Slot) {
+        if let Some(mut run) = self.slot(slot).take() {
+            let events = run.terminate();
+            self.report(&mut run, events);
+            *self.slot(slot) = Some(run);
+        }
+    }
+
+    /// Acts on a completed run: a failure or an error aborts, an inconclusive result pauses.
+    /// True when the rollout may go on.
+    fn verdict(&mut self, slot: Slot, phase: AnalysisPhase, new: &RsState) -> bool {
+        match phase {
+            AnalysisPhase::Failed | AnalysisPhase::Error => {
+                let message = self
+                    .slot(slot)
+                    .as_ref()
+                    .map(|r| r.message.clone())
+                    .unwrap_or_default();
+                abort(
+                    self,
+                    format!(
+                        "Rollout aborted update to revision {}: {message}",
+                        revision(new)
+                    ),
+                );
+                false
+            }
+            AnalysisPhase::Inconclusive => {
+                if !self.status.inconclusive {
+                    self.status.inconclusive = true;
+                    self.event(
+                        EventType::Normal,
+                        "RolloutPaused",
+                        "Rollout is paused (InconclusiveAnalysisRun)".into(),
+                    );
+                }
+                self.status.phase = ArgoPhase::Paused;
+                false
+            }
+            _ => true,
+        }
+    }
 }
 
 fn abort(s: &mut Sync<'_>, message: String) {
     s.status.abort = true;
     s.status.pause_start = None;
+    s.status.inconclusive = false;
     s.event(EventType::Warning, "RolloutAborted", message);
+    for slot in [Slot::Step, Slot::Background, Slot::Pre, Slot::Post] {
+        s.terminate(slot);
+    }
 }
 
 fn canary(
@@ -241,14 +455,31 @@ fn canary(
 ) {
     let n = s.r.object.spec.replicas;
     let promoted = new.labels.get(HASH_LABEL) == Some(&s.status.stable_hash);
-    if !promoted && !s.status.abort && analysis_fails(s, c.analysis, new) {
-        abort(
-            s,
-            format!(
-                "Rollout aborted update to revision {}: Metric \"error-rate\" assessed Failed due to failed (1) > failureLimit (0)",
-                revision(new)
-            ),
-        );
+    if let Some(bg) = &c.analysis {
+        let running = !promoted
+            && !s.status.abort
+            && stable.is_some_and(|st| st.key != new.key)
+            && s.status.step >= bg.starting_step;
+        if running {
+            let paused_by_it = s.status.inconclusive
+                && s.status
+                    .background_run
+                    .as_ref()
+                    .is_some_and(|r| r.phase == AnalysisPhase::Inconclusive);
+            if !paused_by_it
+                && let Some(phase) = s.analyse(
+                    Slot::Background,
+                    RunKind::Background,
+                    &bg.analysis,
+                    "spec.strategy.canary.analysis.templates",
+                    new,
+                )
+            {
+                s.verdict(Slot::Background, phase, new);
+            }
+        } else if promoted {
+            s.terminate(Slot::Background);
+        }
     }
     let step = if promoted || s.status.abort {
         None
@@ -334,6 +565,10 @@ fn canary(
         };
         return;
     }
+    if s.status.inconclusive || s.r.object.spec.paused {
+        s.status.phase = ArgoPhase::Paused;
+        return;
+    }
     match step {
         None => {
             // All steps done: the new set becomes stable once fully available.
@@ -351,6 +586,18 @@ fn canary(
         }
         Some(CanaryStep::SetCanaryScale(_)) => {
             step_completed(s, c, "setCanaryScale".into());
+        }
+        Some(CanaryStep::Analysis(a)) => {
+            s.status.phase = ArgoPhase::Progressing;
+            let index = s.status.step;
+            let path = format!("spec.strategy.canary.steps[{index}].analysis.templates");
+            if let Some(phase) = s.analyse(Slot::Step, RunKind::Step(index), a, &path, new)
+                && s.verdict(Slot::Step, phase, new)
+                && phase == AnalysisPhase::Successful
+            {
+                s.status.step_run = None;
+                step_completed(s, c, "analysis".into());
+            }
         }
         Some(CanaryStep::Pause(duration)) => {
             let start = match s.status.pause_start {
@@ -429,6 +676,7 @@ fn blue_green(s: &mut Sync<'_>, b: &BlueGreenStrategy, new: &RsState, older: &[&
         });
     }
     if s.status.abort {
+        s.status.switched = false;
         s.scale(new, 0);
         s.effects.push(Effect::ServiceHash {
             key: ObjKey::new(&ns, &b.active_service),
@@ -451,6 +699,34 @@ fn blue_green(s: &mut Sync<'_>, b: &BlueGreenStrategy, new: &RsState, older: &[&
         };
         return;
     }
+    if s.status.switched {
+        // Promoted: the active Service serves the new version while the post-promotion
+        // analysis decides whether it becomes stable.
+        s.effects.push(Effect::ServiceHash {
+            key: ObjKey::new(&ns, &b.active_service),
+            hash: current.clone(),
+        });
+        s.status.phase = ArgoPhase::Progressing;
+        let passed = match &b.post_promotion_analysis {
+            None => true,
+            Some(a) => passed(
+                s,
+                Slot::Post,
+                RunKind::PostPromotion,
+                a,
+                "spec.strategy.blueGreen.postPromotionAnalysis.templates",
+                new,
+            ),
+        };
+        if passed {
+            s.status.switched = false;
+            s.status.stable_hash = current;
+            s.requeue_at(s.now);
+        } else if s.status.abort {
+            s.requeue_at(s.now);
+        }
+        return;
+    }
     s.effects.push(Effect::ServiceHash {
         key: ObjKey::new(&ns, &b.active_service),
         hash: s.status.stable_hash.clone(),
@@ -459,15 +735,25 @@ fn blue_green(s: &mut Sync<'_>, b: &BlueGreenStrategy, new: &RsState, older: &[&
         s.status.phase = ArgoPhase::Progressing;
         return;
     }
-    if analysis_fails(s, b.pre_promotion_analysis, new) {
-        abort(
+    if s.r.object.spec.paused {
+        s.status.phase = ArgoPhase::Paused;
+        return;
+    }
+    if let Some(a) = &b.pre_promotion_analysis
+        && !passed(
             s,
-            format!(
-                "Rollout aborted update to revision {}: Metric \"error-rate\" assessed Failed due to failed (1) > failureLimit (0)",
-                revision(new)
-            ),
-        );
-        s.requeue_at(s.now);
+            Slot::Pre,
+            RunKind::PrePromotion,
+            a,
+            "spec.strategy.blueGreen.prePromotionAnalysis.templates",
+            new,
+        )
+    {
+        if s.status.abort {
+            s.requeue_at(s.now);
+        } else if !s.status.inconclusive {
+            s.status.phase = ArgoPhase::Progressing;
+        }
         return;
     }
     let ready_at = *s.status.new_ready_at.get_or_insert(s.now);
@@ -485,8 +771,12 @@ fn blue_green(s: &mut Sync<'_>, b: &BlueGreenStrategy, new: &RsState, older: &[&
         }
     }
     if s.status.promote {
-        s.status.stable_hash = current.clone();
         s.status.promote = false;
+        if b.post_promotion_analysis.is_some() {
+            s.status.switched = true;
+        } else {
+            s.status.stable_hash = current.clone();
+        }
         s.effects.push(Effect::ServiceHash {
             key: ObjKey::new(&ns, &b.active_service),
             hash: current.clone(),
@@ -499,5 +789,31 @@ fn blue_green(s: &mut Sync<'_>, b: &BlueGreenStrategy, new: &RsState, older: &[&
             "RolloutPaused",
             "Rollout is paused (BlueGreenPause)".into(),
         );
+    }
+}
+
+/// Runs a blue/green analysis; true once it succeeded (or was inconclusive and then promoted
+/// by hand).
+fn passed(
+    s: &mut Sync<'_>,
+    slot: Slot,
+    kind: RunKind,
+    a: &RolloutAnalysis,
+    path: &str,
+    new: &RsState,
+) -> bool {
+    let promoted_over = !s.status.inconclusive
+        && s.slot(slot)
+            .as_ref()
+            .is_some_and(|r| r.phase == AnalysisPhase::Inconclusive);
+    if promoted_over {
+        return true;
+    }
+    if s.status.inconclusive {
+        return false;
+    }
+    match s.analyse(slot, kind, a, path, new) {
+        Some(phase) => s.verdict(slot, phase, new) && phase == AnalysisPhase::Successful,
+        None => false,
     }
 }

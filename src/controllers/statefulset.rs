@@ -19,6 +19,7 @@ use crate::controllers::statefulset_math::{
 use crate::model::meta::ObjectMeta;
 use crate::model::pod::PodTemplate;
 use crate::model::storage::Storage;
+use crate::model::workloads::MAX_UNAVAILABLE_STATEFULSET_SINCE;
 use crate::sim::time::SimTime;
 
 /// Label naming a pod's revision.
@@ -27,9 +28,6 @@ pub const REVISION_LABEL: &str = "controller-revision-hash";
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 /// Label carrying the pod's ordinal.
 pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
-
-/// First version in which `MaxUnavailableStatefulSet` is on by default (beta).
-const MAX_UNAVAILABLE_FEATURE_SINCE: (u32, u32) = (1, 35);
 
 /// The revision of the set's current template: an existing ControllerRevision with the same
 /// template, else a new one `<set>-<hash>` numbered after the newest.
@@ -191,7 +189,7 @@ pub fn sync(state: &ClusterState, key: &ObjKey, now: SimTime) -> Vec<Effect> {
         strategy: spec.update_strategy,
         current_revision: current_revision.clone(),
         update_revision: update.name.clone(),
-        max_unavailable_feature: state.kubernetes_version >= MAX_UNAVAILABLE_FEATURE_SINCE,
+        max_unavailable_feature: state.kubernetes_version >= MAX_UNAVAILABLE_STATEFULSET_SINCE,
     };
 
     // Claim retention on scale-down: claims of condemned pods belong to those pods and go when

@@ -449,6 +449,28 @@ pub fn build(results: &RunResults) -> Value {
         let entry = reasons.entry(event.reason.to_string()).or_insert(json!(0));
         *entry = json!(entry.as_i64().unwrap_or(0) + 1);
     }
+    let mut budgets = Map::new();
+    for key in world.state.pdbs.keys() {
+        if let Some(sync) = crate::cluster::lister::budget_sync(&world.state, key, results.duration)
+        {
+            let (allowed, reason) = sync.condition();
+            budgets.insert(
+                format!("{}/{}", key.namespace, key.name),
+                json!({
+                    "disruptions_allowed": sync.status.disruptions_allowed,
+                    "current_healthy": sync.status.current_healthy,
+                    "desired_healthy": sync.status.desired_healthy,
+                    "expected_pods": sync.status.expected_pods,
+                    "conditions": [{
+                        "type": "DisruptionAllowed",
+                        "status": if allowed { "True" } else { "False" },
+                        "reason": reason,
+                        "message": sync.error.clone().unwrap_or_default(),
+                    }],
+                }),
+            );
+        }
+    }
     json!({
         "scenario": results.scenario,
         "seed": results.seed,
@@ -458,6 +480,7 @@ pub fn build(results: &RunResults) -> Value {
         "expectations": results.expectations.iter().map(outcome_json).collect::<Vec<_>>(),
         "services": services,
         "workloads": workloads,
+        "pod_disruption_budgets": budgets,
         "cluster": {
             "nodes": world.state.nodes.iter().filter(|n| n.exists).count(),
             "pods_created": world.state.pods.len(),

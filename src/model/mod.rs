@@ -3,6 +3,7 @@
 //! construction. Only `sim::time` is imported.
 
 pub mod admission;
+pub mod analysis;
 pub mod batch;
 pub mod behavior;
 pub mod cron;

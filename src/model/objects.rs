@@ -103,11 +103,17 @@ pub enum ApiObject {
     HorizontalPodAutoscaler(HpaObject),
     /// `argoproj.io/v1alpha1 Rollout`.
     Rollout(Box<super::rollout::RolloutObject>),
+    /// `argoproj.io/v1alpha1 AnalysisTemplate` or `ClusterAnalysisTemplate`.
+    AnalysisTemplate(Box<super::analysis::AnalysisTemplateObject>),
     /// `v1 LimitRange`.
     LimitRange(super::admission::LimitRange),
     /// `v1 ResourceQuota`.
     ResourceQuota(super::admission::ResourceQuota),
 }
+
+/// The `scaleTargetRef` kinds (lowercase) an HPA scales: those with a scale subresource in the
+/// simulation.
+pub const HPA_SCALABLE_KINDS: [&str; 4] = ["deployment", "statefulset", "replicaset", "rollout"];
 
 /// A HorizontalPodAutoscaler (`autoscaling/v2`; `v1` converted).
 #[derive(Debug, Clone, PartialEq)]
@@ -207,6 +213,8 @@ impl ApiObject {
             ApiObject::Job(_) => "job",
             ApiObject::CronJob(_) => "cronjob",
             ApiObject::Rollout(_) => "rollout",
+            ApiObject::AnalysisTemplate(t) if t.cluster_scope => "clusteranalysistemplate",
+            ApiObject::AnalysisTemplate(_) => "analysistemplate",
             ApiObject::LimitRange(_) => "limitrange",
             ApiObject::ResourceQuota(_) => "resourcequota",
         }
@@ -232,6 +240,7 @@ impl ApiObject {
             ApiObject::Job(j) => &j.meta.name,
             ApiObject::CronJob(c) => &c.meta.name,
             ApiObject::Rollout(r) => &r.meta.name,
+            ApiObject::AnalysisTemplate(t) => &t.meta.name,
             ApiObject::LimitRange(l) => &l.meta.name,
             ApiObject::ResourceQuota(q) => &q.meta.name,
         }

@@ -1,6 +1,6 @@
 //! Argo Rollouts' `argoproj.io/v1alpha1 Rollout`: the fields timonel simulates (canary steps
-//! realised by replica ratio, blue/green with active and preview Services, and a simplified
-//! analysis on the simulated error rate of the new pods).
+//! realised by replica ratio, blue/green with active and preview Services, and analysis by
+//! AnalysisTemplates measured on the simulated error rate of the new pods).
 
 use super::intstr::IntOrPercent;
 use super::meta::ObjectMeta;
@@ -37,6 +37,8 @@ pub struct RolloutSpec {
     pub min_ready_seconds: i64,
     /// `spec.strategy`.
     pub strategy: RolloutStrategy,
+    /// `spec.paused` (`kubectl argo rollouts pause`): the steps and the promotion wait.
+    pub paused: bool,
 }
 
 /// `spec.strategy`: exactly one of `canary` and `blueGreen`.
@@ -60,8 +62,8 @@ pub struct CanaryStrategy {
     /// `trafficRouting` is set (accepted, not simulated: the stable set stays at full scale as
     /// Argo does, and `setCanaryScale` applies).
     pub traffic_routing: bool,
-    /// Background analysis (timonel's inline form).
-    pub analysis: Option<Analysis>,
+    /// Background analysis.
+    pub analysis: Option<BackgroundAnalysis>,
 }
 
 /// One canary step.
@@ -73,6 +75,8 @@ pub enum CanaryStep {
     Pause(Option<u64>),
     /// `setCanaryScale` (used only with `trafficRouting`, as Argo).
     SetCanaryScale(CanaryScale),
+    /// `analysis`: an AnalysisRun that must succeed before the next step.
+    Analysis(RolloutAnalysis),
 }
 
 /// `setCanaryScale`.
@@ -86,25 +90,30 @@ pub enum CanaryScale {
     MatchTrafficWeight,
 }
 
-/// Analysis, simplified: the new pods' simulated error rate (the `errorRate` of their image)
-/// must satisfy `successCondition: result <= X` (or `<`); otherwise the rollout aborts.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Analysis {
-    /// The threshold `X`.
-    pub threshold: f64,
-    /// `<=` (true) or `<` (false).
-    pub inclusive: bool,
+/// A reference to the templates of an analysis (`templates: [{templateName: X}]`, or
+/// `clusterScope: true` for a ClusterAnalysisTemplate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRef {
+    /// `templateName`.
+    pub name: String,
+    /// `clusterScope`.
+    pub cluster_scope: bool,
 }
 
-impl Analysis {
-    /// Whether a measured error rate passes.
-    pub fn passes(&self, error_rate: f64) -> bool {
-        if self.inclusive {
-            error_rate <= self.threshold
-        } else {
-            error_rate < self.threshold
-        }
-    }
+/// A `RolloutAnalysis`: the templates whose metrics one AnalysisRun measures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutAnalysis {
+    /// `templates`, in order (their metrics are concatenated).
+    pub templates: Vec<TemplateRef>,
+}
+
+/// `strategy.canary.analysis`: background analysis from `startingStep` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackgroundAnalysis {
+    /// The templates.
+    pub analysis: RolloutAnalysis,
+    /// `startingStep` (default 0).
+    pub starting_step: usize,
 }
 
 /// `spec.strategy.blueGreen`.
@@ -120,6 +129,9 @@ pub struct BlueGreenStrategy {
     pub auto_promotion_seconds: Option<i64>,
     /// `scaleDownDelaySeconds` (default 30).
     pub scale_down_delay_seconds: i64,
-    /// `prePromotionAnalysis` (timonel's inline form).
-    pub pre_promotion_analysis: Option<Analysis>,
+    /// `prePromotionAnalysis`: must succeed before the active Service switches.
+    pub pre_promotion_analysis: Option<RolloutAnalysis>,
+    /// `postPromotionAnalysis`: must succeed after the switch before the new version is
+    /// stable; a failure switches back.
+    pub post_promotion_analysis: Option<RolloutAnalysis>,
 }

@@ -63,6 +63,11 @@ pub enum PodManagementPolicy {
     Parallel,
 }
 
+/// First Kubernetes version in which the `MaxUnavailableStatefulSet` feature gate is on by
+/// default (alpha, off, from 1.24; beta, on, from 1.35). Before it, the API server drops
+/// `rollingUpdate.maxUnavailable` and the update replaces one pod at a time.
+pub const MAX_UNAVAILABLE_STATEFULSET_SINCE: (u32, u32) = (1, 35);
+
 /// `spec.updateStrategy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SetUpdateStrategy {

@@ -985,6 +985,28 @@ fn build(
             ));
         }
     }
+
+    // Feature gates that follow kubernetesVersion and drop a field when off.
+    if kubernetes_version < crate::model::workloads::MAX_UNAVAILABLE_STATEFULSET_SINCE {
+        let applied = timeline.iter().filter_map(|t| match &t.action {
+            Action::Apply(object) => Some(object.as_ref()),
+            _ => None,
+        });
+        for object in objects.iter().chain(applied) {
+            if let ApiObject::StatefulSet(set) = object
+                && let crate::model::workloads::SetUpdateStrategy::RollingUpdate {
+                    max_unavailable: Some(_),
+                    ..
+                } = set.spec.update_strategy
+            {
+                notes.push(format!(
+                    "Info: StatefulSet \"{}\": spec.updateStrategy.rollingUpdate.maxUnavailable is ignored: the MaxUnavailableStatefulSet feature gate is off by default before Kubernetes 1.35 (kubernetesVersion {}.{}), so pods are updated one at a time",
+                    set.meta.name, kubernetes_version.0, kubernetes_version.1
+                ));
+            }
+        }
+    }
+
     let mut scheduler_settings = scheduler.unwrap_or_default();
     if let Some(settings) = &spec.scheduler {
         if let Some(text) = &settings.scheduling_latency {
@@ -1336,6 +1358,7 @@ fn namespace_of(object: &ApiObject) -> &str {
         ApiObject::Job(j) => &j.meta.namespace,
         ApiObject::CronJob(c) => &c.meta.namespace,
         ApiObject::Rollout(r) => &r.meta.namespace,
+        ApiObject::AnalysisTemplate(t) => &t.meta.namespace,
         ApiObject::LimitRange(l) => &l.meta.namespace,
         ApiObject::ResourceQuota(q) => &q.meta.namespace,
         ApiObject::Node(_)
@@ -1786,9 +1809,50 @@ fn action(
         }
         "rolloutPause" | "rolloutResume" | "rolloutUndo" => {
             let target = target_ref(a, path, invalid)?;
-            if target.kind != "deployment" {
-                notes.push(format!("Info: {} of {target} is accepted but not simulated (only Deployments roll out in this version)", a.action));
-                return Ok(Action::NotSimulated(a.action.clone()));
+            // kubectl's resource names and API groups, for its refusals.
+            let (resource, group, kind) = match target.kind.as_str() {
+                "statefulset" => ("statefulsets.apps", "apps", "StatefulSet"),
+                "daemonset" => ("daemonsets.apps", "apps", "DaemonSet"),
+                "replicaset" => ("replicasets.apps", "apps", "ReplicaSet"),
+                "job" => ("jobs.batch", "batch", "Job"),
+                "cronjob" => ("cronjobs.batch", "batch", "CronJob"),
+                "pod" => ("pods", "", "Pod"),
+                "service" => ("services", "", "Service"),
+                _ => ("", "", ""),
+            };
+            let undo = a.action == "rolloutUndo";
+            let supported = match target.kind.as_str() {
+                "deployment" | "rollout" => true,
+                "statefulset" | "daemonset" => undo,
+                _ => false,
+            };
+            if !supported {
+                if resource.is_empty() {
+                    notes.push(format!(
+                        "Info: {} of {target} is accepted but not simulated",
+                        a.action
+                    ));
+                    return Ok(Action::NotSimulated(a.action.clone()));
+                }
+                let detail = if undo {
+                    format!(
+                        "error: no rollbacker has been implemented for {{\"{group}\" \"{kind}\"}}"
+                    )
+                } else {
+                    let verb = if a.action == "rolloutPause" {
+                        "pausing"
+                    } else {
+                        "resuming"
+                    };
+                    format!(
+                        "error: {resource} \"{}\" {verb} is not supported",
+                        target.name
+                    )
+                };
+                return Err(invalid(
+                    &format!("{path}.target"),
+                    format!("Invalid value: \"{target}\": {detail}"),
+                ));
             }
             match a.action.as_str() {
                 "rolloutPause" => Action::RolloutPause(target),

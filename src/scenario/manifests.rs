@@ -47,6 +47,7 @@ use crate::model::workloads::{
 };
 use crate::model::{ObjectMeta, OwnerRef};
 
+mod analysis;
 mod rollout;
 pub use rollout::rollout_from_json;
 
@@ -130,6 +131,12 @@ pub fn convert(
         ("argoproj.io/v1alpha1", "Rollout") => {
             vec![ApiObject::Rollout(Box::new(rollout::rollout(node, notes)?))]
         }
+        ("argoproj.io/v1alpha1", "AnalysisTemplate") => vec![ApiObject::AnalysisTemplate(
+            Box::new(analysis::analysis_template(node, false, notes)?),
+        )],
+        ("argoproj.io/v1alpha1", "ClusterAnalysisTemplate") => vec![ApiObject::AnalysisTemplate(
+            Box::new(analysis::analysis_template(node, true, notes)?),
+        )],
         ("batch/v1", "Job") => vec![ApiObject::Job(job(node, notes)?)],
         ("batch/v1", "CronJob") => vec![ApiObject::CronJob(cron_job(node, notes)?)],
         ("policy/v1", "PodDisruptionBudget") => {
@@ -1358,6 +1365,7 @@ fn hpa_common(
     target: &k8s_openapi::api::autoscaling::v2::CrossVersionObjectReference,
     min: Option<i32>,
     max: i32,
+    notes: &mut Notes,
 ) -> Result<(crate::model::ObjectRef, i64), ManifestError> {
     let min = i64::from(min.unwrap_or(1));
     if min < 1 {
@@ -1392,6 +1400,14 @@ fn hpa_common(
             "Required value".into(),
         ));
     }
+    if !crate::model::objects::HPA_SCALABLE_KINDS
+        .contains(&target.kind.to_ascii_lowercase().as_str())
+    {
+        notes.infos.push(format!(
+            "HorizontalPodAutoscaler \"{name}\": spec.scaleTargetRef kind \"{}\" has no scale subresource in the simulation (Deployment, StatefulSet, ReplicaSet and Rollout have): this autoscaler never scales",
+            target.kind
+        ));
+    }
     Ok((
         crate::model::ObjectRef {
             kind: target.kind.to_ascii_lowercase(),
@@ -1412,8 +1428,13 @@ fn hpa_v1(node: &Node, notes: &mut Notes) -> Result<HpaObject, ManifestError> {
         kind: spec.scale_target_ref.kind.clone(),
         name: spec.scale_target_ref.name.clone(),
     };
-    let (target, min_replicas) =
-        hpa_common(&meta.name, &target, spec.min_replicas, spec.max_replicas)?;
+    let (target, min_replicas) = hpa_common(
+        &meta.name,
+        &target,
+        spec.min_replicas,
+        spec.max_replicas,
+        notes,
+    )?;
     let utilization = i64::from(spec.target_cpu_utilization_percentage.unwrap_or(80));
     if utilization < 1 {
         return Err(invalid(
@@ -1449,6 +1470,7 @@ fn hpa_v2(node: &Node, notes: &mut Notes) -> Result<HpaObject, ManifestError> {
         &spec.scale_target_ref,
         spec.min_replicas,
         spec.max_replicas,
+        notes,
     )?;
     let mut metrics = Vec::new();
     let listed = spec.metrics.clone().unwrap_or_default();
@@ -1681,7 +1703,7 @@ fn pod_disruption_budget(node: &Node, notes: &mut Notes) -> Result<PdbObject, Ma
         }
     };
     notes.infos.push(format!(
-        "PodDisruptionBudget \"{name}\": honoured by scheduler preemption and by the eviction API (timeline drain), with its status computed as the disruption controller would (series disruptions_allowed, current_healthy, desired_healthy, expected_pods); its events are not simulated yet"
+        "PodDisruptionBudget \"{name}\": honoured by scheduler preemption and by the eviction API (timeline drain), with its status computed as the disruption controller would (series disruptions_allowed, current_healthy, desired_healthy, expected_pods; the DisruptionAllowed condition in summary.json) and its events (NoPods, CalculateExpectedPodCountFailed, UnmanagedPods)"
     ));
     Ok(PdbObject {
         meta,

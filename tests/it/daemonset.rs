@@ -426,3 +426,47 @@ fn scaling_a_daemonset_is_rejected() {
         "{err}"
     );
 }
+
+#[test]
+fn rollout_undo_goes_back_to_the_previous_revision() {
+    let spec = format!(
+        "{CLUSTER}  timeline:\n    - {{at: 1m, action: setImage, target: daemonset/agent, container: agent, image: \"agent:v2\"}}\n    - {{at: 3m, action: rolloutUndo, target: daemonset/agent}}\n    - {{at: 6m, action: rolloutUndo, target: daemonset/agent, toRevision: 3}}"
+    );
+    let results = run(&scenario(&spec, &agent("agent:v1", "", "")));
+    let images: Vec<&str> = agent_pods(&results)
+        .into_iter()
+        .filter(|p| p.gone.is_none())
+        .map(|p| p.spec.containers[0].image.as_str())
+        .collect();
+    assert_eq!(images, ["agent:v1"; 3]);
+    // The old template is renumbered: revision 3 now, so undoing to it is a no-op.
+    assert!(
+        results.world.notes.iter().any(|n| n.ends_with(
+            "rollout undo of daemonset/agent: skipped rollback (current template already matches revision 3)"
+        )),
+        "{:?}",
+        results.world.notes
+    );
+}
+
+#[test]
+fn rollout_pause_of_a_daemonset_is_refused_as_kubectl_does() {
+    let spec = format!(
+        "{CLUSTER}  timeline:\n    - {{at: 1m, action: rolloutPause, target: daemonset/agent}}"
+    );
+    let error = match timonel::scenario::load(
+        &[timonel::scenario::Input {
+            path: "t.yaml".into(),
+            text: scenario(&spec, &agent("agent:v1", "", "")),
+        }],
+        timonel::scenario::LoadOptions::default(),
+    ) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.contains("t.yaml:")
+            && error.contains("spec.timeline[0].target: Invalid value: \"daemonset/agent\": error: daemonsets.apps \"agent\" pausing is not supported"),
+        "{error}"
+    );
+}

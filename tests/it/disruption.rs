@@ -215,3 +215,74 @@ fn force_delete_removes_the_pod_at_once() {
     assert_eq!(results.world.state.pods.len(), 3);
     assert_eq!(results.world.state.pods[2].created.as_millis(), 60_000);
 }
+
+/// (reason, type, message) of the events of `object`.
+fn events_of(results: &RunResults, object: &str) -> Vec<(String, String, String)> {
+    results
+        .world
+        .events
+        .iter()
+        .filter(|e| e.object == object)
+        .map(|e| {
+            (
+                e.reason.to_string(),
+                format!("{:?}", e.event_type),
+                e.message.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The disruption controller's events (`trySync`): `NoPods` while a budget selects nothing,
+/// `CalculateExpectedPodCountFailed` for pods whose controller has no `/scale` (DaemonSet),
+/// `UnmanagedPods` for bare pods under a percentage budget; each recorded once when it starts.
+/// The final `DisruptionAllowed` condition is in summary.json.
+#[test]
+fn disruption_controller_events_and_condition() {
+    let text = "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  duration: 2m\n  cluster:\n    nodePools:\n      - {name: w, count: 2, capacity: {cpu: \"4\", memory: 8Gi}}\n  timeline:\n    - {at: 1m, action: apply, manifest: {apiVersion: apps/v1, kind: Deployment, metadata: {name: late}, spec: {replicas: 2, selector: {matchLabels: {app: late}}, template: {metadata: {labels: {app: late}}, spec: {containers: [{name: c, image: late:v1}]}}}}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: late}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: late}}\n---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      containers:\n      - {name: agent, image: agent:v1}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: agent}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: agent}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: bare, labels: {app: bare}}\nspec:\n  containers:\n  - {name: c, image: bare:v1}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: bare}\nspec:\n  minAvailable: 50%\n  selector: {matchLabels: {app: bare}}\n";
+    let results = run(text);
+    assert_eq!(
+        events_of(&results, "poddisruptionbudget/late"),
+        [(
+            "NoPods".into(),
+            "Normal".into(),
+            "No matching pods found".into()
+        )]
+    );
+    // The budget is synced when it is created, before the DaemonSet's pods exist.
+    let agent = events_of(&results, "poddisruptionbudget/agent");
+    assert_eq!(agent.len(), 2, "{agent:?}");
+    assert_eq!(agent[0].0, "NoPods");
+    assert_eq!(agent[1].0, "CalculateExpectedPodCountFailed");
+    assert_eq!(agent[1].1, "Warning");
+    assert!(
+        agent[1].2.starts_with(
+            "Failed to calculate the number of expected pods: found no controllers for pod \"agent-"
+        ),
+        "{agent:?}"
+    );
+    let bare = events_of(&results, "poddisruptionbudget/bare");
+    assert_eq!(
+        bare,
+        [(
+            "UnmanagedPods".into(),
+            "Warning".into(),
+            "Pods selected by this PodDisruptionBudget (selector: &LabelSelector{MatchLabels:map[string]string{app: bare,},MatchExpressions:[]LabelSelectorRequirement{},}) were found to be unmanaged. As a result, the status of the PDB cannot be calculated correctly, which may result in undefined behavior. To account for these pods please set \".spec.minAvailable\" field of the PDB to an integer value.".into()
+        )]
+    );
+    let summary = timonel::metrics::summary::build(&results);
+    let condition = |name: &str| {
+        let c = &summary["pod_disruption_budgets"][format!("default/{name}")]["conditions"][0];
+        (
+            c["status"].as_str().unwrap().to_string(),
+            c["reason"].as_str().unwrap().to_string(),
+        )
+    };
+    // Two ready pods of `late` against minAvailable 1: one disruption allowed.
+    assert_eq!(condition("late"), ("True".into(), "SufficientPods".into()));
+    assert_eq!(condition("agent"), ("False".into(), "SyncFailed".into()));
+    assert_eq!(
+        condition("bare"),
+        ("False".into(), "InsufficientPods".into())
+    );
+}

@@ -157,3 +157,67 @@ fn summary_has_a_kubectl_style_hpa_table() {
     assert_eq!(row[4..7], ["2", "6", "6"]);
     assert_eq!(row[7], "10m");
 }
+
+#[test]
+fn every_scalable_target_kind_is_autoscaled_with_the_same_rules() {
+    // (kind in the manifest, its apiVersion, extra spec lines, the series object)
+    let kinds = [
+        ("StatefulSet", "apps/v1", "", "statefulset/web"),
+        ("ReplicaSet", "apps/v1", "", "replicaset/web"),
+        (
+            "Rollout",
+            "argoproj.io/v1alpha1",
+            "  strategy:\n    canary: {}\n",
+            "rollout/web",
+        ),
+    ];
+    for (kind, api_version, extra, object) in kinds {
+        let hpa = HPA.replace(
+            "{apiVersion: apps/v1, kind: Deployment, name: web}",
+            &format!("{{apiVersion: {api_version}, kind: {kind}, name: web}}"),
+        );
+        let text = web(
+            "  duration: 16m\n  traffic:\n    - service: web\n      rps: {pattern: step, steps: [{at: 0s, rps: 100}, {at: 5m, rps: 300}]}\n      cpuPerRequest: 1m",
+            2,
+            &hpa,
+        )
+        .replace(
+            "apiVersion: apps/v1\nkind: Deployment",
+            &format!("apiVersion: {api_version}\nkind: {kind}"),
+        )
+        .replace("  template:\n", &format!("{extra}  template:\n"));
+        let r = run_at("test.yaml", &text);
+        let sizes = rescales(&r);
+        // The same arithmetic as for a Deployment: 4 first (ratio 3, limited to max(2×2, 4)),
+        // then 6.
+        assert_eq!(sizes.first().map(|s| s.1), Some(4), "{kind}: {sizes:?}");
+        assert!(
+            (300_000..=315_000).contains(&sizes[0].0),
+            "{kind}: {sizes:?}"
+        );
+        assert_eq!(value_at(&r, object, "replicas", 15 * 60_000), 6.0, "{kind}");
+    }
+}
+
+#[test]
+fn a_target_without_scale_subresource_is_announced() {
+    let hpa = HPA.replace(
+        "{apiVersion: apps/v1, kind: Deployment, name: web}",
+        "{apiVersion: apps/v1, kind: DaemonSet, name: web}",
+    );
+    let text = web("  duration: 1m", 2, &hpa);
+    let scenarios = timonel::scenario::load(
+        &[timonel::scenario::Input {
+            path: "t.yaml".into(),
+            text,
+        }],
+        timonel::scenario::LoadOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        scenarios[0].notes.iter().any(|n| n
+            == "Info: HorizontalPodAutoscaler \"web\": spec.scaleTargetRef kind \"DaemonSet\" has no scale subresource in the simulation (Deployment, StatefulSet, ReplicaSet and Rollout have): this autoscaler never scales"),
+        "{:?}",
+        scenarios[0].notes
+    );
+}

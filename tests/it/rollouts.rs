@@ -1,6 +1,6 @@
 //! Argo Rollouts (`argoproj.io/v1alpha1 Rollout`): canary steps realised by replica ratio,
-//! `promote` and `abort`, analysis on the simulated error rate, blue/green with preview and
-//! active Services.
+//! `promote` and `abort`, AnalysisTemplates measured on the simulated error rate (step,
+//! background, pre- and post-promotion analysis), blue/green with preview and active Services.
 
 use crate::traffic::{run_at, value_at};
 use timonel::cluster::state::ObjKey;
@@ -83,12 +83,47 @@ fn abort_rolls_back_to_stable() {
     assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
 }
 
+/// The AnalysisTemplate of Argo's documentation, with its interval shrunk for the simulation.
+const SUCCESS_RATE: &str = "\n---\napiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: success-rate\nspec:\n  args:\n  - name: service-name\n  metrics:\n  - name: success-rate\n    interval: 20s\n    successCondition: result[0] >= 0.95\n    failureLimit: 1\n    provider:\n      prometheus:\n        address: http://prometheus.example.com:9090\n        query: sum(irate(istio_requests_total{reporter=\"source\",destination_service=~\"{{args.service-name}}\",response_code!~\"5.*\"}[5m]))\n";
+
+fn events_of<'a>(results: &'a RunResults, object_prefix: &str) -> Vec<(u64, &'a str, &'a str)> {
+    results
+        .world
+        .events
+        .iter()
+        .filter(|e| e.object.starts_with(object_prefix))
+        .map(|e| (e.time.as_millis(), e.reason, e.message.as_str()))
+        .collect()
+}
+
 #[test]
-fn failed_analysis_aborts_the_canary() {
-    let strategy = "    canary:\n      analysis:\n        templates: [{templateName: error-rate}]\n        successCondition: \"result <= 0.05\"\n      steps:\n      - setWeight: 25\n      - pause: {duration: 1m}\n      - setWeight: 100";
+fn failed_background_analysis_aborts_the_canary() {
+    let strategy = "    canary:\n      analysis:\n        templates: [{templateName: success-rate}]\n        startingStep: 1\n      steps:\n      - setWeight: 25\n      - pause: {duration: 5m}\n      - setWeight: 100";
     let spec = "  duration: 6m\n  traffic:\n    - {service: web, rps: 100}\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}";
-    let r = run_at("analysis.yaml", &scenario(spec, strategy, 4));
-    assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
+    let r = run_at(
+        "analysis.yaml",
+        &(scenario(spec, strategy, 4) + SUCCESS_RATE),
+    );
+    let aborted = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "RolloutAborted")
+        .collect::<Vec<_>>();
+    assert_eq!(aborted.len(), 1);
+    assert_eq!(
+        aborted[0].2,
+        "Rollout aborted update to revision 2: Metric \"success-rate\" assessed Failed due to failed (2) > failureLimit (1)"
+    );
+    // failureLimit 1: the second measurement, 20 s after the first, fails the run.
+    let started = reasons(&r, "AnalysisRunRunning");
+    assert_eq!(started.len(), 1);
+    assert_eq!(aborted[0].0, started[0] + 20 * SEC);
+    assert_eq!(reasons(&r, "AnalysisRunFailed"), vec![aborted[0].0]);
+    let run: Vec<_> = events_of(&r, "analysisrun/web-");
+    assert_eq!(
+        run.iter().map(|e| e.1).collect::<Vec<_>>(),
+        ["MetricFailed", "AnalysisRunFailed"]
+    );
+    assert_eq!(run[1].2, "Analysis Completed. Result: Failed");
     assert_eq!(replicas_of_image(&r, "shop:bad"), 0);
     assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
     assert_eq!(
@@ -96,6 +131,86 @@ fn failed_analysis_aborts_the_canary() {
         1,
         "only the first deploy"
     );
+}
+
+#[test]
+fn successful_step_analysis_lets_the_canary_go_on() {
+    let template = SUCCESS_RATE.replace("failureLimit: 1", "count: 3");
+    let strategy = "    canary:\n      steps:\n      - setWeight: 50\n      - analysis:\n          templates: [{templateName: success-rate}]\n      - setWeight: 100";
+    let spec = "  duration: 6m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}";
+    let r = run_at("step.yaml", &(scenario(spec, strategy, 4) + &template));
+    let steps = reasons(&r, "RolloutStepCompleted");
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    // Three measurements, 20 s apart: the analysis step completes 40 s after it started.
+    assert_eq!(steps[1], steps[0] + 40 * SEC);
+    let events = events_of(&r, "rollout/web");
+    let messages: Vec<&str> = events
+        .iter()
+        .filter(|e| e.1.starts_with("AnalysisRun"))
+        .map(|e| e.2)
+        .collect();
+    let hash = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")]
+        .status
+        .current_hash;
+    assert_eq!(
+        messages,
+        [
+            format!(
+                "Step Analysis Run 'web-{hash}-2-1' Status New: 'Running' Previous: 'NoPreviousStatus'"
+            ),
+            format!(
+                "Step Analysis Run 'web-{hash}-2-1' Status New: 'Successful' Previous: 'Running'"
+            ),
+        ]
+    );
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 4);
+    assert_eq!(reasons(&r, "RolloutCompleted").len(), 2);
+}
+
+#[test]
+fn inconclusive_analysis_pauses_until_promote() {
+    // 0.9 is neither a success (>= 0.95) nor a failure (< 0.5): inconclusive.
+    let template = SUCCESS_RATE.replace(
+        "    failureLimit: 1\n",
+        "    failureCondition: result[0] < 0.5\n",
+    );
+    let strategy = "    canary:\n      steps:\n      - setWeight: 50\n      - analysis:\n          templates: [{templateName: success-rate}]\n      - setWeight: 100";
+    let spec = "  duration: 8m\n  images:\n    \"shop:meh\": {errorRate: 0.1}\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:meh\"}\n    - {at: 5m, action: promote, target: rollout/web}";
+    let text = scenario(spec, strategy, 4).replace("  images:\n    default", "    default");
+    let r = run_at("inconclusive.yaml", &(text + &template));
+    let paused: Vec<_> = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "RolloutPaused")
+        .collect();
+    assert_eq!(paused.len(), 1);
+    assert_eq!(paused[0].2, "Rollout is paused (InconclusiveAnalysisRun)");
+    assert_eq!(reasons(&r, "AnalysisRunInconclusive").len(), 1);
+    assert_eq!(at(&r, "updated_replicas", 4 * 60 * SEC), 2.0);
+    let completed = reasons(&r, "RolloutCompleted");
+    assert_eq!(completed.len(), 2);
+    assert!(completed[1] >= 5 * 60 * SEC, "{completed:?}");
+    assert_eq!(replicas_of_image(&r, "shop:meh"), 4);
+}
+
+#[test]
+fn a_missing_template_is_reported_and_blocks_the_step() {
+    let strategy = "    canary:\n      steps:\n      - setWeight: 50\n      - analysis:\n          templates: [{templateName: nowhere}]\n      - setWeight: 100";
+    let spec = "  duration: 4m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}";
+    let r = run_at("missing.yaml", &scenario(spec, strategy, 2));
+    let invalid: Vec<_> = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "InvalidSpec")
+        .collect();
+    assert_eq!(invalid.len(), 1);
+    assert!(
+        invalid[0]
+            .2
+            .ends_with("spec.strategy.canary.steps[1].analysis.templates: Invalid value: \"nowhere\": AnalysisTemplate 'nowhere' not found"),
+        "{}",
+        invalid[0].2
+    );
+    assert_eq!(reasons(&r, "RolloutStepCompleted").len(), 1);
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 1);
 }
 
 #[test]
@@ -157,9 +272,18 @@ fn invalid_rollouts_are_rejected_with_positions() {
         e.contains("bad.yaml:") && e.contains("only one of canary and blueGreen"),
         "{e}"
     );
-    let condition = "    canary:\n      analysis: {successCondition: \"result > 3\"}";
-    let e = load_error(&scenario("  duration: 1m", condition, 1));
-    assert!(e.contains("successCondition"), "{e}");
+    let condition = SUCCESS_RATE.replace("result[0] >= 0.95", "result[0] * 100 >= 95");
+    let e = load_error(&(scenario("  duration: 1m", "    canary: {}", 1) + &condition));
+    assert!(
+        e.contains("bad.yaml:63:5:") && e.contains("The AnalysisTemplate \"success-rate\" is invalid: spec.metrics[0].successCondition: Invalid value: \"result[0] * 100 >= 95\": unsupported expression: unsupported character '*'"),
+        "{e}"
+    );
+    let no_templates = "    canary:\n      analysis: {startingStep: 0}";
+    let e = load_error(&scenario("  duration: 1m", no_templates, 1));
+    assert!(
+        e.contains("spec.strategy.canary.analysis.templates: Required value"),
+        "{e}"
+    );
     let weight = "    canary:\n      steps: [{setWeight: 120}]";
     let e = load_error(&scenario("  duration: 1m", weight, 1));
     assert!(
@@ -174,10 +298,12 @@ fn invalid_rollouts_are_rejected_with_positions() {
 
 #[test]
 fn failed_pre_promotion_analysis_keeps_blue_green_on_the_old_version() {
-    let strategy = "    blueGreen:\n      activeService: web\n      previewService: preview\n      prePromotionAnalysis:\n        successCondition: \"result < 0.1\"";
+    let strategy = "    blueGreen:\n      activeService: web\n      previewService: preview\n      prePromotionAnalysis:\n        templates: [{templateName: success-rate, clusterScope: true}]";
+    let template = SUCCESS_RATE.replace("kind: AnalysisTemplate", "kind: ClusterAnalysisTemplate");
     let spec = "  duration: 4m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}";
-    let r = run_at("bga.yaml", &scenario(spec, strategy, 2));
+    let r = run_at("bga.yaml", &(scenario(spec, strategy, 2) + &template));
     assert_eq!(reasons(&r, "RolloutAborted").len(), 1);
+    assert_eq!(reasons(&r, "AnalysisRunFailed").len(), 1);
     assert_eq!(replicas_of_image(&r, "shop:bad"), 0);
     assert_eq!(replicas_of_image(&r, "shop:v1"), 2);
     let rollout = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")];
@@ -196,6 +322,27 @@ fn failed_pre_promotion_analysis_keeps_blue_green_on_the_old_version() {
 }
 
 #[test]
+fn failed_post_promotion_analysis_switches_back() {
+    let strategy = "    blueGreen:\n      activeService: web\n      scaleDownDelaySeconds: 120\n      postPromotionAnalysis:\n        templates: [{templateName: success-rate}]";
+    let spec = "  duration: 5m\n  traffic:\n    - {service: web, rps: 100}\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}";
+    let r = run_at("post.yaml", &(scenario(spec, strategy, 2) + SUCCESS_RATE));
+    let post = reasons(&r, "AnalysisRunRunning");
+    let aborted = reasons(&r, "RolloutAborted");
+    assert_eq!(post.len(), 1);
+    assert_eq!(aborted, vec![post[0] + 20 * SEC]);
+    // While the post-promotion analysis ran, the active Service sent requests to the bad version.
+    let rollout = &r.world.state.argo_rollouts[&ObjKey::new("default", "web")];
+    let active = r.world.state.services[&ObjKey::new("default", "web")]
+        .selector
+        .as_ref()
+        .and_then(|s| s.get("rollouts-pod-template-hash").cloned());
+    assert_eq!(active.as_deref(), Some(rollout.status.stable_hash.as_str()));
+    assert_eq!(replicas_of_image(&r, "shop:bad"), 0);
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 2);
+    assert_eq!(reasons(&r, "RolloutCompleted").len(), 1);
+}
+
+#[test]
 fn set_canary_scale_applies_with_traffic_routing() {
     let strategy = "    canary:\n      trafficRouting: {nginx: {stableIngress: web}}\n      steps:\n      - setCanaryScale: {replicas: 1}\n      - setWeight: 50\n      - pause: {}";
     let spec = "  duration: 3m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}";
@@ -203,4 +350,72 @@ fn set_canary_scale_applies_with_traffic_routing() {
     // The explicit scale stays in force through the later weight step; the stable keeps 4.
     assert_eq!(replicas_of_image(&r, "shop:v2"), 1);
     assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+}
+
+#[test]
+fn pause_resume_and_undo_of_a_rollout() {
+    let strategy = "    canary:\n      steps:\n      - setWeight: 50\n      - pause: {duration: 30s}\n      - setWeight: 100";
+    let spec = "  duration: 8m\n  timeline:\n    - {at: 1m, action: rolloutPause, target: rollout/web}\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:v2\"}\n    - {at: 3m, action: rolloutResume, target: rollout/web}\n    - {at: 5m, action: rolloutUndo, target: rollout/web}";
+    let r = run_at("pause.yaml", &scenario(spec, strategy, 4));
+    // Paused: the first step's weight is reached, nothing more until the resume at 3m.
+    assert_eq!(at(&r, "updated_replicas", 170 * SEC), 2.0);
+    let steps = reasons(&r, "RolloutStepCompleted");
+    assert!(steps.len() >= 3, "{steps:?}");
+    assert!(steps[0] >= 3 * 60 * SEC, "{steps:?}");
+    let paused: Vec<_> = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "RolloutPaused" || e.1 == "RolloutResumed")
+        .collect();
+    assert_eq!(
+        paused[..2],
+        [
+            (60 * SEC, "RolloutPaused", "Rollout is paused"),
+            (3 * 60 * SEC, "RolloutResumed", "Rollout is resumed")
+        ],
+        "{paused:?}"
+    );
+    // The undo at 5m rolls out v1 again as revision 3.
+    assert_eq!(replicas_of_image(&r, "shop:v1"), 4);
+    assert_eq!(replicas_of_image(&r, "shop:v2"), 0);
+    assert!(
+        r.world
+            .notes
+            .iter()
+            .any(|n| n.ends_with("rollout undo of rollout/web: rolled back to revision 1")),
+        "{:?}",
+        r.world.notes
+    );
+}
+
+#[test]
+fn undo_of_kinds_without_rollbacker_is_refused_as_kubectl_does() {
+    let undo =
+        "  duration: 1m\n  timeline:\n    - {at: 10s, action: rolloutUndo, target: replicaset/web}";
+    let e = load_error(&scenario(undo, "    canary: {}", 1));
+    assert!(
+        e.contains("Invalid value: \"replicaset/web\": error: no rollbacker has been implemented for {\"apps\" \"ReplicaSet\"}"),
+        "{e}"
+    );
+    let resume = "  duration: 1m\n  timeline:\n    - {at: 10s, action: rolloutResume, target: statefulset/db}";
+    let e = load_error(&scenario(resume, "    canary: {}", 1));
+    assert!(
+        e.contains("error: statefulsets.apps \"db\" resuming is not supported"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_retried_rollout_runs_its_analysis_again() {
+    let strategy = "    canary:\n      analysis:\n        templates: [{templateName: success-rate}]\n      steps:\n      - setWeight: 25\n      - pause: {duration: 5m}";
+    let spec = "  duration: 5m\n  timeline:\n    - {at: 1m, action: setImage, target: rollout/web, image: \"shop:bad\"}\n    - {at: 3m, action: promote, target: rollout/web}";
+    let r = run_at("retry.yaml", &(scenario(spec, strategy, 4) + SUCCESS_RATE));
+    // Each attempt gets its own run (the second named with Argo's collision suffix) and fails.
+    let runs: Vec<&str> = events_of(&r, "rollout/web")
+        .into_iter()
+        .filter(|e| e.1 == "AnalysisRunRunning")
+        .map(|e| e.2)
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs[1].contains("-2.1' Status New"), "{runs:?}");
+    assert_eq!(reasons(&r, "RolloutAborted").len(), 2);
 }

@@ -182,6 +182,17 @@ fn deleting_the_set_deletes_claims_only_under_when_deleted_delete() {
     let policy = "  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}\n";
     let results = run(timeline, &[&web(2, policy)]);
     assert!(claims(&results).is_empty());
+    // Foreground: the same, once the pods are gone; Orphan: the claims stay with the pods.
+    let foreground =
+        "    - {at: 1m, action: delete, target: statefulset/web, propagationPolicy: Foreground}";
+    let results = run(foreground, &[&web(2, policy)]);
+    assert!(claims(&results).is_empty());
+    assert!(results.world.state.statefulsets.is_empty());
+    let orphan =
+        "    - {at: 1m, action: delete, target: statefulset/web, propagationPolicy: Orphan}";
+    let results = run(orphan, &[&web(2, policy)]);
+    assert_eq!(claims(&results), ["www-web-0", "www-web-1"]);
+    assert!(results.world.state.pods.iter().all(|p| p.gone.is_none()));
 }
 
 #[test]
@@ -306,4 +317,61 @@ fn statefulset_series_and_expectations() {
     }
     let table = timonel::export::table::render_summary(&results);
     assert!(table.contains("statefulset/web   2/2"), "{table}");
+}
+
+#[test]
+fn rollout_undo_goes_back_to_the_previous_controller_revision() {
+    let timeline = "    - {at: 30s, action: setImage, target: statefulset/web, container: nginx, image: \"registry.k8s.io/nginx-slim:0.24\"}\n    - {at: 2m, action: rolloutUndo, target: statefulset/web}\n    - {at: 4m, action: rolloutUndo, target: statefulset/web, toRevision: 9}";
+    let results = run(timeline, &[&web(2, "")]);
+    for name in ["web-0", "web-1"] {
+        assert_eq!(
+            image(live(&results, name).expect(name)),
+            "registry.k8s.io/nginx-slim:0.21",
+            "{name} is back on the first template"
+        );
+    }
+    let notes = &results.world.notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.ends_with("rollout undo of statefulset/web: rolled back to revision 1")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.ends_with(
+            "rollout undo of statefulset/web: error: unable to find specified revision 9 in history"
+        )),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn max_unavailable_follows_the_feature_gate_of_the_kubernetes_version() {
+    let set = web(
+        3,
+        "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 2}\n",
+    );
+    // (kubernetesVersion, the field is announced as ignored)
+    for (version, ignored) in [
+        ("1.24", true),
+        ("1.34", true),
+        ("1.35", false),
+        ("1.36", false),
+    ] {
+        let text = format!(
+            "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: sts\nspec:\n  duration: 1m\n  kubernetesVersion: \"{version}\"\n---\n{STORAGE_CLASS}---\n{set}"
+        );
+        let scenarios = timonel::scenario::load(
+            &[timonel::scenario::Input {
+                path: "t.yaml".into(),
+                text,
+            }],
+            timonel::scenario::LoadOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let announced = scenarios[0].notes.iter().any(|n| {
+            n == &format!("Info: StatefulSet \"web\": spec.updateStrategy.rollingUpdate.maxUnavailable is ignored: the MaxUnavailableStatefulSet feature gate is off by default before Kubernetes 1.35 (kubernetesVersion {version}), so pods are updated one at a time")
+        });
+        assert_eq!(announced, ignored, "{version}: {:?}", scenarios[0].notes);
+    }
 }

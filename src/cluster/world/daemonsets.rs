@@ -27,6 +27,7 @@ impl World {
         let key = ObjKey::new(&d.meta.namespace, &d.meta.name);
         self.state.namespaces.insert(key.namespace.clone());
         let hash = revision_hash(&d.spec.template);
+        let canonical = d.spec.template.canonical.clone();
         match self.state.daemonsets.get_mut(&key) {
             Some(existing) => {
                 if existing.spec.selector != d.spec.selector {
@@ -47,6 +48,10 @@ impl World {
                     existing.template_generation = existing.generation;
                     existing.revision += 1;
                     existing.hash = hash;
+                    // Upstream keeps one ControllerRevision per template: going back to an old
+                    // template renumbers its revision.
+                    existing.history.retain(|_, t| *t != canonical);
+                    existing.history.insert(existing.revision, canonical);
                     if let Some(last) = existing.rollouts.last_mut()
                         && last.outcome == "inProgress"
                     {
@@ -86,6 +91,7 @@ impl World {
                         }],
                         pods: BTreeSet::new(),
                         create_failures: 0,
+                        history: [(1, canonical)].into_iter().collect(),
                     },
                 );
             }

@@ -9,6 +9,7 @@ use crate::cluster::state::{
     ArgoPhase, ArgoRolloutState, ArgoStatus, ObjKey, RolloutRecord, RsOwnerKind,
 };
 use crate::controllers;
+use crate::model::analysis::{AnalysisPhase, AnalysisTemplateObject};
 use crate::model::objects::ApiObject;
 use crate::model::rollout::{HASH_LABEL, RolloutObject};
 use crate::sim::engine::Ctx;
@@ -46,6 +47,29 @@ impl World {
             }
         }
         self.enqueue_sync(ctx, SyncTarget::Rollout(key));
+    }
+
+    /// Stores an AnalysisTemplate or ClusterAnalysisTemplate; the Rollouts that may use it sync.
+    pub(super) fn upsert_analysis_template(
+        &mut self,
+        ctx: &mut Ctx<'_, Event>,
+        template: AnalysisTemplateObject,
+    ) {
+        let key = ObjKey::new(&template.meta.namespace, &template.meta.name);
+        let users: Vec<ObjKey> = self
+            .state
+            .argo_rollouts
+            .keys()
+            .filter(|k| template.cluster_scope || k.namespace == key.namespace)
+            .cloned()
+            .collect();
+        self.state.analysis_templates.insert(key, template);
+        for rollout in users {
+            if let Some(r) = self.state.argo_rollouts.get_mut(&rollout) {
+                r.status.invalid_spec = false;
+            }
+            self.enqueue_sync(ctx, SyncTarget::Rollout(rollout));
+        }
     }
 
     /// The effects of one sync of a Rollout.
@@ -140,8 +164,28 @@ impl World {
             return;
         };
         if r.status.abort {
+            // A retry: the analysis starts again with new runs.
             r.status.abort = false;
             r.status.step = 0;
+            r.status.step_run = None;
+            r.status.background_run = None;
+            r.status.pre_run = None;
+            r.status.post_run = None;
+        } else if r.status.inconclusive {
+            // Past an inconclusive analysis: a step's run counts as done, a background run
+            // starts again, a blue/green run lets the promotion go on.
+            r.status.inconclusive = false;
+            let inconclusive = |run: &Option<crate::controllers::analysis::AnalysisRunState>| {
+                run.as_ref()
+                    .is_some_and(|run| run.phase == AnalysisPhase::Inconclusive)
+            };
+            if inconclusive(&r.status.step_run) {
+                r.status.step_run = None;
+                r.status.step += 1;
+            }
+            if inconclusive(&r.status.background_run) {
+                r.status.background_run = None;
+            }
         } else if r.status.pause_start.is_some() {
             r.status.pause_start = None;
             r.status.step += 1;

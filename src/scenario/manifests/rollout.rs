@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::{ManifestError, Notes, deployment_spec, int_or_percent, invalid, meta, read};
 use crate::model::intstr::IntOrPercent;
 use crate::model::rollout::{
-    Analysis, BlueGreenStrategy, CanaryScale, CanaryStep, CanaryStrategy,
-    DEFAULT_SCALE_DOWN_DELAY_SECONDS, RolloutObject, RolloutSpec, RolloutStrategy,
+    BackgroundAnalysis, BlueGreenStrategy, CanaryScale, CanaryStep, CanaryStrategy,
+    DEFAULT_SCALE_DOWN_DELAY_SECONDS, RolloutAnalysis, RolloutObject, RolloutSpec, RolloutStrategy,
+    TemplateRef,
 };
 use crate::scenario::duration::parse_nonnegative_duration;
 use crate::scenario::yaml::Node;
@@ -115,7 +116,7 @@ struct Step {
     #[serde(skip_serializing_if = "Option::is_none")]
     set_canary_scale: Option<SetCanaryScale>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    analysis: Extra,
+    analysis: Option<AnalysisManifest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     experiment: Extra,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -147,15 +148,29 @@ struct SetCanaryScale {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AnalysisManifest {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    templates: Extra,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    templates: Vec<TemplateManifest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     args: Extra,
     #[serde(skip_serializing_if = "Option::is_none")]
-    starting_step: Extra,
-    /// timonel's inline form: `result <= X` on the new pods' simulated error rate.
+    starting_step: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    success_condition: Option<String>,
+    dry_run: Extra,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    measurement_retention: Extra,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analysis_run_metadata: Extra,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TemplateManifest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_scope: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template_ref: Extra,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -174,7 +189,7 @@ struct BlueGreen {
     #[serde(skip_serializing_if = "Option::is_none")]
     pre_promotion_analysis: Option<AnalysisManifest>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    post_promotion_analysis: Extra,
+    post_promotion_analysis: Option<AnalysisManifest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     preview_replica_count: Extra,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,12 +246,12 @@ fn convert(
         ),
         ("spec.restartAt", spec.restart_at.is_some()),
         ("spec.analysis", spec.analysis.is_some()),
-        ("spec.paused", spec.paused.is_some()),
     ] {
         if set {
             info(notes, field);
         }
     }
+    let paused = spec.paused.unwrap_or(false);
     let as_deployment = apps::DeploymentSpec {
         replicas: spec.replicas,
         selector: spec.selector,
@@ -279,6 +294,7 @@ fn convert(
             template: d.template,
             min_ready_seconds: d.min_ready_seconds,
             strategy,
+            paused,
         },
         source,
     })
@@ -350,7 +366,6 @@ fn canary(c: Canary, name: &str, notes: &mut Notes) -> Result<CanaryStrategy, Ma
     for (i, step) in c.steps.into_iter().enumerate() {
         let path = format!("{P}.steps[{i}]");
         for (field, set) in [
-            ("analysis", step.analysis.is_some()),
             ("experiment", step.experiment.is_some()),
             ("setHeaderRoute", step.set_header_route.is_some()),
             ("setMirrorRoute", step.set_mirror_route.is_some()),
@@ -366,6 +381,7 @@ fn canary(c: Canary, name: &str, notes: &mut Notes) -> Result<CanaryStrategy, Ma
             step.set_weight.is_some(),
             step.pause.is_some(),
             step.set_canary_scale.is_some(),
+            step.analysis.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -375,7 +391,7 @@ fn canary(c: Canary, name: &str, notes: &mut Notes) -> Result<CanaryStrategy, Ma
                 KIND,
                 name,
                 &path,
-                "Invalid value: a step must have exactly one of setWeight, pause and setCanaryScale"
+                "Invalid value: a step must have exactly one of setWeight, pause, setCanaryScale and analysis"
                     .into(),
             ));
         }
@@ -433,8 +449,14 @@ fn canary(c: Canary, name: &str, notes: &mut Notes) -> Result<CanaryStrategy, Ma
                 ));
             }
             steps.push(CanaryStep::SetCanaryScale(scale));
+        } else if let Some(a) = step.analysis {
+            steps.push(CanaryStep::Analysis(rollout_analysis(
+                a,
+                &format!("{path}.analysis"),
+                name,
+                notes,
+            )?));
         } else if count == 0
-            && step.analysis.is_none()
             && step.experiment.is_none()
             && step.set_header_route.is_none()
             && step.set_mirror_route.is_none()
@@ -444,12 +466,32 @@ fn canary(c: Canary, name: &str, notes: &mut Notes) -> Result<CanaryStrategy, Ma
                 KIND,
                 name,
                 &path,
-                "Required value: a step must have one of setWeight, pause and setCanaryScale"
+                "Required value: a step must have one of setWeight, pause, setCanaryScale and analysis"
                     .into(),
             ));
         }
     }
-    let analysis = analysis(c.analysis, &format!("{P}.analysis"), name, notes)?;
+    let analysis = match c.analysis {
+        None => None,
+        Some(a) => {
+            let starting_step = a.starting_step.unwrap_or(0);
+            if starting_step < 0 || starting_step as usize > steps.len() {
+                return Err(invalid(
+                    KIND,
+                    name,
+                    &format!("{P}.analysis.startingStep"),
+                    format!(
+                        "Invalid value: {starting_step}: analysis can not start at a step outside of steps (0..{})",
+                        steps.len()
+                    ),
+                ));
+            }
+            Some(BackgroundAnalysis {
+                analysis: rollout_analysis(a, &format!("{P}.analysis"), name, notes)?,
+                starting_step: starting_step as usize,
+            })
+        }
+    };
     Ok(CanaryStrategy {
         steps,
         max_surge,
@@ -459,46 +501,57 @@ fn canary(c: Canary, name: &str, notes: &mut Notes) -> Result<CanaryStrategy, Ma
     })
 }
 
-fn analysis(
-    a: Option<AnalysisManifest>,
+fn rollout_analysis(
+    a: AnalysisManifest,
     path: &str,
     name: &str,
     notes: &mut Notes,
-) -> Result<Option<Analysis>, ManifestError> {
-    let Some(a) = a else { return Ok(None) };
-    let Some(condition) = a.success_condition else {
-        notes.infos.push(format!(
-            "rollout/{name}: {path}.templates (AnalysisTemplates) are accepted but not simulated; add successCondition (\"result <= 0.05\") to check the new pods' simulated error rate"
-        ));
-        return Ok(None);
-    };
-    let text = condition.trim();
-    let parsed = text
-        .strip_prefix("result")
-        .map(str::trim_start)
-        .and_then(|rest| {
-            let (inclusive, number) = match rest.strip_prefix("<=") {
-                Some(n) => (true, n),
-                None => (false, rest.strip_prefix('<')?),
-            };
-            let threshold: f64 = number.trim().parse().ok()?;
-            threshold.is_finite().then_some(Analysis {
-                threshold,
-                inclusive,
-            })
-        });
-    let parsed = parsed.ok_or_else(|| {
-        invalid(
+) -> Result<RolloutAnalysis, ManifestError> {
+    for (field, set) in [
+        (
+            "args (they only feed the provider queries, which are not run)",
+            a.args.is_some(),
+        ),
+        ("dryRun", a.dry_run.is_some()),
+        ("measurementRetention", a.measurement_retention.is_some()),
+        ("analysisRunMetadata", a.analysis_run_metadata.is_some()),
+    ] {
+        if set {
+            notes.infos.push(format!(
+                "rollout/{name}: {path}.{field} is accepted but not simulated"
+            ));
+        }
+    }
+    if a.templates.is_empty() {
+        return Err(invalid(
             KIND,
             name,
-            &format!("{path}.successCondition"),
-            format!("Invalid value: \"{condition}\": must be \"result <= NUMBER\" or \"result < NUMBER\" (result: the simulated error rate of the new pods)"),
-        )
-    })?;
-    notes.infos.push(format!(
-        "rollout/{name}: {path} is simulated as one measurement of the new pods' simulated error rate (their image's errorRate) against \"{text}\", failureLimit 0"
-    ));
-    Ok(Some(parsed))
+            &format!("{path}.templates"),
+            "Required value: at least one template is required".into(),
+        ));
+    }
+    let mut templates = Vec::new();
+    for (i, t) in a.templates.into_iter().enumerate() {
+        let field = format!("{path}.templates[{i}]");
+        if t.template_ref.is_some() {
+            notes.infos.push(format!(
+                "rollout/{name}: {field}.templateRef is accepted but not simulated"
+            ));
+        }
+        let template = t.template_name.filter(|n| !n.is_empty()).ok_or_else(|| {
+            invalid(
+                KIND,
+                name,
+                &format!("{field}.templateName"),
+                "Required value".into(),
+            )
+        })?;
+        templates.push(TemplateRef {
+            name: template,
+            cluster_scope: t.cluster_scope.unwrap_or(false),
+        });
+    }
+    Ok(RolloutAnalysis { templates })
 }
 
 fn blue_green(
@@ -508,7 +561,6 @@ fn blue_green(
 ) -> Result<BlueGreenStrategy, ManifestError> {
     const P: &str = "spec.strategy.blueGreen";
     for (field, set) in [
-        ("postPromotionAnalysis", b.post_promotion_analysis.is_some()),
         ("previewReplicaCount", b.preview_replica_count.is_some()),
         ("antiAffinity", b.anti_affinity.is_some()),
         ("previewMetadata", b.preview_metadata.is_some()),
@@ -559,12 +611,14 @@ fn blue_green(
             ));
         }
     }
-    let pre_promotion_analysis = analysis(
-        b.pre_promotion_analysis,
-        &format!("{P}.prePromotionAnalysis"),
-        name,
-        notes,
-    )?;
+    let pre_promotion_analysis = b
+        .pre_promotion_analysis
+        .map(|a| rollout_analysis(a, &format!("{P}.prePromotionAnalysis"), name, notes))
+        .transpose()?;
+    let post_promotion_analysis = b
+        .post_promotion_analysis
+        .map(|a| rollout_analysis(a, &format!("{P}.postPromotionAnalysis"), name, notes))
+        .transpose()?;
     Ok(BlueGreenStrategy {
         active_service,
         preview_service: b.preview_service.filter(|s| !s.is_empty()),
@@ -574,5 +628,6 @@ fn blue_green(
             .scale_down_delay_seconds
             .map_or(DEFAULT_SCALE_DOWN_DELAY_SECONDS, i64::from),
         pre_promotion_analysis,
+        post_promotion_analysis,
     })
 }
