@@ -401,8 +401,9 @@ const FIELDS: &[Field] = &[
          each node (like failNode / recoverNode); {kind: zoneOutage, zones (default all), mttf, \
          mttr} each zone (like failZone / recoverZone); {kind: containerCrash, selector | \
          target: pod/NAME, namespace, mttf} makes each running app container exit with code 1 \
-         after a time drawn from mttf (from each start). mttf and mttr are durations or \
-         distributions as in spec.images. Listed under `faults` in summary.json.",
+         after a time drawn from mttf (from each start). mttf and mttr are means: a plain \
+         duration is exponential with that mean; {dist: constant, mean: D} and the other \
+         distributions of spec.images are also accepted. Listed under `faults` in summary.json.",
     ),
     f(
         "spec.expect",

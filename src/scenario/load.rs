@@ -1152,7 +1152,15 @@ fn fault(
             .ok_or_else(|| invalid(&field_path, "Required value".into()))?;
         let parsed: RawDuration = serde_json::from_value(value.clone())
             .map_err(|e| invalid(&field_path, format!("Invalid value: {value}: {e}")))?;
-        duration_dist(&parsed, &field_path, invalid)
+        // MTTF and MTTR are means: a plain duration is an exponential with that mean (the
+        // memoryless failure process of reliability theory); `{dist: constant, mean: …}` asks
+        // for a fixed time.
+        Ok(match duration_dist(&parsed, &field_path, invalid)? {
+            DurationDist::Fixed(mean_ns) if matches!(parsed, RawDuration::Fixed(_)) => {
+                DurationDist::Exponential { mean_ns }
+            }
+            other => other,
+        })
     };
     let strings = |field: &str| -> Result<Option<Vec<String>>, ScenarioError> {
         match raw.get(field) {

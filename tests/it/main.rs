@@ -4,6 +4,7 @@
 mod admission;
 mod availability;
 mod behaviour;
+mod closed_form;
 mod compare;
 mod daemonset;
 mod determinism;

@@ -589,12 +589,14 @@ fn fault_targets_are_resolved_at_load_time() {
     use timonel::scenario::spec::FaultKind;
     let cluster = "  cluster:\n    nodePools:\n      - {name: a, count: 2, zones: [z1, z2], capacity: {cpu: \"8\", memory: 32Gi}}\n      - {name: b, count: 1, zones: [z3], capacity: {cpu: \"8\", memory: 32Gi}}\n";
     let nodes = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-    let cases: [(&str, FaultKind); 5] = [
+    let cases: [(&str, FaultKind); 6] = [
         (
             "{kind: nodeCrash, mttf: 1h, mttr: 5m}",
             FaultKind::NodeCrash {
                 nodes: nodes(&["a-0", "a-1", "b-0"]),
-                mttr: DurationDist::Fixed(300_000_000_000),
+                mttr: DurationDist::Exponential {
+                    mean_ns: 300_000_000_000,
+                },
             },
         ),
         (
@@ -610,11 +612,22 @@ fn fault_targets_are_resolved_at_load_time() {
             "{kind: nodeCrash, nodes: [a-1], mttf: 1h, mttr: 5m}",
             FaultKind::NodeCrash {
                 nodes: nodes(&["a-1"]),
-                mttr: DurationDist::Fixed(300_000_000_000),
+                mttr: DurationDist::Exponential {
+                    mean_ns: 300_000_000_000,
+                },
             },
         ),
         (
             "{kind: zoneOutage, zone: z2, mttf: 1h, mttr: 5m}",
+            FaultKind::ZoneOutage {
+                zones: nodes(&["z2"]),
+                mttr: DurationDist::Exponential {
+                    mean_ns: 300_000_000_000,
+                },
+            },
+        ),
+        (
+            "{kind: zoneOutage, zone: z2, mttf: 1h, mttr: {dist: constant, mean: 5m}}",
             FaultKind::ZoneOutage {
                 zones: nodes(&["z2"]),
                 mttr: DurationDist::Fixed(300_000_000_000),
@@ -624,7 +637,9 @@ fn fault_targets_are_resolved_at_load_time() {
             "{kind: zoneOutage, mttf: 1h, mttr: 5m}",
             FaultKind::ZoneOutage {
                 zones: nodes(&["z1", "z2", "z3"]),
-                mttr: DurationDist::Fixed(300_000_000_000),
+                mttr: DurationDist::Exponential {
+                    mean_ns: 300_000_000_000,
+                },
             },
         ),
     ];
@@ -645,7 +660,13 @@ fn fault_targets_are_resolved_at_load_time() {
         let faults = &scenarios[0].faults;
         assert_eq!(faults.len(), 1);
         assert_eq!(faults[0].kind, expected, "{fault}");
-        assert_eq!(faults[0].mttf, DurationDist::Fixed(3_600_000_000_000));
+        // A plain MTTF is the mean of an exponential.
+        assert_eq!(
+            faults[0].mttf,
+            DurationDist::Exponential {
+                mean_ns: 3_600_000_000_000
+            }
+        );
     }
 }
 
