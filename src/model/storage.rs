@@ -2,10 +2,51 @@
 //! minimum of the PV controller's binding rules the scheduler's volume plugins need
 //! ([`Storage::matching_volume`], [`Storage::bind`], [`Storage::bind_immediate_claims`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::behavior::DurationDist;
 use super::node::Node;
 use super::selector::{LabelSelector, NodeSelectorTerm};
+
+/// How long the simulated storage backend of one StorageClass takes (`spec.storage`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageTiming {
+    /// Time the provisioner takes to create a volume (from `Provisioning` to
+    /// `ProvisioningSucceeded`).
+    pub provision: DurationDist,
+    /// Time the attach/detach controller takes to attach a network volume to a node.
+    pub attach: DurationDist,
+    /// Time it takes to detach a network volume from a node.
+    pub detach: DurationDist,
+}
+
+impl Default for StorageTiming {
+    /// Everything instant (the behaviour without `spec.storage`).
+    fn default() -> Self {
+        StorageTiming {
+            provision: DurationDist::Fixed(0),
+            attach: DurationDist::Fixed(0),
+            detach: DurationDist::Fixed(0),
+        }
+    }
+}
+
+/// Storage timing by StorageClass name, with a default for every other class (and for volumes
+/// without a class).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageCatalog {
+    /// Timing of classes not listed.
+    pub default: StorageTiming,
+    /// Timing per StorageClass name.
+    pub by_class: BTreeMap<String, StorageTiming>,
+}
+
+impl StorageCatalog {
+    /// The timing of volumes of `class` (empty: no class).
+    pub fn get(&self, class: &str) -> &StorageTiming {
+        self.by_class.get(class).unwrap_or(&self.default)
+    }
+}
 
 /// The provisioner of classes that cannot provision (local volumes).
 pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
@@ -61,6 +102,28 @@ pub struct PersistentVolume {
 }
 
 impl PersistentVolume {
+    /// Whether the volume must be attached to a node before a pod there can mount it: CSI
+    /// volumes are (network disks); local and hostPath volumes are not.
+    pub fn attachable(&self) -> bool {
+        self.csi_driver.is_some()
+    }
+
+    /// Whether the volume may be attached to several nodes at once (`IsMultiAttachAllowed`):
+    /// when it lists no access mode, or ReadWriteMany or ReadOnlyMany among them.
+    pub fn multi_attach_allowed(&self) -> bool {
+        self.access_modes.is_empty()
+            || self
+                .access_modes
+                .iter()
+                .any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
+    }
+
+    /// Whether the volume's data lives on one node's disk: a volume that needs no attach and
+    /// whose node affinity pins it (local volumes, hostPath volumes with node affinity).
+    pub fn node_bound(&self) -> bool {
+        !self.attachable() && !self.node_affinity.is_empty()
+    }
+
     /// Whether a node with these labels and this name can reach the volume
     /// (`CheckNodeAffinity`: any term matches; no terms means every node).
     pub fn reachable_from(&self, node: &Node) -> bool {
@@ -110,6 +173,8 @@ pub struct Storage {
     pub volumes: BTreeMap<String, PersistentVolume>,
     /// Classes by name.
     pub classes: BTreeMap<String, StorageClass>,
+    /// Claims the provisioner is creating a volume for, by `(namespace, name)`.
+    pub provisioning: BTreeSet<(String, String)>,
 }
 
 impl Storage {
@@ -211,8 +276,9 @@ impl Storage {
 
     /// What the PV controller does on its own: binds every unbound claim that names a volume
     /// (`spec.volumeName`) or whose binding mode is Immediate to a matching available volume.
-    /// Claims of WaitForFirstConsumer classes wait for the scheduler. Returns the claims bound,
-    /// as `namespace/name → volume`.
+    /// Claims of WaitForFirstConsumer classes wait for the scheduler; Immediate claims that
+    /// need a new volume wait for the provisioner ([`Storage::claims_to_provision`]). Returns
+    /// the claims bound, as `namespace/name → volume`.
     pub fn bind_immediate_claims(&mut self) -> Vec<(String, String)> {
         let mut decisions = Vec::new();
         for claim in self.claims.values() {
@@ -227,39 +293,39 @@ impl Storage {
                     .map(|pv| pv.name.clone()),
                 None => None,
             };
-            match volume {
-                Some(volume) => {
-                    decisions.push((claim.namespace.clone(), claim.name.clone(), Some(volume)))
-                }
-                None if claim.volume_name.is_none()
-                    && self.binding_mode(claim) == Ok(VolumeBindingMode::Immediate)
-                    && self
-                        .class_of(claim)
-                        .is_some_and(|c| c.provisioner != NO_PROVISIONER) =>
-                {
-                    decisions.push((claim.namespace.clone(), claim.name.clone(), None))
-                }
-                None => {}
+            if let Some(volume) = volume {
+                decisions.push((claim.namespace.clone(), claim.name.clone(), volume));
             }
         }
         let mut bound = Vec::new();
         for (namespace, claim, volume) in decisions {
-            let result = match volume {
-                Some(volume) => self.bind(&namespace, &claim, &volume).map(|()| volume),
-                None => {
-                    let topology = self
-                        .claim(&namespace, &claim)
-                        .and_then(|c| self.class_of(c))
-                        .map(|c| c.allowed_topologies.clone())
-                        .unwrap_or_default();
-                    self.provision(&namespace, &claim, topology, BTreeMap::new())
-                }
-            };
-            if let Ok(volume) = result {
+            if self.bind(&namespace, &claim, &volume).is_ok() {
                 bound.push((format!("{namespace}/{claim}"), volume));
             }
         }
         bound
+    }
+
+    /// Unbound Immediate claims no existing volume satisfies and whose class has a
+    /// provisioner, not already being provisioned: what the provisioner starts on now, as
+    /// `(namespace, name)`.
+    pub fn claims_to_provision(&self) -> Vec<(String, String)> {
+        self.claims
+            .values()
+            .filter(|claim| {
+                !claim.bound
+                    && claim.volume_name.is_none()
+                    && !self
+                        .provisioning
+                        .contains(&(claim.namespace.clone(), claim.name.clone()))
+                    && self.binding_mode(claim) == Ok(VolumeBindingMode::Immediate)
+                    && self
+                        .class_of(claim)
+                        .is_some_and(|c| c.provisioner != NO_PROVISIONER)
+                    && self.matching_volume(claim, None, &[]).is_none()
+            })
+            .map(|c| (c.namespace.clone(), c.name.clone()))
+            .collect()
     }
 
     /// Dynamic provisioning: creates the volume `pvc-<namespace>-<claim>` of the claim's class

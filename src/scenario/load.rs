@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::de::from_node;
 use super::duration::parse_duration;
 use super::manifests::{self, Converted, ManifestError, Notes};
-use super::raw::{RawDuration, RawImage, RawScenario};
+use super::raw::{RawDuration, RawImage, RawScenario, RawStorageTiming};
 use super::scheduler_config;
 use super::spec::{
     Action, Expectation, Fault, FaultKind, ImageCatalog, InputFile, Metric, NodeFaultAction,
@@ -22,6 +22,7 @@ use crate::model::ObjectRef;
 use crate::model::behavior::{DurationDist, ImageBehavior};
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::ApiObject;
+use crate::model::storage::{StorageCatalog, StorageTiming};
 use crate::sim::time::SimTime;
 
 /// Largest input file accepted, in bytes.
@@ -508,6 +509,28 @@ fn build(
         }
     }
 
+    // Storage timing.
+    let mut storage = StorageCatalog::default();
+    if let Some(default) = spec.storage.get("default") {
+        storage.default = storage_timing(
+            default,
+            &StorageTiming::default(),
+            "spec.storage.default",
+            &invalid,
+        )?;
+    }
+    for (class, raw_timing) in &spec.storage {
+        if class != "default" {
+            let timing = storage_timing(
+                raw_timing,
+                &storage.default,
+                &format!("spec.storage.{class}"),
+                &invalid,
+            )?;
+            storage.by_class.insert(class.clone(), timing);
+        }
+    }
+
     // Manifests.
     let mut scheduler: Option<crate::model::scheduler_config::SchedulerConfig> = match doc
         .root
@@ -835,11 +858,24 @@ fn build(
                 | Metric::Succeeded
                 | Metric::Failed
                 | Metric::Active
+                | Metric::DataLoss
         );
         if needs_target && target.is_none() {
             return Err(invalid(
                 &format!("{path}.target"),
                 format!("Required value: metric {} needs a target", e.metric),
+            ));
+        }
+        if metric == Metric::DataLoss
+            && let Some(t) = &target
+            && t.kind != "persistentvolumeclaim"
+            && t.kind != "pod"
+        {
+            return Err(invalid(
+                &format!("{path}.target"),
+                format!(
+                    "Invalid value: \"{t}\": metric dataLoss needs persistentvolumeclaim/NAME or pod/NAME"
+                ),
             ));
         }
         for (field, bound) in [("min", e.min), ("max", e.max)] {
@@ -936,6 +972,7 @@ fn build(
         pools,
         nodes,
         images,
+        storage,
         objects,
         timeline,
         traffic,
@@ -1474,6 +1511,27 @@ fn image_behavior(
         b.error_rate = rate;
     }
     Ok(b)
+}
+
+/// One `spec.storage` entry over `base` (the default entry, or instant).
+fn storage_timing(
+    raw: &RawStorageTiming,
+    base: &StorageTiming,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<StorageTiming, ScenarioError> {
+    let mut t = *base;
+    let field = |name: &str| format!("{path}.{name}");
+    if let Some(d) = &raw.provision {
+        t.provision = duration_dist(d, &field("provision"), invalid)?;
+    }
+    if let Some(d) = &raw.attach {
+        t.attach = duration_dist(d, &field("attach"), invalid)?;
+    }
+    if let Some(d) = &raw.detach {
+        t.detach = duration_dist(d, &field("detach"), invalid)?;
+    }
+    Ok(t)
 }
 
 fn target_ref(

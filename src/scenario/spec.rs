@@ -8,6 +8,7 @@ use crate::model::node::{Node, Taint};
 use crate::model::objects::ApiObject;
 use crate::model::resources::ResourceList;
 use crate::model::scheduler_config::SchedulerConfig;
+use crate::model::storage::StorageCatalog;
 use crate::sim::time::SimTime;
 
 /// A validated scenario.
@@ -33,6 +34,8 @@ pub struct Scenario {
     pub nodes: Vec<Node>,
     /// Image behaviour.
     pub images: ImageCatalog,
+    /// Storage timing by StorageClass (`spec.storage`).
+    pub storage: StorageCatalog,
     /// Initial objects in input order (Node objects excluded: see `nodes`).
     pub objects: Vec<ApiObject>,
     /// Timeline actions, sorted by time (stable).
@@ -357,6 +360,10 @@ pub enum Metric {
     Failed,
     /// Job `status.active`, or the number of active Jobs of a CronJob.
     Active,
+    /// 1 once the data of a claim (`persistentvolumeclaim/NAME`: its local volume's node was
+    /// deleted) or of a pod (`pod/NAME`: its `emptyDir` went with the pod, its `hostPath` with
+    /// the node) was lost, else 0.
+    DataLoss,
 }
 
 impl Metric {
@@ -378,12 +385,13 @@ impl Metric {
             "succeeded" => Metric::Succeeded,
             "failed" => Metric::Failed,
             "active" => Metric::Active,
+            "dataLoss" => Metric::DataLoss,
             _ => return None,
         })
     }
 
     /// All names, for messages.
-    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active";
+    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active, dataLoss";
 }
 
 /// The time window an expectation looks at.
