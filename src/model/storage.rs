@@ -563,4 +563,111 @@ mod tests {
             Err("storageclass.storage.k8s.io \"missing\" not found".into())
         );
     }
+
+    #[test]
+    fn attach_and_data_placement_by_volume_source() {
+        // (csi driver, access modes, pinned to a host) → (attachable, multi-attach, node-bound)
+        type Row<'a> = (Option<&'a str>, &'a [&'a str], bool, (bool, bool, bool));
+        let rows: [Row; 6] = [
+            (
+                Some("ebs.csi.aws.com"),
+                &["ReadWriteOnce"],
+                false,
+                (true, false, false),
+            ),
+            (
+                Some("ebs.csi.aws.com"),
+                &["ReadWriteOncePod"],
+                false,
+                (true, false, false),
+            ),
+            (
+                Some("efs.csi.aws.com"),
+                &["ReadWriteMany"],
+                false,
+                (true, true, false),
+            ),
+            (
+                Some("x.csi"),
+                &["ReadWriteOnce", "ReadOnlyMany"],
+                false,
+                (true, true, false),
+            ),
+            (Some("x.csi"), &[], false, (true, true, false)),
+            (None, &["ReadWriteOnce"], true, (false, false, true)),
+        ];
+        for (driver, modes, pinned, want) in rows {
+            let mut v = pv("v", 1, "c", pinned.then_some("n1"));
+            v.csi_driver = driver.map(str::to_string);
+            v.access_modes = modes.iter().map(|m| m.to_string()).collect();
+            assert_eq!(
+                (v.attachable(), v.multi_attach_allowed(), v.node_bound()),
+                want,
+                "{driver:?} {modes:?}"
+            );
+        }
+        // A volume without a CSI source and without node affinity (an NFS share) is neither.
+        assert!(!pv("nfs", 1, "c", None).node_bound());
+    }
+
+    #[test]
+    fn only_unbound_immediate_claims_of_provisioning_classes_need_the_provisioner() {
+        let mut s = Storage::default();
+        for (name, mode, provisioner) in [
+            ("now", VolumeBindingMode::Immediate, "csi.example.com"),
+            (
+                "later",
+                VolumeBindingMode::WaitForFirstConsumer,
+                "csi.example.com",
+            ),
+            ("manual", VolumeBindingMode::Immediate, NO_PROVISIONER),
+        ] {
+            let mut c = class(name, mode);
+            c.provisioner = provisioner.into();
+            s.classes.insert(name.into(), c);
+        }
+        s.volumes
+            .insert("static".into(), pv("static", 10, "now", None));
+        for c in [
+            pvc("a", 1, "now"),
+            pvc("b", 20, "now"),
+            pvc("c", 20, "now"),
+            pvc("d", 1, "later"),
+            pvc("e", 1, "manual"),
+        ] {
+            s.claims.insert((c.namespace.clone(), c.name.clone()), c);
+        }
+        s.provisioning.insert(("default".into(), "c".into()));
+        // `a` fits the static volume, `c` is already being provisioned, `d` waits for its
+        // consumer, `e`'s class cannot provision.
+        assert_eq!(
+            s.claims_to_provision(),
+            [("default".to_string(), "b".to_string())]
+        );
+        assert_eq!(
+            s.bind_immediate_claims(),
+            [("default/a".to_string(), "static".to_string())]
+        );
+        assert!(
+            s.claims_to_provision()
+                .contains(&("default".into(), "b".into()))
+        );
+    }
+
+    #[test]
+    fn storage_timing_falls_back_to_the_default_class_entry() {
+        let mut catalog = StorageCatalog::default();
+        catalog.default.attach = DurationDist::Fixed(7);
+        catalog.by_class.insert(
+            "gp3".into(),
+            StorageTiming {
+                provision: DurationDist::Fixed(5),
+                ..catalog.default
+            },
+        );
+        assert_eq!(catalog.get("gp3").provision, DurationDist::Fixed(5));
+        assert_eq!(catalog.get("gp3").attach, DurationDist::Fixed(7));
+        assert_eq!(catalog.get("other").provision, DurationDist::Fixed(0));
+        assert_eq!(catalog.get("").attach, DurationDist::Fixed(7));
+    }
 }
