@@ -805,6 +805,24 @@ fn build(
             });
         }
     }
+    // A `spec.storage` entry for a class no manifest of the scenario defines is most likely a
+    // typo: say so (it still applies if the class is applied later).
+    for class in storage.by_class.keys() {
+        let defined = objects
+            .iter()
+            .any(|o| matches!(o, ApiObject::StorageClass(c) if c.name == *class))
+            || timeline.iter().any(|t| {
+                matches!(&t.action, Action::Apply(o)
+                    if matches!(o.as_ref(), ApiObject::StorageClass(c) if c.name == *class))
+            });
+        if !defined {
+            let pos = doc.root.locate(&format!("spec.storage.{class}"));
+            notes.push(format!(
+                "Warning: {file}:{}:{}: spec.storage.{class}: no StorageClass \"{class}\" in the scenario",
+                pos.line, pos.col
+            ));
+        }
+    }
     if shared_gpu > 0 {
         notes.push(format!("Info: {shared_gpu} trace pod(s) ask for a fraction of one GPU (gpu_milli < 1000); GPU sharing is not simulated, each counts as one whole nvidia.com/gpu"));
     }

@@ -534,4 +534,16 @@ fn storage_settings_and_data_loss_targets_are_validated() {
         assert!(err.contains(field), "{spec}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+    // A class no manifest defines: a warning naming the entry, not an error.
+    let text = "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata:\n  name: storage\nspec:\n  duration: 1m\n  storage:\n    gp2: {attach: 1s}\n";
+    std::fs::write(dir.join("w.yaml"), text).unwrap();
+    let out = crate::support::timonel_in(&dir, &["validate", "w.yaml"], None);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "Warning: w.yaml:8:5: spec.storage.gp2: no StorageClass \"gp2\" in the scenario"
+        ),
+        "{err}"
+    );
 }
