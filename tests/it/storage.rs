@@ -419,6 +419,10 @@ fn a_volume_on_a_dead_node_is_force_detached_six_minutes_after_the_pod_is_delete
         assert_eq!(b.started.map(|t| t.as_millis()), Some(attach_ms + 3000));
         let record = &results.world.volumes.claims[&("default".to_string(), "data".to_string())];
         assert_eq!(record.forced_detach_count, u32::from(!taint));
+        let forced_note = results.world.notes.iter().any(|n| {
+            n.contains("at 420100 ms the attach/detach controller force-detaches volume \"disk\" from node \"n1\" (detach requested at 60000 ms")
+        });
+        assert_eq!(forced_note, !taint);
         assert_eq!((record.attach_count, record.detach_count), (2, 1));
         assert_eq!(record.lost, None, "a network disk survives its node");
     }

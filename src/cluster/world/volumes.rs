@@ -243,8 +243,11 @@ impl World {
                     record.forced_detach_count += 1;
                 }
                 self.notes.push(format!(
-                    "Info: {now}: attach/detach controller force-detaches volume \"{}\" from node \"{}\" (maxWaitForUnmountDuration 6m0s expired)",
-                    key.0, self.state.nodes[node.0].node.name
+                    "Info: at {} ms the attach/detach controller force-detaches volume \"{}\" from node \"{}\" (detach requested at {} ms; maxWaitForUnmountDuration 6m0s expired)",
+                    now.as_millis(),
+                    key.0,
+                    self.state.nodes[node.0].node.name,
+                    requested.as_millis()
                 ));
             }
             let class = self.volume_class(&key.0);
