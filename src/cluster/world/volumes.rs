@@ -62,7 +62,7 @@ pub struct Attachment {
 /// What happened to the data of one claim (or of one pod's `emptyDir`/`hostPath` volumes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DataRecord {
-    /// The PersistentVolume holding it (claims only; the latest bound).
+    /// The PersistentVolume provisioned for it (claims with a dynamically provisioned volume).
     pub volume: Option<String>,
     /// When its volume was provisioned (dynamic provisioning only).
     pub provisioned: Option<SimTime>,
