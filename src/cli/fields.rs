@@ -249,6 +249,35 @@ const FIELDS: &[Field] = &[
         "Serving endpoints needed (at least 1).",
     ),
     f(
+        "spec.storage",
+        "map[string]Object",
+        "How the simulated storage backend behaves, by StorageClass name; the key `default` \
+         applies to every other class and to volumes without one. Every time defaults to 0s; \
+         any may be a distribution like in spec.images.",
+    ),
+    f(
+        "spec.storage.provision",
+        "string",
+        "Time the provisioner takes to create a volume (Provisioning → ProvisioningSucceeded). \
+         Pods wait: with Immediate binding they stay unschedulable until the claim is bound; \
+         with WaitForFirstConsumer the scheduler's PreBind waits before the pod is bound.",
+    ),
+    f(
+        "spec.storage.attach",
+        "string",
+        "Time the attach/detach controller takes to attach a network (CSI) volume to a node \
+         (SuccessfulAttachVolume); the kubelet starts the pod's containers after it. Local and \
+         hostPath volumes need no attach.",
+    ),
+    f(
+        "spec.storage.detach",
+        "string",
+        "Time to detach a network volume from a node once no pod there uses it. A volume still \
+         mounted on an unreachable or deleted node is force-detached only after \
+         maxWaitForUnmountDuration (6 min) — at once with the node.kubernetes.io/out-of-service \
+         taint; until then a ReadWriteOnce volume cannot attach elsewhere (Multi-Attach error).",
+    ),
+    f(
         "spec.traffic",
         "[]Object",
         "Demand per Service: drives availability, served fraction and CPU use.",
@@ -423,7 +452,9 @@ const FIELDS: &[Field] = &[
          (seconds with fewer ready replicas than desired, after first reaching it) \
          (workloads); pendingPods (cluster or workload); podsOnNode; eventCount (with reason); \
          badRequestFraction; succeeded, failed, active (Job status counts; active also counts \
-         a CronJob's running Jobs).",
+         a CronJob's running Jobs); dataLoss (persistentvolumeclaim/NAME: 1 once its local \
+         volume's node was deleted; pod/NAME: 1 once its emptyDir went with the pod or its \
+         hostPath with the node; else 0).",
     ),
     f(
         "spec.expect.target",

@@ -2,7 +2,9 @@
 //! state, and the PV controller's part of storage: new claims and volumes are bound as soon as
 //! they can be (Immediate mode), claims of WaitForFirstConsumer classes wait for the
 //! scheduler's PreBind, which binds them to a volume reachable from the chosen node or
-//! provisions one in the node's topology. Attach, detach and provisioning take no time.
+//! provisions one in the node's topology. When provisioning takes time, the world starts it
+//! (Immediate claims: [`Storage::claims_to_provision`]) and delays the binding cycle
+//! (WaitForFirstConsumer); attach and detach are the world's attach/detach controller's.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

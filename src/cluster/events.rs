@@ -140,6 +140,23 @@ pub enum Event {
         /// Has an address and has not finished (for `publishNotReadyAddresses`).
         published: bool,
     },
+    /// attach/detach controller → itself: an attach or detach of `volume` to `node` finished,
+    /// or a forced-detach deadline came (`epoch`: the attachment's when set).
+    AttachDetach {
+        /// The PersistentVolume.
+        volume: String,
+        /// The node.
+        node: NodeId,
+        /// Attachment epoch when scheduled (an older one is stale).
+        epoch: u32,
+    },
+    /// provisioner → PV controller: the volume of an Immediate claim was created.
+    Provisioned {
+        /// Namespace of the claim.
+        namespace: String,
+        /// The claim.
+        claim: String,
+    },
     /// kubelet timers for a pod; `generation` lets a deleted pod ignore stale timers.
     Kubelet {
         /// The pod.

@@ -48,8 +48,10 @@ mod gc;
 mod nodes;
 mod rollouts;
 mod undo;
+mod volumes;
 
 pub use nodes::{FaultRecord, NodeRuntime};
+pub use volumes::{AttachPhase, Attachment, DataRecord, VolumeState};
 
 /// Scheduling-queue timers of the world: one cycle, one back-off flush and one unschedulable
 /// flush pending at most.
@@ -175,6 +177,12 @@ pub struct World {
     /// Once a node was deleted: the live nodes' ids in order, and per node id its index among
     /// them (what the scheduler sees).
     live_nodes: Option<(Vec<usize>, Vec<Option<usize>>)>,
+    /// Attachments, provisioning in progress and the data of claims and pods.
+    pub volumes: VolumeState,
+    /// `spec.storage`.
+    storage_timing: crate::model::storage::StorageCatalog,
+    /// Provisioning, attach and detach times.
+    storage_rng: SimRng,
 }
 
 impl World {
@@ -273,6 +281,9 @@ impl World {
                 })
                 .collect(),
             live_nodes: None,
+            volumes: VolumeState::default(),
+            storage_timing: scenario.storage.clone(),
+            storage_rng: streams.stream("storage"),
         };
         world.state.namespaces.insert("default".into());
         world.state.kubernetes_version = scenario.kubernetes_version;
@@ -534,6 +545,7 @@ impl World {
             bad,
             ..PodServing::default()
         });
+        self.watch_pod_volumes(id);
         self.state
             .pod_index
             .insert(ObjKey::new(namespace, &name), id);
@@ -633,6 +645,7 @@ impl World {
             if status.is_success() && client.bound_to.as_deref() != Some(node_name.as_str()) {
                 status = Status::error(format!("pod was not bound to node {node_name:?}"));
             }
+            self.pre_bind_done(now, pod);
             if !status.is_success() {
                 self.forget_assumed(ctx, pod, node, status);
                 return;
@@ -654,20 +667,12 @@ impl World {
             );
         }
         self.taint_manager_pod(ctx, pod);
+        self.reconcile_volumes(ctx);
         if !self.kubelet_connected(node) {
             // The node's kubelet does not hear of the binding until it is back.
             return;
         }
-        let out = {
-            let (pods, nodes) = (&mut self.state.pods, &mut self.state.nodes);
-            kubelet::on_bound(
-                &mut pods[pod.0],
-                &mut nodes[node.0],
-                &self.images,
-                &mut self.kubelet_rng,
-            )
-        };
-        self.apply_kubelet(ctx, pod, out);
+        self.kubelet_start_pod(ctx, pod, node);
     }
 
     /// The binding cycle failed: the assumed pod leaves the node, FailedScheduling is recorded
@@ -846,6 +851,8 @@ impl World {
         if node.is_some() {
             self.cluster_event(ctx, ClusterEvent::AssignedPodDelete);
         }
+        self.pod_data_gone(now, pod);
+        self.reconcile_volumes(ctx);
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx<'_, Event>) {
@@ -936,23 +943,29 @@ impl World {
                         status.message(),
                         plugins.into_iter().collect(),
                     );
-                } else if self.binding_latency_ns == 0 {
-                    self.bind(ctx, pod, NodeId(node_index), true);
-                    if self.state.pods[pod.0].node.is_some() {
+                } else {
+                    // PreBind waits for the volumes it provisions (WaitForFirstConsumer).
+                    let provisioning_ns =
+                        self.pre_bind_provisioning_ns(ctx, pod, NodeId(node_index));
+                    if self.binding_latency_ns == 0 && provisioning_ns == 0 {
+                        self.bind(ctx, pod, NodeId(node_index), true);
+                        if self.state.pods[pod.0].node.is_some() {
+                            self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
+                        }
+                    } else {
+                        // The scheduler assumes the pod on the node now; the binding lands
+                        // later.
+                        self.assume(pod, NodeId(node_index), now);
+                        ctx.schedule_in(
+                            self.binding_latency_ns + provisioning_ns,
+                            phase::SCHEDULER,
+                            Event::Bind {
+                                pod,
+                                node: NodeId(node_index),
+                            },
+                        );
                         self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
                     }
-                } else {
-                    // The scheduler assumes the pod on the node now; the binding lands later.
-                    self.assume(pod, NodeId(node_index), now);
-                    ctx.schedule_in(
-                        self.binding_latency_ns,
-                        phase::SCHEDULER,
-                        Event::Bind {
-                            pod,
-                            node: NodeId(node_index),
-                        },
-                    );
-                    self.cluster_event(ctx, ClusterEvent::AssignedPodAdd);
                 }
             }
             ScheduleOutcome::Unschedulable {
@@ -1258,6 +1271,7 @@ impl World {
                             ),
                         );
                         self.cluster_event(ctx, ClusterEvent::VolumeAdd);
+                        self.provision_immediate_claims(ctx);
                     }
                     Err(error) => self.record(
                         now,
@@ -1534,6 +1548,7 @@ impl World {
                             ));
                         }
                         self.cluster_event(ctx, ClusterEvent::VolumeAdd);
+                        self.provision_immediate_claims(ctx);
                     }
                     Err(note) => self.notes.push(note),
                 }
@@ -2517,7 +2532,16 @@ impl Model for World {
                     let p = &self.state.pods[pod.0];
                     let info = PodInfo::new(&p.namespace, &p.name, &p.labels, &p.spec, p.uid);
                     self.scheduler.forget(&info);
+                    self.pre_bind_done(ctx.now(), pod);
                 }
+            }
+            Event::AttachDetach {
+                volume,
+                node,
+                epoch,
+            } => self.attach_detach_timer(ctx, volume, node, epoch),
+            Event::Provisioned { namespace, claim } => {
+                self.finish_immediate_provisioning(ctx, namespace, claim)
             }
             Event::FlushUnschedulable => self.flush_unschedulable(ctx),
             Event::DrainRetry(index) => self.drain_step(ctx, index),

@@ -179,6 +179,26 @@ fn evaluate_one(e: &Expectation, world: &World, recorder: &Recorder, end: SimTim
             )
             .map(|ms| ms as f64 / 1000.0)
         }
+        Metric::DataLoss => {
+            let t = e.target.as_ref().expect("validated: target required");
+            let key = (e.namespace.clone(), t.name.clone());
+            let records = if t.kind == "pod" {
+                &world.volumes.pods
+            } else {
+                &world.volumes.claims
+            };
+            let lost_ms = records
+                .get(&key)
+                .and_then(|r| r.lost)
+                .map(SimTime::as_millis);
+            let lost_by = |t_ms: u64| f64::from(u8::from(lost_ms.is_some_and(|l| l <= t_ms)));
+            Some(match e.window {
+                Window::Default => lost_by(end_ms),
+                Window::At(t) => lost_by(t.as_millis()),
+                Window::During(..) if e.min.is_some() => lost_by(from_ms),
+                Window::During(..) => lost_by(to_ms),
+            })
+        }
         Metric::RolloutDuration => {
             let key = target_key.clone().expect("validated");
             let kind = e.target.as_ref().map_or("", |t| t.kind.as_str());

@@ -471,7 +471,7 @@ pub fn build(results: &RunResults) -> Value {
             );
         }
     }
-    json!({
+    let mut summary = json!({
         "scenario": results.scenario,
         "seed": results.seed,
         "duration_ms": end_ms,
@@ -496,7 +496,64 @@ pub fn build(results: &RunResults) -> Value {
             "repaired_ms": f.repaired.map(|t| t.as_millis()),
             "recovered_ms": f.recovered.map(|t| t.as_millis()),
         })).collect::<Vec<_>>(),
-    })
+    });
+    let (claims, pod_data) = volume_sections(world);
+    if !claims.is_empty() {
+        summary["claims"] = Value::Object(claims);
+    }
+    if !pod_data.is_empty() {
+        summary["pod_data"] = Value::Object(pod_data);
+    }
+    summary
+}
+
+/// The `claims` section (every claim that existed, `namespace/name` → its volume, binding,
+/// provisioning, attaches and whether its data was lost) and the `pod_data` section (pods with
+/// `emptyDir` or `hostPath` volumes, `namespace/name` → whether their data was lost).
+fn volume_sections(world: &World) -> (Map<String, Value>, Map<String, Value>) {
+    let storage = &world.state.storage;
+    let mut keys: std::collections::BTreeSet<(String, String)> =
+        storage.claims.keys().cloned().collect();
+    keys.extend(world.volumes.claims.keys().cloned());
+    let record_json = |r: Option<&crate::cluster::world::DataRecord>| {
+        let r = r.cloned().unwrap_or_default();
+        json!({
+            "provisioned_ms": r.provisioned.map(|t| t.as_millis()),
+            "attach_count": r.attach_count,
+            "detach_count": r.detach_count,
+            "forced_detach_count": r.forced_detach_count,
+            "data_lost": r.lost.is_some(),
+            "lost_at_ms": r.lost.map(|t| t.as_millis()),
+            "lost_reason": r.lost_reason,
+        })
+    };
+    let mut claims = Map::new();
+    for key in keys {
+        let claim = storage.claims.get(&key);
+        let record = world.volumes.claims.get(&key);
+        let mut entry = record_json(record);
+        entry["bound"] = json!(claim.is_some_and(|c| c.bound));
+        entry["volume"] = json!(
+            claim
+                .and_then(|c| c.volume_name.clone())
+                .or_else(|| record.and_then(|r| r.volume.clone()))
+        );
+        entry["exists"] = json!(claim.is_some());
+        claims.insert(format!("{}/{}", key.0, key.1), entry);
+    }
+    let mut pod_data = Map::new();
+    for (key, record) in &world.volumes.pods {
+        let r = record_json(Some(record));
+        pod_data.insert(
+            format!("{}/{}", key.0, key.1),
+            json!({
+                "data_lost": r["data_lost"],
+                "lost_at_ms": r["lost_at_ms"],
+                "lost_reason": r["lost_reason"],
+            }),
+        );
+    }
+    (claims, pod_data)
 }
 
 /// The top `summary.json` of `run --runs N`: every numeric value of the runs' summaries

@@ -251,6 +251,27 @@ pub struct PodSpec {
     pub scheduler_name: String,
     /// Claim names of `volumes[].persistentVolumeClaim.claimName`, in volume order.
     pub claims: Vec<String>,
+    /// `volumes[]` whose data lives with the pod or its node (`emptyDir`, `hostPath`), in
+    /// volume order.
+    pub data_volumes: Vec<DataVolume>,
+}
+
+/// A pod volume whose data is not in a PersistentVolume.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DataVolume {
+    /// `volumes[].name`.
+    pub name: String,
+    /// Where its data lives.
+    pub kind: DataVolumeKind,
+}
+
+/// Where the data of a [`DataVolume`] lives, hence when it is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataVolumeKind {
+    /// `emptyDir`: on the node, for the pod's lifetime; gone when the pod is deleted.
+    EmptyDir,
+    /// `hostPath`: on the node's disk; stays with the node, gone when the node is deleted.
+    HostPath,
 }
 
 impl PodSpec {

@@ -2,10 +2,51 @@
 //! minimum of the PV controller's binding rules the scheduler's volume plugins need
 //! ([`Storage::matching_volume`], [`Storage::bind`], [`Storage::bind_immediate_claims`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::behavior::DurationDist;
 use super::node::Node;
 use super::selector::{LabelSelector, NodeSelectorTerm};
+
+/// How long the simulated storage backend of one StorageClass takes (`spec.storage`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageTiming {
+    /// Time the provisioner takes to create a volume (from `Provisioning` to
+    /// `ProvisioningSucceeded`).
+    pub provision: DurationDist,
+    /// Time the attach/detach controller takes to attach a network volume to a node.
+    pub attach: DurationDist,
+    /// Time it takes to detach a network volume from a node.
+    pub detach: DurationDist,
+}
+
+impl Default for StorageTiming {
+    /// Everything instant (the behaviour without `spec.storage`).
+    fn default() -> Self {
+        StorageTiming {
+            provision: DurationDist::Fixed(0),
+            attach: DurationDist::Fixed(0),
+            detach: DurationDist::Fixed(0),
+        }
+    }
+}
+
+/// Storage timing by StorageClass name, with a default for every other class (and for volumes
+/// without a class).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageCatalog {
+    /// Timing of classes not listed.
+    pub default: StorageTiming,
+    /// Timing per StorageClass name.
+    pub by_class: BTreeMap<String, StorageTiming>,
+}
+
+impl StorageCatalog {
+    /// The timing of volumes of `class` (empty: no class).
+    pub fn get(&self, class: &str) -> &StorageTiming {
+        self.by_class.get(class).unwrap_or(&self.default)
+    }
+}
 
 /// The provisioner of classes that cannot provision (local volumes).
 pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
@@ -61,6 +102,28 @@ pub struct PersistentVolume {
 }
 
 impl PersistentVolume {
+    /// Whether the volume must be attached to a node before a pod there can mount it: CSI
+    /// volumes are (network disks); local and hostPath volumes are not.
+    pub fn attachable(&self) -> bool {
+        self.csi_driver.is_some()
+    }
+
+    /// Whether the volume may be attached to several nodes at once (`IsMultiAttachAllowed`):
+    /// when it lists no access mode, or ReadWriteMany or ReadOnlyMany among them.
+    pub fn multi_attach_allowed(&self) -> bool {
+        self.access_modes.is_empty()
+            || self
+                .access_modes
+                .iter()
+                .any(|m| m == "ReadWriteMany" || m == "ReadOnlyMany")
+    }
+
+    /// Whether the volume's data lives on one node's disk: a volume that needs no attach and
+    /// whose node affinity pins it (local volumes, hostPath volumes with node affinity).
+    pub fn node_bound(&self) -> bool {
+        !self.attachable() && !self.node_affinity.is_empty()
+    }
+
     /// Whether a node with these labels and this name can reach the volume
     /// (`CheckNodeAffinity`: any term matches; no terms means every node).
     pub fn reachable_from(&self, node: &Node) -> bool {
@@ -110,6 +173,8 @@ pub struct Storage {
     pub volumes: BTreeMap<String, PersistentVolume>,
     /// Classes by name.
     pub classes: BTreeMap<String, StorageClass>,
+    /// Claims the provisioner is creating a volume for, by `(namespace, name)`.
+    pub provisioning: BTreeSet<(String, String)>,
 }
 
 impl Storage {
@@ -211,8 +276,9 @@ impl Storage {
 
     /// What the PV controller does on its own: binds every unbound claim that names a volume
     /// (`spec.volumeName`) or whose binding mode is Immediate to a matching available volume.
-    /// Claims of WaitForFirstConsumer classes wait for the scheduler. Returns the claims bound,
-    /// as `namespace/name → volume`.
+    /// Claims of WaitForFirstConsumer classes wait for the scheduler; Immediate claims that
+    /// need a new volume wait for the provisioner ([`Storage::claims_to_provision`]). Returns
+    /// the claims bound, as `namespace/name → volume`.
     pub fn bind_immediate_claims(&mut self) -> Vec<(String, String)> {
         let mut decisions = Vec::new();
         for claim in self.claims.values() {
@@ -227,39 +293,39 @@ impl Storage {
                     .map(|pv| pv.name.clone()),
                 None => None,
             };
-            match volume {
-                Some(volume) => {
-                    decisions.push((claim.namespace.clone(), claim.name.clone(), Some(volume)))
-                }
-                None if claim.volume_name.is_none()
-                    && self.binding_mode(claim) == Ok(VolumeBindingMode::Immediate)
-                    && self
-                        .class_of(claim)
-                        .is_some_and(|c| c.provisioner != NO_PROVISIONER) =>
-                {
-                    decisions.push((claim.namespace.clone(), claim.name.clone(), None))
-                }
-                None => {}
+            if let Some(volume) = volume {
+                decisions.push((claim.namespace.clone(), claim.name.clone(), volume));
             }
         }
         let mut bound = Vec::new();
         for (namespace, claim, volume) in decisions {
-            let result = match volume {
-                Some(volume) => self.bind(&namespace, &claim, &volume).map(|()| volume),
-                None => {
-                    let topology = self
-                        .claim(&namespace, &claim)
-                        .and_then(|c| self.class_of(c))
-                        .map(|c| c.allowed_topologies.clone())
-                        .unwrap_or_default();
-                    self.provision(&namespace, &claim, topology, BTreeMap::new())
-                }
-            };
-            if let Ok(volume) = result {
+            if self.bind(&namespace, &claim, &volume).is_ok() {
                 bound.push((format!("{namespace}/{claim}"), volume));
             }
         }
         bound
+    }
+
+    /// Unbound Immediate claims no existing volume satisfies and whose class has a
+    /// provisioner, not already being provisioned: what the provisioner starts on now, as
+    /// `(namespace, name)`.
+    pub fn claims_to_provision(&self) -> Vec<(String, String)> {
+        self.claims
+            .values()
+            .filter(|claim| {
+                !claim.bound
+                    && claim.volume_name.is_none()
+                    && !self
+                        .provisioning
+                        .contains(&(claim.namespace.clone(), claim.name.clone()))
+                    && self.binding_mode(claim) == Ok(VolumeBindingMode::Immediate)
+                    && self
+                        .class_of(claim)
+                        .is_some_and(|c| c.provisioner != NO_PROVISIONER)
+                    && self.matching_volume(claim, None, &[]).is_none()
+            })
+            .map(|c| (c.namespace.clone(), c.name.clone()))
+            .collect()
     }
 
     /// Dynamic provisioning: creates the volume `pvc-<namespace>-<claim>` of the claim's class
@@ -496,5 +562,112 @@ mod tests {
             s.binding_mode(&pvc("x", 1, "missing")),
             Err("storageclass.storage.k8s.io \"missing\" not found".into())
         );
+    }
+
+    #[test]
+    fn attach_and_data_placement_by_volume_source() {
+        // (csi driver, access modes, pinned to a host) → (attachable, multi-attach, node-bound)
+        type Row<'a> = (Option<&'a str>, &'a [&'a str], bool, (bool, bool, bool));
+        let rows: [Row; 6] = [
+            (
+                Some("ebs.csi.aws.com"),
+                &["ReadWriteOnce"],
+                false,
+                (true, false, false),
+            ),
+            (
+                Some("ebs.csi.aws.com"),
+                &["ReadWriteOncePod"],
+                false,
+                (true, false, false),
+            ),
+            (
+                Some("efs.csi.aws.com"),
+                &["ReadWriteMany"],
+                false,
+                (true, true, false),
+            ),
+            (
+                Some("x.csi"),
+                &["ReadWriteOnce", "ReadOnlyMany"],
+                false,
+                (true, true, false),
+            ),
+            (Some("x.csi"), &[], false, (true, true, false)),
+            (None, &["ReadWriteOnce"], true, (false, false, true)),
+        ];
+        for (driver, modes, pinned, want) in rows {
+            let mut v = pv("v", 1, "c", pinned.then_some("n1"));
+            v.csi_driver = driver.map(str::to_string);
+            v.access_modes = modes.iter().map(|m| m.to_string()).collect();
+            assert_eq!(
+                (v.attachable(), v.multi_attach_allowed(), v.node_bound()),
+                want,
+                "{driver:?} {modes:?}"
+            );
+        }
+        // A volume without a CSI source and without node affinity (an NFS share) is neither.
+        assert!(!pv("nfs", 1, "c", None).node_bound());
+    }
+
+    #[test]
+    fn only_unbound_immediate_claims_of_provisioning_classes_need_the_provisioner() {
+        let mut s = Storage::default();
+        for (name, mode, provisioner) in [
+            ("now", VolumeBindingMode::Immediate, "csi.example.com"),
+            (
+                "later",
+                VolumeBindingMode::WaitForFirstConsumer,
+                "csi.example.com",
+            ),
+            ("manual", VolumeBindingMode::Immediate, NO_PROVISIONER),
+        ] {
+            let mut c = class(name, mode);
+            c.provisioner = provisioner.into();
+            s.classes.insert(name.into(), c);
+        }
+        s.volumes
+            .insert("static".into(), pv("static", 10, "now", None));
+        for c in [
+            pvc("a", 1, "now"),
+            pvc("b", 20, "now"),
+            pvc("c", 20, "now"),
+            pvc("d", 1, "later"),
+            pvc("e", 1, "manual"),
+        ] {
+            s.claims.insert((c.namespace.clone(), c.name.clone()), c);
+        }
+        s.provisioning.insert(("default".into(), "c".into()));
+        // `a` fits the static volume, `c` is already being provisioned, `d` waits for its
+        // consumer, `e`'s class cannot provision.
+        assert_eq!(
+            s.claims_to_provision(),
+            [("default".to_string(), "b".to_string())]
+        );
+        assert_eq!(
+            s.bind_immediate_claims(),
+            [("default/a".to_string(), "static".to_string())]
+        );
+        assert!(
+            s.claims_to_provision()
+                .contains(&("default".into(), "b".into()))
+        );
+    }
+
+    #[test]
+    fn storage_timing_falls_back_to_the_default_class_entry() {
+        let mut catalog = StorageCatalog::default();
+        catalog.default.attach = DurationDist::Fixed(7);
+        catalog.by_class.insert(
+            "gp3".into(),
+            StorageTiming {
+                provision: DurationDist::Fixed(5),
+                ..catalog.default
+            },
+        );
+        assert_eq!(catalog.get("gp3").provision, DurationDist::Fixed(5));
+        assert_eq!(catalog.get("gp3").attach, DurationDist::Fixed(7));
+        assert_eq!(catalog.get("other").provision, DurationDist::Fixed(0));
+        assert_eq!(catalog.get("").attach, DurationDist::Fixed(7));
     }
 }

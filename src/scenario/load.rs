@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::de::from_node;
 use super::duration::parse_duration;
 use super::manifests::{self, Converted, ManifestError, Notes};
-use super::raw::{RawDuration, RawImage, RawMemory, RawScalar, RawScenario};
+use super::raw::{RawDuration, RawImage, RawMemory, RawScalar, RawScenario, RawStorageTiming};
 use super::scheduler_config;
 use super::spec::{
     Action, DEFAULT_ENDPOINT_PROPAGATION_DELAY_NS, Expectation, Fault, FaultKind, ImageCatalog,
@@ -23,6 +23,7 @@ use crate::model::ObjectRef;
 use crate::model::behavior::{DurationDist, ImageBehavior, MemoryUse};
 use crate::model::node::{Node as ModelNode, Taint, TaintEffect};
 use crate::model::objects::ApiObject;
+use crate::model::storage::{StorageCatalog, StorageTiming};
 use crate::sim::time::SimTime;
 
 /// Largest input file accepted, in bytes.
@@ -509,6 +510,28 @@ fn build(
         }
     }
 
+    // Storage timing.
+    let mut storage = StorageCatalog::default();
+    if let Some(default) = spec.storage.get("default") {
+        storage.default = storage_timing(
+            default,
+            &StorageTiming::default(),
+            "spec.storage.default",
+            &invalid,
+        )?;
+    }
+    for (class, raw_timing) in &spec.storage {
+        if class != "default" {
+            let timing = storage_timing(
+                raw_timing,
+                &storage.default,
+                &format!("spec.storage.{class}"),
+                &invalid,
+            )?;
+            storage.by_class.insert(class.clone(), timing);
+        }
+    }
+
     // Manifests.
     let mut scheduler: Option<crate::model::scheduler_config::SchedulerConfig> = match doc
         .root
@@ -836,6 +859,24 @@ fn build(
             });
         }
     }
+    // A `spec.storage` entry for a class no manifest of the scenario defines is most likely a
+    // typo: say so (it still applies if the class is applied later).
+    for class in storage.by_class.keys() {
+        let defined = objects
+            .iter()
+            .any(|o| matches!(o, ApiObject::StorageClass(c) if c.name == *class))
+            || timeline.iter().any(|t| {
+                matches!(&t.action, Action::Apply(o)
+                    if matches!(o.as_ref(), ApiObject::StorageClass(c) if c.name == *class))
+            });
+        if !defined {
+            let pos = doc.root.locate(&format!("spec.storage.{class}"));
+            notes.push(format!(
+                "Warning: {file}:{}:{}: spec.storage.{class}: no StorageClass \"{class}\" in the scenario",
+                pos.line, pos.col
+            ));
+        }
+    }
     if shared_gpu > 0 {
         notes.push(format!("Info: {shared_gpu} trace pod(s) ask for a fraction of one GPU (gpu_milli < 1000); GPU sharing is not simulated, each counts as one whole nvidia.com/gpu"));
     }
@@ -891,11 +932,24 @@ fn build(
                 | Metric::Active
                 | Metric::TimeBelowDesired
                 | Metric::OutageCount
+                | Metric::DataLoss
         );
         if needs_target && target.is_none() {
             return Err(invalid(
                 &format!("{path}.target"),
                 format!("Required value: metric {} needs a target", e.metric),
+            ));
+        }
+        if metric == Metric::DataLoss
+            && let Some(t) = &target
+            && t.kind != "persistentvolumeclaim"
+            && t.kind != "pod"
+        {
+            return Err(invalid(
+                &format!("{path}.target"),
+                format!(
+                    "Invalid value: \"{t}\": metric dataLoss needs persistentvolumeclaim/NAME or pod/NAME"
+                ),
             ));
         }
         for (field, bound) in [("min", e.min), ("max", e.max)] {
@@ -1033,6 +1087,7 @@ fn build(
         pools,
         nodes,
         images,
+        storage,
         objects,
         timeline,
         traffic,
@@ -1637,6 +1692,27 @@ fn memory_use(
             })
         }
     }
+}
+
+/// One `spec.storage` entry over `base` (the default entry, or instant).
+fn storage_timing(
+    raw: &RawStorageTiming,
+    base: &StorageTiming,
+    path: &str,
+    invalid: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<StorageTiming, ScenarioError> {
+    let mut t = *base;
+    let field = |name: &str| format!("{path}.{name}");
+    if let Some(d) = &raw.provision {
+        t.provision = duration_dist(d, &field("provision"), invalid)?;
+    }
+    if let Some(d) = &raw.attach {
+        t.attach = duration_dist(d, &field("attach"), invalid)?;
+    }
+    if let Some(d) = &raw.detach {
+        t.detach = duration_dist(d, &field("detach"), invalid)?;
+    }
+    Ok(t)
 }
 
 fn target_ref(

@@ -30,9 +30,9 @@ use crate::model::objects::{
 };
 use crate::model::objects::{HpaBehaviorSpec, HpaObject, HpaResourceMetric, HpaRulesSpec};
 use crate::model::pod::{
-    Container, NodeInclusionPolicy, PodAffinity, PodAffinityTerm, PodSpec, PodTemplate,
-    PreemptionPolicy, Probe, PullPolicy, Toleration, TopologySpreadConstraint, UnsatisfiableAction,
-    WeightedPodAffinityTerm,
+    Container, DataVolume, DataVolumeKind, NodeInclusionPolicy, PodAffinity, PodAffinityTerm,
+    PodSpec, PodTemplate, PreemptionPolicy, Probe, PullPolicy, Toleration,
+    TopologySpreadConstraint, UnsatisfiableAction, WeightedPodAffinityTerm,
 };
 use crate::model::resources::ResourceList;
 use crate::model::selector::{LabelSelector, NodeSelectorTerm, Requirement, SelectorOp};
@@ -1126,7 +1126,20 @@ fn pod_spec(
         }
     }
     let mut claims = Vec::new();
+    let mut data_volumes = Vec::new();
     for (index, volume) in spec.volumes.iter().flatten().enumerate() {
+        if volume.empty_dir.is_some() {
+            data_volumes.push(DataVolume {
+                name: volume.name.clone(),
+                kind: DataVolumeKind::EmptyDir,
+            });
+        }
+        if volume.host_path.is_some() {
+            data_volumes.push(DataVolume {
+                name: volume.name.clone(),
+                kind: DataVolumeKind::HostPath,
+            });
+        }
         if let Some(pvc) = &volume.persistent_volume_claim {
             if pvc.claim_name.is_empty() {
                 return Err(invalid(
@@ -1143,11 +1156,6 @@ fn pod_spec(
                 "field \"{path}.volumes[{index}].ephemeral\" is accepted but not simulated (generic ephemeral volumes get no claim)"
             ));
         }
-    }
-    if !claims.is_empty() {
-        notes.infos.push(format!(
-            "{kind} \"{name}\": volumes attach, mount and detach instantly (attach/detach times are not simulated)"
-        ));
     }
     let preemption_policy = match spec.preemption_policy.as_deref() {
         None => None,
@@ -1206,6 +1214,7 @@ fn pod_spec(
             .clone()
             .unwrap_or_else(|| "default-scheduler".into()),
         claims,
+        data_volumes,
     })
 }
 
@@ -3119,12 +3128,6 @@ fn storage_class(node: &Node, notes: &mut Notes) -> Result<StorageClass, Manifes
         ],
         notes,
     );
-    if c.provisioner != crate::model::storage::NO_PROVISIONER {
-        notes.infos.push(format!(
-            "{KIND} \"{name}\": provisioning by \"{}\" takes no time (provisioning time is not simulated)",
-            c.provisioner
-        ));
-    }
     let is_default = c
         .metadata
         .annotations
@@ -3620,12 +3623,7 @@ mod tests {
             sc.allowed_topologies[0].match_expressions[0].values,
             ["us-a", "us-b"]
         );
-        assert!(
-            notes
-                .infos
-                .iter()
-                .any(|i| i.contains("provisioning time is not simulated"))
-        );
+        assert!(notes.infos.is_empty(), "{:?}", notes.infos);
 
         let (out, notes) = convert_text(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - {name: c, image: i}\n  volumes:\n  - name: a\n    persistentVolumeClaim: {claimName: data}\n  - name: b\n    emptyDir: {}\n",
@@ -3637,11 +3635,13 @@ mod tests {
             panic!("{objects:?}")
         };
         assert_eq!(p.spec.claims, ["data"]);
-        assert!(
-            notes
-                .infos
-                .iter()
-                .any(|i| i.contains("attach/detach times are not simulated"))
+        assert_eq!(
+            p.spec.data_volumes,
+            [DataVolume {
+                name: "b".into(),
+                kind: DataVolumeKind::EmptyDir
+            }]
         );
+        assert!(notes.infos.is_empty(), "{:?}", notes.infos);
     }
 }

@@ -55,6 +55,9 @@ pub struct RawSpec {
     /// Image behaviour by image reference (`default` for all others).
     #[serde(default)]
     pub images: BTreeMap<String, RawImage>,
+    /// Storage timing by StorageClass name (`default` for all others).
+    #[serde(default)]
+    pub storage: BTreeMap<String, RawStorageTiming>,
     /// Demand per Service.
     #[serde(default)]
     pub traffic: Vec<RawTraffic>,
@@ -379,6 +382,21 @@ pub struct RawMemoryGrowth {
     /// Step of the growth (Go duration; default 1m).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<String>,
+}
+
+/// How the simulated storage backend of one StorageClass behaves.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RawStorageTiming {
+    /// Provisioning time of a volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provision: Option<RawDuration>,
+    /// Attach time of a network volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<RawDuration>,
+    /// Detach time of a network volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detach: Option<RawDuration>,
 }
 
 /// One `spec.traffic` entry.

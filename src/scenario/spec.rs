@@ -8,6 +8,7 @@ use crate::model::node::{Node, Taint};
 use crate::model::objects::ApiObject;
 use crate::model::resources::ResourceList;
 use crate::model::scheduler_config::SchedulerConfig;
+use crate::model::storage::StorageCatalog;
 use crate::sim::time::SimTime;
 
 /// A validated scenario.
@@ -33,6 +34,8 @@ pub struct Scenario {
     pub nodes: Vec<Node>,
     /// Image behaviour.
     pub images: ImageCatalog,
+    /// Storage timing by StorageClass (`spec.storage`).
+    pub storage: StorageCatalog,
     /// Initial objects in input order (Node objects excluded: see `nodes`).
     pub objects: Vec<ApiObject>,
     /// Timeline actions, sorted by time (stable).
@@ -506,6 +509,10 @@ pub enum Metric {
     TimeBelowDesired,
     /// Number of outages of a Service (stretches with fewer serving endpoints than needed).
     OutageCount,
+    /// 1 once the data of a claim (`persistentvolumeclaim/NAME`: its local volume's node was
+    /// deleted) or of a pod (`pod/NAME`: its `emptyDir` went with the pod, its `hostPath` with
+    /// the node) was lost, else 0.
+    DataLoss,
 }
 
 impl Metric {
@@ -529,12 +536,13 @@ impl Metric {
             "active" => Metric::Active,
             "timeBelowDesired" => Metric::TimeBelowDesired,
             "outageCount" => Metric::OutageCount,
+            "dataLoss" => Metric::DataLoss,
             _ => return None,
         })
     }
 
     /// All names, for messages.
-    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active, timeBelowDesired, outageCount";
+    pub const NAMES: &'static str = "availability, servedFraction, downtime, readyReplicas, availableReplicas, updatedReplicas, replicas, rolloutDuration, pendingPods, podsOnNode, eventCount, badRequestFraction, succeeded, failed, active, timeBelowDesired, outageCount, dataLoss";
 }
 
 /// The time window an expectation looks at.

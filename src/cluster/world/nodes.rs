@@ -354,6 +354,7 @@ impl World {
             self.touched.push(pod);
         }
         self.ensure_node_timers(ctx);
+        self.reconcile_volumes(ctx);
     }
 
     /// The kubelet of `node` cannot reach the control plane any more.
@@ -367,6 +368,7 @@ impl World {
         self.node_lifecycle
             .kubelet_stopped(node, ctx.now().as_nanos());
         self.ensure_node_timers(ctx);
+        self.reconcile_volumes(ctx);
     }
 
     /// The machine of `node` is back: the kubelet starts, restarts the pods' containers and, if
@@ -431,18 +433,10 @@ impl World {
                 let left_s = i64::try_from(grace_s.saturating_sub(elapsed_s)).unwrap_or(0);
                 self.kubelet_kill(ctx, pod, Some(left_s));
             } else if p.kubelet == KubeletPhase::Unbound {
-                let out = {
-                    let (pods, nodes) = (&mut self.state.pods, &mut self.state.nodes);
-                    kubelet::on_bound(
-                        &mut pods[pod.0],
-                        &mut nodes[node.0],
-                        &self.images,
-                        &mut self.kubelet_rng,
-                    )
-                };
-                self.apply_kubelet(ctx, pod, out);
+                self.kubelet_start_pod(ctx, pod, node);
             }
         }
+        self.reconcile_volumes(ctx);
         let at = self
             .node_lifecycle
             .next_heartbeat_ns(node, ctx.now().as_nanos());
@@ -736,6 +730,7 @@ impl World {
     /// (they are gone, wherever their containers are); the scheduler and the DaemonSets stop
     /// seeing it.
     pub(super) fn delete_node(&mut self, ctx: &mut Ctx<'_, Event>, id: NodeId) {
+        self.node_data_gone(ctx.now(), id);
         let pods: Vec<PodId> = self.state.nodes[id.0].pods.iter().copied().collect();
         for pod in pods {
             self.delete_pod_with_grace(ctx, pod, DELETION_BY_POD_GC, Some(0));
@@ -767,6 +762,7 @@ impl World {
         );
         self.sync_daemonsets(ctx);
         self.ensure_node_timers(ctx);
+        self.reconcile_volumes(ctx);
     }
 
     /// `addNodes`: `count` nodes of `pool`, named after its last node; they register Ready at
