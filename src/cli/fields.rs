@@ -191,6 +191,14 @@ const FIELDS: &[Field] = &[
         "The container exits with code 1 this long after every start.",
     ),
     f(
+        "spec.images.preStop",
+        "string",
+        "Time the app's own preStop handler takes (default 0s): added to an exec hook's \
+         `sleep N` commands, and the whole run time of an httpGet hook. `sleep` hooks ignore it. \
+         The hook is cut at terminationGracePeriodSeconds, after which the container still gets \
+         2 s between SIGTERM and SIGKILL, as the kubelet does.",
+    ),
+    f(
         "spec.images.hangAfter",
         "string",
         "The app hangs (stops answering probes and requests) this long after every start.",

@@ -367,6 +367,7 @@ mod tests {
             liveness_probe: None,
             startup_probe: None,
             pre_stop_ns: 0,
+            pre_stop_handler: false,
             host_ports: Vec::new(),
         };
         for (k, v) in requests {

@@ -735,6 +735,7 @@ pub fn on_delete(
         .filter(|(_, r)| **r)
         .map(|(i, _)| i)
         .collect();
+    let mut first_sigterm_ns = u64::MAX;
     for app in running {
         let name = pod.spec.containers[app].name.clone();
         out.events.push((
@@ -742,27 +743,90 @@ pub fn on_delete(
             "Killing",
             format!("Stopping container {name}"),
         ));
-        // preStop runs first, then SIGTERM; the app exits `stop` later; SIGKILL at the grace period.
-        let pre_stop = pod.spec.containers[app].pre_stop_ns;
-        longest = longest.max(pre_stop + sample(&behavior(images, pod, inits + app).stop, rng));
+        let c = &pod.spec.containers[app];
+        let image = behavior(images, pod, inits + app);
+        let hook_ns = c.pre_stop_ns
+            + if c.pre_stop_handler {
+                sample(&image.pre_stop, rng)
+            } else {
+                0
+            };
+        let (sigterm_ns, done_ns) = stop_timing_ns(hook_ns, sample(&image.stop, rng), grace_ns);
+        first_sigterm_ns = first_sigterm_ns.min(sigterm_ns);
+        longest = longest.max(done_ns);
     }
     pod.kubelet = KubeletPhase::Stopping;
     pod.ready = false;
     // The app answers requests until SIGTERM, which follows the preStop hook: requests that
     // kube-proxy still routes here meanwhile are served (the point of a `preStop: sleep`).
-    let sigterm_ns = pod
-        .container_running
-        .iter()
-        .enumerate()
-        .filter(|(_, running)| **running)
-        .map(|(app, _)| pod.spec.containers[app].pre_stop_ns)
-        .min()
-        .unwrap_or(0)
-        .min(grace_ns);
+    let sigterm_ns = if first_sigterm_ns == u64::MAX {
+        0
+    } else {
+        first_sigterm_ns
+    };
     if sigterm_ns == 0 {
         pod.app_ready = false;
     } else if pod.app_ready {
         out.timers.push((sigterm_ns, KubeletStep::SigTerm));
     }
-    (longest.min(grace_ns), out)
+    // A zero grace period (a forced deletion) leaves at once.
+    (if grace_ns == 0 { 0 } else { longest }, out)
+}
+
+/// `minimumGracePeriodInSeconds` of the kubelet: a container always gets this long between
+/// SIGTERM and SIGKILL, even when its preStop hook used up the grace period.
+pub const MINIMUM_GRACE_PERIOD_NS: u64 = 2 * NANOS_PER_SEC;
+
+/// One container's stop, as the kubelet's `killContainer` runs it: the preStop hook (cut at the
+/// grace period), then SIGTERM with what is left of the grace period in whole seconds (the hook's
+/// run time is truncated to seconds, as upstream measures it), at least
+/// [`MINIMUM_GRACE_PERIOD_NS`], then SIGKILL. Returns (SIGTERM time, exit time) from the start
+/// of the deletion, ns.
+pub fn stop_timing_ns(hook_ns: u64, exit_after_sigterm_ns: u64, grace_ns: u64) -> (u64, u64) {
+    let hook_ns = if grace_ns > 0 {
+        hook_ns.min(grace_ns)
+    } else {
+        0
+    };
+    let hook_s = hook_ns / NANOS_PER_SEC;
+    let remaining_ns = (grace_ns / NANOS_PER_SEC)
+        .saturating_sub(hook_s)
+        .saturating_mul(NANOS_PER_SEC)
+        .max(MINIMUM_GRACE_PERIOD_NS);
+    (hook_ns, hook_ns + exit_after_sigterm_ns.min(remaining_ns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_stop_timing_follows_kill_container() {
+        const S: u64 = NANOS_PER_SEC;
+        // (hook, exit after SIGTERM, grace) → (SIGTERM at, exit at)
+        let cases = [
+            // No hook: SIGTERM at once, exit after `stop`, SIGKILL at the grace period.
+            ((0, S, 30 * S), (0, S)),
+            ((0, 60 * S, 30 * S), (0, 30 * S)),
+            // A 10 s sleep hook, then 1 s to exit.
+            ((10 * S, S, 30 * S), (10 * S, 11 * S)),
+            // The hook uses the whole grace period: cut at 30 s, then 2 s more at least.
+            ((60 * S, S, 30 * S), (30 * S, 31 * S)),
+            ((60 * S, 10 * S, 30 * S), (30 * S, 32 * S)),
+            // 29.5 s of hook counts as 29 s: 1 s left, raised to the 2 s minimum.
+            (
+                (29 * S + S / 2, 10 * S, 30 * S),
+                (29 * S + S / 2, 31 * S + S / 2),
+            ),
+            // Grace 0: no hook, the 2 s minimum still applies to the container.
+            ((10 * S, 5 * S, 0), (0, 2 * S)),
+        ];
+        for ((hook, exit, grace), expected) in cases {
+            assert_eq!(
+                stop_timing_ns(hook, exit, grace),
+                expected,
+                "hook {hook} exit {exit} grace {grace}"
+            );
+        }
+    }
 }

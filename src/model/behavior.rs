@@ -68,6 +68,9 @@ pub struct ImageBehavior {
     /// Memory the container uses while it runs (`None`: not modelled; then nothing is
     /// OOM-killed and the HPA takes the memory request as the use).
     pub memory: Option<MemoryUse>,
+    /// Time the app's own preStop handler takes (an `exec` command's work besides its `sleep`,
+    /// or the endpoint an `httpGet` hook calls); `sleep` hooks do not use it.
+    pub pre_stop: DurationDist,
 }
 
 /// Memory use of one container run: `start_bytes` right after the start, plus `growth_bytes`
@@ -129,6 +132,7 @@ impl Default for ImageBehavior {
             pull_error: None,
             error_rate: 0.0,
             memory: None,
+            pre_stop: DurationDist::Fixed(0),
         }
     }
 }

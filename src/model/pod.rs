@@ -52,9 +52,12 @@ pub struct Container {
     pub liveness_probe: Option<Probe>,
     /// `startupProbe` timing, if any.
     pub startup_probe: Option<Probe>,
-    /// `lifecycle.preStop`: how long the hook runs before SIGTERM, ns (`sleep.seconds`; exec and
-    /// httpGet hooks count as instant).
+    /// `lifecycle.preStop`: the known part of how long the hook runs before SIGTERM, ns
+    /// (`sleep.seconds`, or the `sleep N` commands of an `exec` hook).
     pub pre_stop_ns: u64,
+    /// The preStop hook is an `exec` or `httpGet` handler: it also takes the image's
+    /// `preStop` time (`spec.images`).
+    pub pre_stop_handler: bool,
     /// Host ports the container binds (`ports[].hostPort`).
     pub host_ports: Vec<(String, i32)>,
 }
@@ -336,6 +339,40 @@ pub struct PodTemplate {
     pub canonical: String,
 }
 
+/// Total time the `sleep` commands of an `exec` hook's command line take, ns: every `sleep N`
+/// (also `/bin/sleep`, inside `sh -c "…"`, with GNU `s`/`m`/`h`/`d` suffixes or decimals),
+/// summed since a shell runs them one after the other. Other commands count as instant.
+pub fn command_sleep_ns(command: &[String]) -> u64 {
+    let line = command.join(" ");
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '"' | '\'' | '(' | ')'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut total_ns = 0u64;
+    for pair in words.windows(2) {
+        if pair[0].rsplit('/').next() == Some("sleep") {
+            total_ns = total_ns.saturating_add(sleep_argument_ns(pair[1]).unwrap_or(0));
+        }
+    }
+    total_ns
+}
+
+/// `sleep`'s argument (`15`, `1.5`, `2m`), ns; `None` when it is not a number.
+fn sleep_argument_ns(text: &str) -> Option<u64> {
+    let (number, unit_s) = match text.char_indices().last()? {
+        (i, 's') => (&text[..i], 1.0),
+        (i, 'm') => (&text[..i], 60.0),
+        (i, 'h') => (&text[..i], 3_600.0),
+        (i, 'd') => (&text[..i], 86_400.0),
+        _ => (text, 1.0),
+    };
+    let value: f64 = number.parse().ok()?;
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    Some((value * unit_s * 1e9).min(1e18).round() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +429,27 @@ mod tests {
         ];
         for (t, ta, want) in cases {
             assert_eq!(t.tolerates(&ta), want, "{t:?} vs {ta:?}");
+        }
+    }
+
+    #[test]
+    fn sleeps_of_a_prestop_command() {
+        let cases: [(&[&str], u64); 8] = [
+            (&["sleep", "15"], 15_000_000_000),
+            (&["/bin/sleep", "5"], 5_000_000_000),
+            (&["sh", "-c", "sleep 10"], 10_000_000_000),
+            (
+                &["/bin/sh", "-c", "sleep 5 && nginx -s quit; sleep 2"],
+                7_000_000_000,
+            ),
+            (&["sleep", "1.5"], 1_500_000_000),
+            (&["sleep", "2m"], 120_000_000_000),
+            (&["nginx", "-s", "quit"], 0),
+            (&["sleep", "forever"], 0),
+        ];
+        for (command, expected) in cases {
+            let command: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+            assert_eq!(command_sleep_ns(&command), expected, "{command:?}");
         }
     }
 }

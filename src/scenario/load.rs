@@ -1615,6 +1615,9 @@ fn image_behavior(
     if let Some(d) = &raw.crash_after {
         b.crash_after = Some(duration_dist(d, &field("crashAfter"), invalid)?);
     }
+    if let Some(d) = &raw.pre_stop {
+        b.pre_stop = duration_dist(d, &field("preStop"), invalid)?;
+    }
     if let Some(code) = raw.exit_code {
         if !(0..=255).contains(&code) {
             return Err(invalid(

@@ -697,6 +697,7 @@ fn container(
         }
     };
     let mut pre_stop_ns = 0;
+    let mut pre_stop_handler = false;
     if let Some(pre_stop) = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
         if let Some(sleep) = &pre_stop.sleep {
             if sleep.seconds < 0 {
@@ -712,7 +713,12 @@ fn container(
             }
             pre_stop_ns = sleep.seconds as u64 * 1_000_000_000;
         } else {
-            notes.infos.push(format!("field \"{path}.lifecycle.preStop\" (exec or httpGet) is accepted; its run time is not modelled (taken as instant)"));
+            // exec: the `sleep N` in its command (the usual "let kube-proxy catch up" hook) plus
+            // the image's `preStop` time; httpGet: the image's `preStop` time.
+            pre_stop_handler = true;
+            if let Some(command) = pre_stop.exec.as_ref().and_then(|e| e.command.as_ref()) {
+                pre_stop_ns = crate::model::pod::command_sleep_ns(command);
+            }
         }
     }
     if c.lifecycle.as_ref().is_some_and(|l| l.post_start.is_some()) {
@@ -740,6 +746,7 @@ fn container(
         liveness_probe: c.liveness_probe.as_ref().map(probe),
         startup_probe: c.startup_probe.as_ref().map(probe),
         pre_stop_ns,
+        pre_stop_handler,
         host_ports,
     })
 }

@@ -322,6 +322,9 @@ pub struct RawImage {
     /// Memory the container uses: a quantity (constant) or `{start, growth, every}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<RawMemory>,
+    /// Time an `exec` or `httpGet` preStop handler takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_stop: Option<RawDuration>,
 }
 
 /// `spec.images.<image>.memory`: constant use, or use that grows in steps.

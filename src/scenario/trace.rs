@@ -221,6 +221,7 @@ pub fn openb_pods(
                 liveness_probe: None,
                 startup_probe: None,
                 pre_stop_ns: 0,
+                pre_stop_handler: false,
                 host_ports: Vec::new(),
             }],
             required_node_terms,

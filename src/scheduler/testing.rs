@@ -70,6 +70,7 @@ pub fn container(requests: ResourceList) -> Container {
         liveness_probe: None,
         startup_probe: None,
         pre_stop_ns: 0,
+        pre_stop_handler: false,
         host_ports: Vec::new(),
     }
 }

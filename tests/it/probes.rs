@@ -146,9 +146,50 @@ fn pre_stop_sleep_delays_termination_within_the_grace_period() {
         &long_hook,
         spec,
     );
+    // The hook is cut at the 30 s grace period; the kubelet still gives the container its
+    // minimum 2 s between SIGTERM and SIGKILL (`minimumGracePeriodInSeconds`).
     assert_eq!(
         results.world.state.pods[0].gone.unwrap().as_millis(),
-        90_000,
-        "capped at the 30 s grace period"
+        92_000,
+        "hook cut at the 30 s grace period, then the 2 s minimum"
     );
+}
+
+#[test]
+fn exec_and_http_pre_stop_hooks_take_their_sleep_and_the_images_handler_time() {
+    let spec = "  timeline:\n    - {at: 1m, action: scale, target: deployment/web, replicas: 0}\n";
+    let cases = [
+        // The usual exec hook: a shell sleep before the app's own shutdown.
+        (
+            "        lifecycle:\n          preStop:\n            exec:\n              command: [\"/bin/sh\", \"-c\", \"sleep 10\"]\n",
+            "    default: {pull: 1s, start: 1s, stop: 2s}\n",
+            72_000,
+        ),
+        // The same, plus 3 s the image's handler takes.
+        (
+            "        lifecycle:\n          preStop:\n            exec:\n              command: [\"/bin/sh\", \"-c\", \"sleep 10; nginx -s quit\"]\n",
+            "    default: {pull: 1s, start: 1s, stop: 2s, preStop: 3s}\n",
+            75_000,
+        ),
+        // An httpGet hook takes the image's handler time only.
+        (
+            "        lifecycle:\n          preStop:\n            httpGet: {path: /shutdown, port: 8080}\n",
+            "    default: {pull: 1s, start: 1s, stop: 2s, preStop: 4s}\n",
+            66_000,
+        ),
+        // Without a handler time, an httpGet hook is instant.
+        (
+            "        lifecycle:\n          preStop:\n            httpGet: {path: /shutdown, port: 8080}\n",
+            "    default: {pull: 1s, start: 1s, stop: 2s}\n",
+            62_000,
+        ),
+    ];
+    for (hook, images, gone_ms) in cases {
+        let results = run(images, hook, spec);
+        assert_eq!(
+            results.world.state.pods[0].gone.unwrap().as_millis(),
+            gone_ms,
+            "{hook}"
+        );
+    }
 }
