@@ -1,6 +1,7 @@
 //! `timonel compare`: several scenarios, or one scenario and its `--variant`s, each run with the
 //! same seeds; a hyperfine-style table per key metric (mean ± σ, min … max, relative to the
-//! baseline) and `compare.csv`, `compare.json`, `compare.md`.
+//! baseline) and `compare.csv`, `compare.json`, `compare.md`, with the charts and `report.html`
+//! of [`present::compare_files`].
 //!
 //! `compare.json` ([`Comparison`]) holds everything a comparison chart needs: per metric and
 //! variant the statistics, the 95 % confidence interval and every run's value, and per variant
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::Value;
 
+use super::present;
 use super::runs::{self, Unit};
 use super::{CliError, InputArgs, OutputFormat};
 use crate::export;
@@ -242,11 +244,13 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
     let json = runs::json_text(
         &serde_json::to_value(&comparison).map_err(|e| CliError::Internal(e.to_string()))?,
     )?;
-    for (name, bytes) in [
-        ("compare.json", json.clone().into_bytes()),
-        ("compare.csv", csv(&comparison)),
-        ("compare.md", markdown(&comparison).into_bytes()),
-    ] {
+    let mut files = vec![
+        ("compare.json".to_string(), json.clone().into_bytes()),
+        ("compare.csv".to_string(), csv(&comparison)),
+        ("compare.md".to_string(), markdown(&comparison).into_bytes()),
+    ];
+    files.extend(present::compare_files(&out_dir, &comparison)?);
+    for (name, bytes) in files {
         let path = out_dir.join(name);
         export::write_atomic(&path, &bytes)
             .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
@@ -313,19 +317,19 @@ fn build(
 }
 
 /// A figure with at most four decimals (integers without a point).
-fn figure(v: f64) -> String {
+pub(super) fn figure(v: f64) -> String {
     export::format_value((v * 1e4).round() / 1e4)
 }
 
-fn mean_sd(s: &Stats) -> String {
+pub(super) fn mean_sd(s: &Stats) -> String {
     format!("{} ± {}", figure(s.mean), figure(s.stddev))
 }
 
-fn range(s: &Stats) -> String {
+pub(super) fn range(s: &Stats) -> String {
     format!("{} … {}", figure(s.min), figure(s.max))
 }
 
-fn relative(v: &VariantStats, baseline: &str) -> String {
+pub(super) fn relative(v: &VariantStats, baseline: &str) -> String {
     match (v.relative, v.relative_stddev) {
         _ if v.variant == baseline => "1.00".into(),
         (Some(r), Some(sd)) => format!("{r:.2} ± {sd:.2}"),

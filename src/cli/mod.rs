@@ -6,6 +6,7 @@ pub mod compare;
 pub mod explain;
 mod fields;
 pub mod merge;
+pub mod present;
 pub mod runs;
 pub mod sweep;
 pub mod watch;

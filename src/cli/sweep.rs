@@ -5,8 +5,9 @@
 //!
 //! Layout of the output folder: `point-<i>/run-<k>/` (the files of one run), `point-<i>/summary.json`
 //! and `manifest.json` (statistics over the point's runs, its parameters), `sweep.json` and
-//! `sweep.csv` (every numeric metric's statistics per point). A shard writes its runs and
-//! `shard.json` (the plan and which shard it is) instead of the statistics.
+//! `sweep.csv` (every numeric metric's statistics per point), the charts
+//! (`sweep-<metric>.svg/png`) and `report.html`. A shard writes its runs and `shard.json` (the
+//! plan and which shard it is) instead of the statistics.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::present;
 use super::runs::{self, Unit};
 use super::{CliError, InputArgs, OutputFormat};
 use crate::export;
@@ -568,9 +570,9 @@ fn read_json(path: &Path) -> Result<Value, CliError> {
         .map_err(|e| CliError::Runtime(format!("{}: not valid JSON: {e}", path.display())))
 }
 
-/// Writes every point's `summary.json` and `manifest.json`, then `sweep.json` and `sweep.csv`,
-/// from the run folders under `dir` (the same code after a sweep and after a merge, so both
-/// write the same bytes).
+/// Writes every point's `summary.json` and `manifest.json`, then `sweep.json`, `sweep.csv`, the
+/// charts and `report.html` ([`present::sweep_files`]), from the run folders under `dir` (the
+/// same code after a sweep and after a merge, so both write the same bytes).
 pub fn finish(dir: &Path, plan: &Plan) -> Result<Report, CliError> {
     let mut points = Vec::new();
     let mut failed_total = 0;
@@ -626,10 +628,12 @@ pub fn finish(dir: &Path, plan: &Plan) -> Result<Report, CliError> {
         "parameters": plan.parameters,
         "points": points,
     }))?;
-    for (name, bytes) in [
-        ("sweep.json", json.clone().into_bytes()),
-        ("sweep.csv", csv(plan, &points)),
-    ] {
+    let mut files = vec![
+        ("sweep.json".to_string(), json.clone().into_bytes()),
+        ("sweep.csv".to_string(), csv(plan, &points)),
+    ];
+    files.extend(present::sweep_files(plan, &points)?);
+    for (name, bytes) in files {
         let path = dir.join(name);
         export::write_atomic(&path, &bytes)
             .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;

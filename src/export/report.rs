@@ -249,19 +249,25 @@ fn charts(charts: Charts<'_>) -> String {
         Charts::Drawn([]) => out.push_str("<p>No series to chart.</p>\n"),
         Charts::Drawn(list) => {
             for chart in list {
-                // The SVG document is inlined from its root element on.
-                let svg = chart.svg.find("<svg").map_or("", |i| &chart.svg[i..]);
-                out.push_str(&format!(
-                    "<figure id=\"chart-{name}\" class=\"chart\">\n{svg}\n<figcaption>{title} \
-                     (<a href=\"{name}.svg\">SVG</a>, <a href=\"{name}.png\">PNG</a>)\
-                     </figcaption>\n</figure>\n",
-                    name = escape(&chart.name),
-                    title = escape(&chart.title),
-                ));
+                out.push_str(&figure(chart));
             }
         }
     }
     out
+}
+
+/// A chart inlined as SVG in a `<figure>`, its caption linking its SVG and PNG files (which sit
+/// next to the page).
+pub fn figure(chart: &Chart) -> String {
+    // The SVG document is inlined from its root element on.
+    let svg = chart.svg.find("<svg").map_or("", |i| &chart.svg[i..]);
+    format!(
+        "<figure id=\"chart-{name}\" class=\"chart\">\n{svg}\n<figcaption>{title} \
+         (<a href=\"{name}.svg\">SVG</a>, <a href=\"{name}.png\">PNG</a>)\
+         </figcaption>\n</figure>\n",
+        name = escape(&chart.name),
+        title = escape(&chart.title),
+    )
 }
 
 fn summary_tables(summary: &Value) -> String {

@@ -319,3 +319,98 @@ fn events_jsonl_mirrors_events_csv_and_is_checksummed() {
         timonel::scenario::load::sha256_hex(jsonl.as_bytes())
     );
 }
+
+/// The chart stems `<prefix>*.svg` in `dir`, each checked: well-formed SVG and a PNG that
+/// decodes, side by side.
+pub fn checked_charts(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut stems: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().to_string();
+            let stem = name.strip_suffix(".svg")?;
+            stem.starts_with(prefix).then(|| stem.to_string())
+        })
+        .collect();
+    stems.sort();
+    for stem in &stems {
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+        crate::report::assert_well_formed_svg(stem, &svg);
+        let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+        crate::report::decode_png(stem, &png);
+    }
+    stems
+}
+
+#[test]
+fn compare_draws_bars_lines_and_a_report_whatever_the_thread_count() {
+    let dir = temp_dir("compare-charts");
+    let fast = write(
+        &dir,
+        "fast-pull.yaml",
+        "scenario:\n  spec:\n    images:\n      default: {pull: 500ms}\n",
+    );
+    for jobs in ["1", "2"] {
+        let out = dir.join(format!("jobs-{jobs}"));
+        let output = timonel(&[
+            "compare",
+            "scenarios/rolling-vs-recreate.yaml",
+            "--variant",
+            &format!("fast-pull={fast}"),
+            "--runs",
+            "2",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+            "-o",
+            "none",
+        ]);
+        assert!(
+            matches!(output.status.code(), Some(0) | Some(3)),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_same_tree(&dir.join("jobs-1"), &dir.join("jobs-2"));
+    let out = dir.join("jobs-1");
+    let stems = checked_charts(&out, "compare-");
+    for stem in [
+        "compare-services-default-web-recreate-availability",
+        "compare-services-default-web-recreate-downtime-ms",
+        "compare-workloads-deployment-default-web-rolling-rollout-duration-ms",
+        "compare-workloads-deployment-default-web-rolling-max-surge-pods",
+        "compare-service-web-recreate-ready-endpoints",
+        "compare-deployment-web-rolling-available-replicas",
+    ] {
+        assert!(stems.iter().any(|s| s == stem), "{stem} not in {stems:?}");
+    }
+    let bars =
+        std::fs::read_to_string(out.join("compare-services-default-web-recreate-availability.svg"))
+            .unwrap();
+    for text in ["rolling-vs-recreate", "fast-pull", "95% CI over 2 runs"] {
+        assert!(bars.contains(text), "{text}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Every chart inline, and every row of compare.md's tables with the same figures.
+    assert_eq!(html.matches("<svg").count(), stems.len());
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    let mut rows = 0;
+    for line in md.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let row = format!(
+            "<tr><td><code>{}</code></td><td><span class=\"num\">{}</span></td><td><span class=\"num\">{}</span></td><td><span class=\"num\">{}</span></td></tr>",
+            cells[0].trim_matches('`'),
+            cells[1],
+            cells[2],
+            cells[3]
+        );
+        assert!(html.contains(&row), "{row} not in report.html");
+        rows += 1;
+    }
+    assert!(rows >= 10, "{md}");
+    for variant in ["rolling-vs-recreate", "fast-pull"] {
+        let link = format!("{variant}/run-0/report.html");
+        assert!(html.contains(&format!("href=\"{link}\"")), "{link}");
+        assert!(out.join(&link).is_file(), "{link}");
+    }
+}

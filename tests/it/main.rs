@@ -15,6 +15,7 @@ mod hpa;
 mod jobs;
 mod malformed;
 mod node_lifecycle;
+mod notebooks;
 mod placement;
 mod preemption;
 mod probes;

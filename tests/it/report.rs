@@ -34,7 +34,7 @@ fn charts_of(s: &timonel::scenario::Scenario) -> Vec<timonel::export::charts::Ch
 }
 
 /// Checks that `svg` is one well-formed `<svg>` element: every tag closed in order.
-fn assert_well_formed_svg(name: &str, svg: &str) {
+pub fn assert_well_formed_svg(name: &str, svg: &str) {
     assert!(
         svg.starts_with("<svg"),
         "{name}: {}",
@@ -62,7 +62,7 @@ fn assert_well_formed_svg(name: &str, svg: &str) {
 }
 
 /// Decodes a PNG fully; returns its size.
-fn decode_png(name: &str, bytes: &[u8]) -> (u32, u32) {
+pub fn decode_png(name: &str, bytes: &[u8]) -> (u32, u32) {
     let decoder = png::Decoder::new(bytes);
     let mut reader = decoder
         .read_info()

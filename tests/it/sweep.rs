@@ -2,7 +2,7 @@
 //! errors, shards merged into exactly the files of an unsharded sweep, and the Kubernetes Job
 //! that runs a sweep on a cluster (deploy/sweep-job.yaml) loading in timonel itself.
 
-use crate::compare::{assert_golden, assert_same_tree};
+use crate::compare::{assert_golden, assert_same_tree, checked_charts};
 use crate::support::{root, stderr, stdout, temp_dir, timonel};
 
 const SCENARIO: &str = "scenarios/nginx-rolling-update.yaml";
@@ -209,6 +209,16 @@ fn three_shards_merge_into_the_unsharded_files() {
     assert_eq!(output.status.code(), code, "{}", stderr(&output));
     assert!(stdout(&output).contains("sweep of nginx-rolling-update: 4 point(s) × 2 run(s)"));
     assert_same_tree(&whole, &merged);
+    // Two parameters: a heatmap per charted key metric, and the report, in both trees.
+    let stems = checked_charts(&whole, "sweep-");
+    assert!(
+        stems
+            .iter()
+            .any(|s| s == "sweep-workloads-deployment-default-nginx-deployment-rollout-duration-ms"),
+        "{stems:?}"
+    );
+    let html = std::fs::read_to_string(whole.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), stems.len());
 
     // A missing or doubled shard, or shards of another sweep, are refused.
     let output = timonel(&[
@@ -331,4 +341,83 @@ fn the_sweep_job_manifest_loads_in_timonel() {
     ] {
         assert!(text.contains(needle), "{needle}");
     }
+}
+
+#[test]
+fn one_parameter_sweeps_draw_bars_and_a_report_whatever_the_thread_count() {
+    let dir = temp_dir("sweep-charts");
+    for jobs in ["1", "2"] {
+        let out = dir.join(format!("jobs-{jobs}"));
+        let output = timonel(&[
+            "sweep",
+            SCENARIO,
+            "--param",
+            "maxSurge=1,3",
+            "--runs",
+            "2",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+            "-o",
+            "none",
+        ]);
+        assert!(
+            matches!(output.status.code(), Some(0) | Some(3)),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_same_tree(&dir.join("jobs-1"), &dir.join("jobs-2"));
+    let out = dir.join("jobs-1");
+    let stems = checked_charts(&out, "sweep-");
+    let duration = "sweep-workloads-deployment-default-nginx-deployment-rollout-duration-ms";
+    assert!(stems.iter().any(|s| s == duration), "{stems:?}");
+    let svg = std::fs::read_to_string(out.join(format!("{duration}.svg"))).unwrap();
+    for text in ["maxSurge", "rollout duration (s)", "95% CI over 2 runs"] {
+        assert!(svg.contains(text), "{text}");
+    }
+    // The report: the parameters, the key tables with the figures of sweep.json, the charts.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), stems.len());
+    let sweep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
+    let metric = "workloads.deployment/default/nginx-deployment.rollout_duration_ms";
+    assert!(html.contains(&format!("<h3><code>{metric}</code></h3>")));
+    for point in sweep["points"].as_array().unwrap() {
+        let s = &point["metrics"][metric];
+        let fig = |v: &serde_json::Value| (v.as_f64().unwrap() * 1e4).round() / 1e4;
+        let cell = format!(
+            "<span class=\"num\">{} ± {}</span>",
+            fig(&s["mean"]),
+            fig(&s["stddev"])
+        );
+        assert!(html.contains(&cell), "{cell}");
+    }
+    assert!(html.contains("<td><code>maxSurge</code></td>"));
+
+    // Three parameters: the report, no charts.
+    let three = dir.join("three");
+    let output = timonel(&[
+        "sweep",
+        SCENARIO,
+        "--param",
+        "maxSurge=1",
+        "--param",
+        "replicas=3",
+        "--param",
+        "minReadySeconds=0",
+        "--out",
+        three.to_str().unwrap(),
+        "-o",
+        "none",
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(3)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(checked_charts(&three, "sweep-").is_empty());
+    let html = std::fs::read_to_string(three.join("report.html")).unwrap();
+    assert!(html.contains("Charts are drawn for sweeps of one or two parameters."));
 }

@@ -29,9 +29,34 @@ pub fn comparison_bars(
     runs: u64,
     variants: &[VariantStat],
 ) -> Result<Chart, ChartError> {
+    bars(name, title, "variant", metric, runs, variants)
+}
+
+/// A bar chart of one metric over the values of one swept parameter: one bar per value (its
+/// mean over the runs) with a whisker for its 95% confidence interval, the x axis named after
+/// `param`. Otherwise as [`comparison_bars`].
+pub fn parameter_bars(
+    name: &str,
+    title: &str,
+    param: &str,
+    metric: &str,
+    runs: u64,
+    values: &[VariantStat],
+) -> Result<Chart, ChartError> {
+    bars(name, title, param, metric, runs, values)
+}
+
+fn bars(
+    name: &str,
+    title: &str,
+    x_label: &str,
+    metric: &str,
+    runs: u64,
+    variants: &[VariantStat],
+) -> Result<Chart, ChartError> {
     let figure = BarFigure {
         title: title.to_string(),
-        x_label: "variant".into(),
+        x_label: x_label.to_string(),
         y_label: metric.to_string(),
         ci_label: format!("95% CI over {runs} runs"),
         bars: variants
