@@ -46,6 +46,10 @@ const LESSONS: &[(&str, &str)] = &[
         "zone-outage",
         "A zone outage with and without a zone topology spread constraint",
     ),
+    (
+        "drain-and-pdb",
+        "Draining two nodes at once with and without a PodDisruptionBudget (minAvailable 2)",
+    ),
 ];
 
 const BEGIN: &str = "<!-- lessons:begin -->";
