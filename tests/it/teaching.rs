@@ -47,6 +47,10 @@ const LESSONS: &[(&str, &str)] = &[
         "A zone outage with and without a zone topology spread constraint",
     ),
     (
+        "scalability-hpa",
+        "100 → 1,000,000 → 10 → 2,000,000 users: one big pod vs an HPA from 3 to 17 pods, Pending when the cluster is full",
+    ),
+    (
         "drain-and-pdb",
         "Draining two nodes at once with and without a PodDisruptionBudget (minAvailable 2)",
     ),
