@@ -51,6 +51,10 @@ const LESSONS: &[(&str, &str)] = &[
         "100 → 1,000,000 → 10 → 2,000,000 users: one big pod vs an HPA from 3 to 17 pods, Pending when the cluster is full",
     ),
     (
+        "statefulset-slow-shutdown",
+        "A StatefulSet database with terminationGracePeriodSeconds 300 rolls slowly (one clean stop at a time)",
+    ),
+    (
         "drain-and-pdb",
         "Draining two nodes at once with and without a PodDisruptionBudget (minAvailable 2)",
     ),
