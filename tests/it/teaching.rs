@@ -55,6 +55,10 @@ const LESSONS: &[(&str, &str)] = &[
         "A StatefulSet database with terminationGracePeriodSeconds 300 rolls slowly (one clean stop at a time)",
     ),
     (
+        "jobs-and-cronjobs",
+        "Job backoffLimit; a CronJob whose runs overlap under `Allow` but not under `Forbid`",
+    ),
+    (
         "drain-and-pdb",
         "Draining two nodes at once with and without a PodDisruptionBudget (minAvailable 2)",
     ),
