@@ -59,6 +59,10 @@ const LESSONS: &[(&str, &str)] = &[
         "Job backoffLimit; a CronJob whose runs overlap under `Allow` but not under `Forbid`",
     ),
     (
+        "requests-limits-quota",
+        "Requests, limits, a LimitRange's defaults, a ResourceQuota refusing pods, an OOM kill",
+    ),
+    (
         "drain-and-pdb",
         "Draining two nodes at once with and without a PodDisruptionBudget (minAvailable 2)",
     ),
