@@ -266,3 +266,51 @@ fn regenerate_readme_lesson_table() {
     let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
     std::fs::write(root().join("README.md"), updated).unwrap();
 }
+
+/// The lessons' expectations are claims that can fail: weakening the set-up that makes a claim
+/// true makes that expectation fail (exit 3, named on stderr).
+#[test]
+fn weakened_lessons_fail_their_claims() {
+    let cases = [
+        (
+            "nines",
+            "metadata: {name: two}\nspec:\n  replicas: 2",
+            "metadata: {name: two}\nspec:\n  replicas: 1",
+            "FAIL: nines: 2 replicas: at least four nines",
+        ),
+        (
+            "readiness-and-prestop",
+            "            sleep: {seconds: 5}",
+            "            sleep: {seconds: 0}",
+            "FAIL: readiness-and-prestop: probe and preStop sleep: no request lost",
+        ),
+        (
+            "zone-outage",
+            "        whenUnsatisfiable: DoNotSchedule",
+            "        whenUnsatisfiable: ScheduleAnyway",
+            "FAIL: zone-outage: with spread (DoNotSchedule): the lost replica waits for its zone",
+        ),
+    ];
+    let dir = temp_dir("teaching-weakened");
+    for (stem, from, to, failure) in cases {
+        let text = std::fs::read_to_string(teaching_dir().join(format!("{stem}.yaml"))).unwrap();
+        assert!(text.contains(from), "{stem}: {from:?} not found");
+        let file = dir.join(format!("{stem}.yaml"));
+        std::fs::write(&file, text.replace(from, to)).unwrap();
+        let output = timonel(&[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            dir.join(stem).to_str().unwrap(),
+            "-o",
+            "none",
+            "--no-charts",
+        ]);
+        assert_eq!(output.status.code(), Some(3), "{stem}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(failure),
+            "{stem}: {}",
+            stderr(&output)
+        );
+    }
+}
