@@ -28,5 +28,6 @@ mod statefulset;
 mod storage;
 mod support;
 mod sweep;
+mod teaching;
 mod tidy;
 mod traffic;
