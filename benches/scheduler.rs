@@ -67,6 +67,7 @@ fn spec(cpu_millis: i64, memory_bytes: i64) -> PodSpec {
             liveness_probe: None,
             startup_probe: None,
             pre_stop_ns: 0,
+            pre_stop_handler: false,
             host_ports: Vec::new(),
         }],
         scheduler_name: "default-scheduler".into(),
