@@ -304,7 +304,9 @@ const FIELDS: &[Field] = &[
         "spec.traffic.rps",
         "number|Object",
         "Requests per second: a number, {trace: path.csv, timeColumn: t, valueColumn: rps} or \
-         {pattern: diurnal, min: 50, max: 400, period: 24h}.",
+         {pattern: diurnal, min: 50, max: 400, period: 24h}. Traces may be .gz or .tar.gz; \
+         aggregate: count (one request per row) or sum (values summed per bucket, default 1m); \
+         startAtFirstRow: true makes numeric times relative to the first row.",
     ),
     f(
         "spec.traffic.perPodRps",

@@ -10,8 +10,11 @@
 //! | `{pattern: ramp, from, to, start, end, resolution}` | `from` until `start`, linear to `to` at `end`, then `to`; held for `resolution` (default 1m) |
 //! | `{trace: FILE, timeColumn, valueColumn, scale}` | CSV of time → requests/s, held until the next row; time in seconds (a number) or a duration (`90s`), or a timestamp `YYYY-MM-DD HH:MM:SS[.frac]` (relative to the first row) |
 //! | `{trace: FILE, timeColumn, aggregate: count, bucket, scale}` | CSV of request arrivals (one row each, like the Azure LLM inference traces): rows counted per `bucket` (default 1m), divided by its length in seconds |
+//! | `{trace: FILE, timeColumn, valueColumn, aggregate: sum, bucket, scale}` | CSV of per-source rates (like the Alibaba GenAI `qps.csv`: each container's requests/s, reported about once a minute): the values of each `bucket` (default 1m) summed, i.e. the total when every source reports once per bucket |
 //!
-//! `scale` (default 1) multiplies every value. Evaluation is in simulated time from the start
+//! `startAtFirstRow: true` makes numeric times (e.g. Unix seconds) relative to the first row, as
+//! timestamps always are. `FILE` may be a CSV, gzip-compressed (`.gz`) or the first CSV of a
+//! gzip-compressed tar archive (`.tar.gz`, `.tgz`). `scale` (default 1) multiplies every value. Evaluation is in simulated time from the start
 //! of the run (for `setTraffic`, from the action's time).
 
 use std::path::Path;
@@ -368,7 +371,21 @@ pub fn parse(
             let aggregate = string(obj, path, "aggregate")?;
             let value_column = string(obj, path, "valueColumn")?;
             let bucket = duration(obj, path, "bucket")?.unwrap_or(60 * NANOS_PER_SEC);
+            let from_first_row = match obj.get("startAtFirstRow") {
+                None | Some(serde_json::Value::Null) => false,
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(other) => {
+                    return Err(field(
+                        path,
+                        "startAtFirstRow",
+                        format!("Invalid value: {other}: must be true or false"),
+                    ));
+                }
+            };
             let shown = full.to_string_lossy().to_string();
+            let read_rows = |value_column: Option<&str>| {
+                read_rows(&text, &shown, time_column, value_column, from_first_row)
+            };
             match (aggregate, value_column) {
                 (Some("count"), None) => {
                     if bucket == 0 {
@@ -378,9 +395,27 @@ pub fn parse(
                             "Invalid value: \"0s\": must be greater than 0".into(),
                         ));
                     }
-                    let rows = read_rows(&text, &shown, time_column, None)?;
-                    counted(&rows, bucket, scale).map_err(|m| field(path, "bucket", m))
+                    let rows = read_rows(None)?;
+                    bucketed(&rows, bucket, scale, Aggregate::Count)
+                        .map_err(|m| field(path, "bucket", m))
                 }
+                (Some("sum"), Some(value_column)) => {
+                    if bucket == 0 {
+                        return Err(field(
+                            path,
+                            "bucket",
+                            "Invalid value: \"0s\": must be greater than 0".into(),
+                        ));
+                    }
+                    let rows = read_rows(Some(value_column))?;
+                    bucketed(&rows, bucket, scale, Aggregate::Sum)
+                        .map_err(|m| field(path, "bucket", m))
+                }
+                (Some("sum"), None) => Err(field(
+                    path,
+                    "valueColumn",
+                    "Required value: aggregate: sum adds up a value column".into(),
+                )),
                 (Some("count"), Some(_)) => Err(field(
                     path,
                     "valueColumn",
@@ -389,11 +424,11 @@ pub fn parse(
                 (Some(other), _) => Err(field(
                     path,
                     "aggregate",
-                    format!("Unsupported value: \"{other}\": supported values: \"count\""),
+                    format!("Unsupported value: \"{other}\": supported values: \"count\", \"sum\""),
                 )),
                 (None, None) => Err(field(path, "valueColumn", "Required value".into())),
                 (None, Some(value_column)) => {
-                    let rows = read_rows(&text, &shown, time_column, Some(value_column))?;
+                    let rows = read_rows(Some(value_column))?;
                     if rows.len() > MAX_CHANGE_POINTS {
                         return Err(field(
                             path,
@@ -413,7 +448,21 @@ pub fn parse(
     }
 }
 
-fn counted(rows: &[(u64, f64)], bucket: u64, scale: f64) -> Result<Demand, String> {
+/// How the rows of one bucket become its requests/s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Aggregate {
+    /// One request per row: the count divided by the bucket's length in seconds.
+    Count,
+    /// Each row a rate: their sum.
+    Sum,
+}
+
+fn bucketed(
+    rows: &[(u64, f64)],
+    bucket: u64,
+    scale: f64,
+    aggregate: Aggregate,
+) -> Result<Demand, String> {
     let Some(last) = rows.last() else {
         return Ok(Demand::constant(0.0));
     };
@@ -423,15 +472,21 @@ fn counted(rows: &[(u64, f64)], bucket: u64, scale: f64) -> Result<Demand, Strin
             "Invalid value: {buckets} buckets: at most {MAX_CHANGE_POINTS} (use a longer bucket)"
         ));
     }
-    let mut counts = vec![0u64; buckets as usize];
-    for &(t, _) in rows {
-        counts[(t / bucket) as usize] += 1;
+    let mut totals = vec![0.0f64; buckets as usize];
+    for &(t, value) in rows {
+        totals[(t / bucket) as usize] += match aggregate {
+            Aggregate::Count => 1.0,
+            Aggregate::Sum => value,
+        };
     }
-    let seconds = bucket as f64 / NANOS_PER_SEC as f64;
-    let mut points: Vec<(u64, f64)> = counts
+    let per_second = match aggregate {
+        Aggregate::Count => NANOS_PER_SEC as f64 / bucket as f64,
+        Aggregate::Sum => 1.0,
+    };
+    let mut points: Vec<(u64, f64)> = totals
         .iter()
         .enumerate()
-        .map(|(i, &c)| (i as u64 * bucket, c as f64 / seconds * scale))
+        .map(|(i, &total)| (i as u64 * bucket, total * per_second * scale))
         .collect();
     points.push((buckets * bucket, 0.0));
     Ok(Demand::from_points(points))
@@ -443,6 +498,7 @@ fn read_rows(
     file: &str,
     time_column: &str,
     value_column: Option<&str>,
+    from_first_row: bool,
 ) -> Result<Vec<(u64, f64)>, DemandError> {
     let err = |line: usize, col: usize, m: String| DemandError::File(file.into(), line, col, m);
     let mut lines = text.lines().enumerate();
@@ -485,6 +541,7 @@ fn read_rows(
         };
         let time_text = cell(time_index)?;
         let seconds = match time_text.parse::<f64>() {
+            Ok(s) if s.is_finite() && s >= 0.0 && from_first_row => s - *origin.get_or_insert(s),
             Ok(s) if s.is_finite() && s >= 0.0 => s,
             Ok(_) => {
                 return Err(err(

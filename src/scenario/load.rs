@@ -145,6 +145,14 @@ fn read_file(path: &str) -> Result<Input, ScenarioError> {
     })
 }
 
+/// A traffic trace's text: plain, `.gz` or the first CSV of a `.tar.gz`, within the input limit.
+fn read_trace_text(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e).message)?;
+    check_size(path, meta.len() as usize).map_err(|e| e.message)?;
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e).message)?;
+    super::compressed::text(path, bytes, MAX_FILE_BYTES)
+}
+
 /// Hex of a SHA-256 digest.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -2234,11 +2242,7 @@ fn traffic_of(
         Some(s) if !s.is_empty() => s.clone(),
         _ => return Err(invalid(&format!("{path}.service"), "Required value".into())),
     };
-    let read = |p: &Path| {
-        read_file(&p.to_string_lossy())
-            .map(|input| input.text)
-            .map_err(|e| e.message)
-    };
+    let read = |p: &Path| read_trace_text(&p.to_string_lossy());
     let demand = super::demand::parse(
         fields.rps,
         &format!("{path}.rps"),

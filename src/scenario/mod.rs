@@ -4,6 +4,7 @@
 //! document, `manifests` converts real Kubernetes objects, `load` groups files into scenarios and
 //! validates them. Errors carry `file:line:col` and apiserver wording.
 
+pub mod compressed;
 pub mod de;
 pub mod demand;
 pub mod duration;

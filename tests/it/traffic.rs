@@ -127,6 +127,54 @@ fn azure_arrivals_become_a_request_rate() {
 }
 
 #[test]
+fn per_source_rates_are_summed_per_bucket_from_a_gzip_trace_with_epoch_times() {
+    use std::io::Write;
+    let dir = crate::support::temp_dir("traffic-sum");
+    // Two containers report their rate about once a minute, in Unix seconds.
+    let csv = "timestamp,value,container\n1662859176,2,a\n1662859200,3,b\n1662859240,4,a\n1662859290,1,b\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(csv.as_bytes()).unwrap();
+    std::fs::write(dir.join("qps.csv.gz"), gz.finish().unwrap()).unwrap();
+    let text = web(
+        "  duration: 5m\n  traffic:\n    - service: web\n      rps: {trace: qps.csv.gz, timeColumn: timestamp, valueColumn: value, aggregate: sum, bucket: 1m, startAtFirstRow: true}",
+        1,
+        "",
+    );
+    let path = dir.join("s.yaml").to_string_lossy().to_string();
+    let r = run_at(&path, &text);
+    let demand = |t| value_at(&r, "service/web", "demand_rps", t);
+    // Rows at 0 s and 24 s fall in the first minute (2 + 3), at 64 s and 114 s in the second.
+    assert_eq!(
+        (demand(30_000), demand(90_000), demand(150_000)),
+        (5.0, 5.0, 0.0)
+    );
+}
+
+#[test]
+fn the_alibaba_genai_qps_trace_drives_demand_straight_from_its_archive() {
+    let trace = crate::support::root()
+        .join("..")
+        .join("shared/real-data/traces/alibaba-genai-v2026/qps.tar.gz");
+    if !trace.exists() {
+        return;
+    }
+    let text = web(
+        &format!(
+            "  duration: 2h\n  traffic:\n    - service: web\n      rps: {{trace: \"{}\", timeColumn: timestamp_anon, valueColumn: value, aggregate: sum, bucket: 1m, startAtFirstRow: true}}",
+            trace.to_string_lossy()
+        ),
+        1,
+        "",
+    );
+    let r = run_at("test.yaml", &text);
+    let id = r.recorder.series_id("service/web", "demand_rps").unwrap();
+    let points = r.recorder.points(id);
+    assert!(points.len() > 30, "{points:?}");
+    assert!(points.iter().all(|(_, v)| v.is_finite() && *v >= 0.0));
+    assert!(points.iter().any(|(_, v)| *v > 0.0), "{points:?}");
+}
+
+#[test]
 fn serving_pods_use_idle_cpu_plus_their_share_of_requests() {
     let text = web(
         "  duration: 5m\n  traffic:\n    - {service: web, rps: 300, perPodRps: 200, cpuPerRequest: 2m, idleCpu: 10m}\n  timeline:\n    - {at: 3m, action: setTraffic, service: web, rps: 1000, perPodRps: 200, cpuPerRequest: 2m, idleCpu: 10m}",
