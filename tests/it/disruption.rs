@@ -176,6 +176,29 @@ fn budget_status_over_statefulset_and_daemonset_pods() {
     assert_eq!(status("agent"), [0.0, 0.0, 0.0, 0.0]);
 }
 
+/// The documentation's PodDisruptionBudget status example ("Specifying a Disruption Budget for
+/// your Application"): `zk-pdb` with minAvailable 2 over a 3-member ZooKeeper StatefulSet shows
+/// `currentHealthy: 3, desiredHealthy: 2, disruptionsAllowed: 1, expectedPods: 3`.
+#[test]
+fn docs_pdb_status_example() {
+    let text = "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  duration: 2m\n  cluster:\n    nodePools:\n      - {name: w, count: 3, capacity: {cpu: \"4\", memory: 8Gi}}\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: zk}\nspec:\n  serviceName: zk-hs\n  replicas: 3\n  selector: {matchLabels: {app: zookeeper}}\n  template:\n    metadata: {labels: {app: zookeeper}}\n    spec:\n      containers:\n      - {name: kubernetes-zookeeper, image: \"registry.k8s.io/kubernetes-zookeeper:1.0-3.4.10\"}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: zk-pdb\nspec:\n  minAvailable: 2\n  selector:\n    matchLabels:\n      app: zookeeper\n";
+    let results = run(text);
+    let object = "poddisruptionbudget/zk-pdb";
+    let status = [
+        "disruptions_allowed",
+        "current_healthy",
+        "desired_healthy",
+        "expected_pods",
+    ]
+    .map(|m| last(&results, object, m));
+    assert_eq!(status, [1.0, 3.0, 2.0, 3.0]);
+    let summary = timonel::metrics::summary::build(&results);
+    let budget = &summary["pod_disruption_budgets"]["default/zk-pdb"];
+    assert_eq!(budget["conditions"][0]["type"], "DisruptionAllowed");
+    assert_eq!(budget["conditions"][0]["status"], "True");
+    assert_eq!(budget["conditions"][0]["reason"], "SufficientPods");
+}
+
 fn web(timeline: &str) -> String {
     format!(
         "apiVersion: timonel/v1alpha1\nkind: Scenario\nmetadata: {{name: t}}\nspec:\n  duration: 3m\n  images:\n    default: {{pull: 0s, start: 1s, stop: 20s}}\n  cluster:\n    nodePools:\n      - {{name: w, count: 1, capacity: {{cpu: \"4\", memory: 8Gi}}}}\n  timeline:\n{timeline}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n      - {{name: web, image: web:v1}}\n"
