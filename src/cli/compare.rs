@@ -256,8 +256,8 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
     }
     match args.output {
-        OutputFormat::Table if !args.quiet => print!("{}", table(&comparison)),
-        OutputFormat::Json => print!("{json}"),
+        OutputFormat::Table if !args.quiet => super::out(&table(&comparison)),
+        OutputFormat::Json => super::out(&json),
         _ => {}
     }
     eprintln!("timonel: wrote {}", out_dir.display());

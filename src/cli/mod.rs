@@ -137,6 +137,16 @@ pub struct RunArgs {
     pub watch: bool,
 }
 
+/// Writes data to stdout. A closed pipe (`timonel run … | head`) ends the output quietly, as
+/// command-line tools do, instead of failing the command.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 /// A failure of a command, mapped to an exit code.
 #[derive(Debug, Error)]
 pub enum CliError {
@@ -258,14 +268,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                         s.name
                     ))
                 })?;
-                println!(
-                    "scenario {} is valid ({} nodes, {} objects, {} timeline actions, {} expectations)",
+                out(&format!(
+                    "scenario {} is valid ({} nodes, {} objects, {} timeline actions, {} expectations)\n",
                     s.name,
                     s.nodes.len(),
                     s.objects.len(),
                     s.timeline.len(),
                     s.expectations.len()
-                );
+                ));
             }
             Ok(())
         }
@@ -387,10 +397,8 @@ fn run_command(args: &RunArgs) -> Result<(), CliError> {
             checked: results.expectations.len(),
         });
         match args.output {
-            OutputFormat::Table if !args.quiet => {
-                print!("{}", export::table::render_summary(&results))
-            }
-            OutputFormat::Json => println!("{summary_json}"),
+            OutputFormat::Table if !args.quiet => out(&export::table::render_summary(&results)),
+            OutputFormat::Json => out(&format!("{summary_json}\n")),
             _ => {}
         }
         for e in results.expectations.iter().filter(|e| !e.passed) {
@@ -463,8 +471,8 @@ fn run_many(
     let top = runs::aggregate(&s.name, &summaries, &seeds);
     let text = runs::write_aggregate(s, base.seed, &top, out_dir)?;
     match args.output {
-        OutputFormat::Table if !args.quiet => print!("{}", export::table::render_runs(&top)),
-        OutputFormat::Json => println!("{}", text.trim_end()),
+        OutputFormat::Table if !args.quiet => out(&export::table::render_runs(&top)),
+        OutputFormat::Json => out(&format!("{}\n", text.trim_end())),
         _ => {}
     }
     Ok((failed, s.expectations.len() * args.runs as usize))

@@ -529,8 +529,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
 /// Prints a finished sweep (`sweep.json` on `-o json`).
 pub fn print_report(report: &Report, output: OutputFormat, quiet: bool) {
     match output {
-        OutputFormat::Table if !quiet => print!("{}", table(report)),
-        OutputFormat::Json => print!("{}", report.json),
+        OutputFormat::Table if !quiet => super::out(&table(report)),
+        OutputFormat::Json => super::out(&report.json),
         _ => {}
     }
 }
