@@ -545,3 +545,33 @@ fn distributions_are_seeded_and_reproducible() {
     let distinct: std::collections::BTreeSet<_> = a.iter().collect();
     assert!(distinct.len() > 5, "draws differ between pods: {a:?}");
 }
+
+/// `timonel run … | head -1`: the reader goes away early; the run still writes its files and
+/// exits 0 instead of panicking on the closed pipe.
+#[test]
+fn a_closed_stdout_pipe_ends_the_output_quietly() {
+    let out = crate::support::temp_dir("closed-pipe");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_timonel"))
+        .args([
+            "run",
+            "scenarios/nginx-rolling-update.yaml",
+            "--no-charts",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(crate::support::root())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn timonel");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for timonel");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.join("summary.json").exists());
+}
