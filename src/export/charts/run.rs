@@ -329,8 +329,8 @@ fn rollout(
     })
 }
 
-/// Intervals without a ready endpoint, from the first ready endpoint on (as `summary.json`
-/// counts outages), in ms.
+/// Intervals where a series is 0 (no ready endpoint, or the Service's `up` is 0), from its
+/// first positive value on (as `summary.json` counts outages), in ms.
 pub fn outages(ready: &[(u64, f64)], end_ms: u64) -> Vec<(u64, u64)> {
     let Some(first_up) = ready.iter().position(|(_, v)| *v > 0.0) else {
         return Vec::new();
@@ -411,11 +411,16 @@ fn availability(recorder: &Recorded<'_>, axis: TimeAxis, markers: &Markers) -> O
                 y_label: "ready endpoints (pods)".into(),
                 lines: vec![axis.series("ready endpoints", &ready)],
                 secondary,
-                shaded: outages(&ready, axis.end_ms)
-                    .into_iter()
-                    .map(|(a, b)| (axis.x(a), axis.x(b)))
-                    .collect(),
-                shaded_label: "outage (no ready endpoint)".into(),
+                // The Service's `up` series (fewer answering endpoints than its quorum, as
+                // summary.json counts outages); ready endpoints when a run has none.
+                shaded: {
+                    let up = points(recorder, service, "up");
+                    outages(if up.is_empty() { &ready } else { &up }, axis.end_ms)
+                        .into_iter()
+                        .map(|(a, b)| (axis.x(a), axis.x(b)))
+                        .collect()
+                },
+                shaded_label: "outage (Service down)".into(),
                 markers: markers.clone(),
                 ..Panel::default()
             }
